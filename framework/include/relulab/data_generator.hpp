@@ -1,0 +1,38 @@
+// Data generator interface: a teacher f*, an input law and label noise.
+#pragma once
+
+#include <relulab/dataset.hpp>
+#include <relulab/model.hpp>
+#include <relulab/rng.hpp>
+
+#include <optional>
+#include <vector>
+
+namespace relulab {
+
+enum class InputLaw { StandardGaussian, Other };
+
+class DataGenerator {
+ public:
+  virtual ~DataGenerator() = default;
+
+  virtual Index dim() const = 0;
+  // Variance of the label noise: the best achievable test MSE.
+  virtual double noise_variance() const = 0;
+  virtual InputLaw input_law() const { return InputLaw::Other; }
+
+  // n labelled samples. Samples are drawn one after the other, so the first n
+  // samples of a larger draw with the same stream are the same samples.
+  virtual Dataset sample(Index n, Rng& rng) const = 0;
+  // The clean teacher f*(x), x of length dim().
+  virtual double target(const double* x) const = 0;
+
+  // Exact test MSE E[(h(x) - y)^2], noise included, when the input law allows
+  // a closed form for this student; nothing otherwise (a metric then uses a
+  // held-out sample).
+  virtual std::optional<double> population_mse(const TwoLayerView& /*student*/) const { return std::nullopt; }
+  // The same for a linear predictor x -> <beta, x>.
+  virtual std::optional<double> population_mse_linear(const Vector& /*beta*/) const { return std::nullopt; }
+};
+
+}  // namespace relulab

@@ -1,0 +1,54 @@
+// Model interface: a two-layer network h(x) = sum_j a_j act(<w_j, x> + b_j).
+#pragma once
+
+#include <relulab/dataset.hpp>
+#include <relulab/rng.hpp>
+
+#include <Eigen/Core>
+#include <string>
+
+namespace relulab {
+
+// Non-owning view of the two layers, for metrics and closed-form risks.
+// W is m x d with neuron j in row j; b has size 0 when the model has no bias.
+struct TwoLayerView {
+  Eigen::Map<const Eigen::MatrixXd> W;
+  Eigen::Map<const Vector> a;
+  Eigen::Map<const Vector> b;
+  std::string activation;  // "relu" for the bundled model; closed forms check it
+
+  Index width() const { return W.rows(); }
+  Index dim() const { return W.cols(); }
+  bool has_bias() const { return b.size() != 0; }
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+
+  virtual Index input_dim() const = 0;
+  virtual Index width() const = 0;
+  virtual bool has_bias() const = 0;
+  virtual Index num_parameters() const = 0;
+
+  // Draws the initial parameters.
+  virtual void initialize(Rng& rng) = 0;
+
+  // All parameters as one contiguous vector, so optimizers need not know the
+  // model. Writing through it changes the model.
+  virtual Eigen::Map<Vector> parameters() = 0;
+  virtual Eigen::Map<const Vector> parameters() const = 0;
+  virtual TwoLayerView view() const = 0;
+
+  // Outputs for every row of X (resizes `out`).
+  virtual void predict(const RowMatrix& X, Vector& out) const = 0;
+
+  // Mean squared error (1/|B|) sum_k (h(x_k) - y_k)^2 over the rows B (empty:
+  // every row) and, if `gradient` is not null, its gradient with respect to the
+  // parameter vector, written to gradient[0 .. num_parameters()).
+  // The hot path: it allocates nothing (scratch space is sized at construction),
+  // and it leaves the parameters unchanged.
+  virtual double loss_and_gradient(const Dataset& data, Rows rows, double* gradient) const = 0;
+};
+
+}  // namespace relulab

@@ -1,0 +1,75 @@
+// Optimizer interface, after ensmallen: the optimizer owns its loop; it sees
+// an objective (loss and gradient on rows of the training set) and a monitor
+// that says when to report. At a report the host records metrics, writes a
+// checkpoint or stops the run; between reports the loop runs untouched.
+#pragma once
+
+#include <relulab/dataset.hpp>
+#include <relulab/rng.hpp>
+#include <relulab/state.hpp>
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace relulab {
+
+// What an optimizer's progress is measured in.
+enum class Clock { Iterations, ContinuousTime };
+
+struct Progress {
+  std::uint64_t iteration = 0;
+  double time = 0.0;
+  double loss = 0.0;  // the latest loss the optimizer computed (batch or full)
+};
+
+enum class Directive { Continue, Stop };
+
+class Monitor {
+ public:
+  virtual ~Monitor() = default;
+  // Iteration-clock optimizers call report() once their iteration count reaches
+  // next_iteration(); continuous-time ones land exactly on next_time().
+  virtual std::uint64_t next_iteration() const = 0;
+  virtual double next_time() const = 0;
+  virtual Directive report(const Progress& progress) = 0;
+};
+
+class Objective {
+ public:
+  virtual ~Objective() = default;
+  virtual Index num_samples() const = 0;
+  virtual Index num_parameters() const = 0;
+  // The model's live parameter vector: the optimizer updates it in place.
+  virtual Eigen::Map<Vector> parameters() = 0;
+  // Mean squared error on `rows` (empty: all samples) at the live parameters,
+  // and its gradient into gradient[0 .. num_parameters()) when not null.
+  virtual double loss_and_gradient(Rows rows, double* gradient) = 0;
+};
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+
+  virtual Clock clock() const = 0;
+  // Where the run ends: a number of iterations, or an end time.
+  virtual double horizon() const = 0;
+
+  // Runs from the current state until the horizon or until the monitor says
+  // stop. Must report when the horizon is reached. `rng` is the run's batch
+  // stream; the host saves and restores it with the checkpoint.
+  virtual void run(Objective& objective, Monitor& monitor, Rng& rng) = 0;
+
+  virtual std::uint64_t iteration() const = 0;
+  virtual double time() const = 0;
+
+  // Everything needed to continue exactly where the run stopped.
+  virtual void save_state(State& state) const = 0;
+  virtual void load_state(const State& state) = 0;
+
+  // Counters worth recording in the summary (gradient evaluations, ...).
+  virtual std::map<std::string, double> statistics() const { return {}; }
+};
+
+}  // namespace relulab

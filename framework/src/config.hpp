@@ -1,0 +1,88 @@
+// Experiment files: parsing (toml++), dotted-key overrides, validation against
+// the plugins' schemas, and the resolved configuration with every default.
+#pragma once
+
+#include "registry.hpp"
+#include "schedule.hpp"
+
+#include <relulab/params.hpp>
+
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <toml++/toml.h>
+#include <vector>
+
+namespace relulab::host {
+
+// An error in the experiment, already formatted as "file:line:column: [table] key: what".
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Location {
+  std::string file;
+  std::uint32_t line = 0, column = 0;
+  std::string origin;  // set when the value came from the command line, e.g. "--set optimizer.lr=1"
+  std::string text() const;
+};
+
+// The parsed file plus any overrides, before validation.
+struct RawExperiment {
+  std::filesystem::path file;
+  toml::table doc;
+  std::map<std::string, std::string> override_origin;  // dotted key -> "--set ..." text
+};
+
+RawExperiment parse_experiment_file(const std::filesystem::path& file);
+// Applies "dotted.key=value"; the value is read as TOML (1e-3, true, [1, 2], "text"),
+// and a bare word that is not TOML is taken as a string.
+void apply_override(RawExperiment& raw, const std::string& assignment);
+// Sets `dotted` to `value` (sweep cells use this too); `origin` names where it came from.
+void set_dotted(RawExperiment& raw, const std::string& dotted, const toml::node& value, const std::string& origin);
+
+struct Section {
+  std::string table;  // "data", "model", "optimizer", "metrics[0]"
+  const LoadedPlugin* plugin = nullptr;
+  Params params;  // the plugin's parameters, defaults filled in
+  std::map<std::string, Location> where;
+  Location location;  // the table's header
+};
+
+struct MetricSection : Section {
+  Schedule schedule;
+};
+
+struct Experiment {
+  std::filesystem::path file;
+  std::string name;
+  std::uint64_t seed = 0;
+  std::filesystem::path output;  // root folder for run directories
+  double checkpoint_seconds = 60;
+  Index n = 0;
+  Section data, model, optimizer;
+  std::vector<MetricSection> metrics;
+  toml::table resolved;  // the canonical configuration, every default filled in
+  std::string hash;      // of `resolved`: names the run directory
+
+  // Where a plugin's key is set, for reporting a ParameterError there.
+  Location locate(const Section& s, const std::string& key) const;
+};
+
+// Adds the experiment's plugin_paths (relative to its file) to the registry,
+// scans, and validates every section. Throws ConfigError.
+Experiment validate_experiment(const RawExperiment& raw, Registry& registry);
+
+// Formats an error at a location.
+std::string located(const Location& where, const std::string& table, const std::string& key,
+                    const std::string& message);
+
+// Closest candidate within a small edit distance, or empty.
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
+
+toml::table to_toml(const Params& params);
+std::string format_toml(const toml::table& t);
+
+}  // namespace relulab::host

@@ -1,0 +1,181 @@
+// The relulab command line: run, validate, plugins.
+#include "build_info.hpp"
+#include "config.hpp"
+#include "registry.hpp"
+#include "runner.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <unistd.h>
+
+namespace {
+
+using namespace relulab;
+using namespace relulab::host;
+
+std::atomic<int> g_stop_signal{0};
+
+extern "C" void on_stop_signal(int sig) {
+  if (g_stop_signal.exchange(sig) != 0) {  // a second signal: leave at once
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+}
+
+void print_plugin_list(const Registry& reg) {
+  for (PluginKind kind : {PluginKind::DataGenerator, PluginKind::Model, PluginKind::Optimizer, PluginKind::Metric}) {
+    std::cout << kind_name(kind) << ":\n";
+    for (const auto& p : reg.plugins())
+      if (p.descriptor.kind == kind)
+        std::printf("  %-18s %-8s %s\n", p.descriptor.name.c_str(), p.descriptor.version.c_str(),
+                    p.descriptor.summary.c_str());
+  }
+  std::cout << "search path:\n";
+  for (const auto& [dir, origin] : reg.search_dirs()) std::cout << "  " << dir.string() << "  (" << origin << ")\n";
+  if (!reg.refused().empty()) {
+    std::cout << "refused:\n";
+    for (const auto& r : reg.refused()) std::cout << "  " << r.path.string() << ": " << r.reason << "\n";
+  }
+  if (!reg.shadowed().empty()) {
+    std::cout << "shadowed:\n";
+    for (const auto& s : reg.shadowed()) std::cout << "  " << s << "\n";
+  }
+  if (!reg.ignored().empty()) {
+    std::cout << "ignored:\n";
+    for (const auto& r : reg.ignored()) std::cout << "  " << r.path.string() << ": " << r.reason << "\n";
+  }
+}
+
+int describe_plugin(const Registry& reg, const std::string& name) {
+  const LoadedPlugin* p = reg.find_any(name);
+  if (!p) {
+    std::string msg = "relulab: no plugin called '" + name + "'";
+    std::vector<std::string> all;
+    for (const auto& q : reg.plugins()) all.push_back(q.descriptor.name);
+    if (auto g = did_you_mean(name, all); !g.empty()) msg += " (did you mean '" + g + "'?)";
+    if (auto h = reg.refusal_hint(name); !h.empty()) msg += "; " + h;
+    std::cerr << msg << "; `relulab plugins` lists them\n";
+    return 1;
+  }
+  const auto& d = p->descriptor;
+  std::cout << d.name << " " << d.version << " (" << kind_name(d.kind) << " plugin)\n  " << d.summary << "\n  "
+            << p->path.string() << "\n\nparameters ([" << (d.kind == PluginKind::DataGenerator ? "data"
+                                                          : d.kind == PluginKind::Metric       ? "[metrics]"
+                                                                                               : kind_name(d.kind))
+            << "] with plugin = \"" << d.name << "\"):\n";
+  for (const auto& s : d.schema.specs()) {
+    std::string def = s.default_value ? format_value(*s.default_value) : (s.required() ? "required" : "(unset)");
+    std::printf("  %-20s %-16s default %-12s %s\n", s.name.c_str(), type_name(s.type), def.c_str(),
+                s.range_text().c_str());
+    std::printf("  %-20s %s\n", "", s.doc.c_str());
+  }
+  if (d.kind == PluginKind::DataGenerator)
+    std::cout << "\n[data] also takes the host key n (integer >= 1, required): the number of training samples.\n";
+  if (d.kind == PluginKind::Metric)
+    std::cout << "\n[[metrics]] also takes schedule = { every = N } | { geometric = r, start = t0 } | "
+                 "{ points = [...] } (default { geometric = 1.1 }).\n";
+  return 0;
+}
+
+Experiment load(const std::string& file, const std::vector<std::string>& sets, Registry& reg) {
+  RawExperiment raw = parse_experiment_file(file);
+  for (const auto& s : sets) apply_override(raw, s);
+  Experiment ex = validate_experiment(raw, reg);
+  (void)build(ex);  // the factories check what the schemas cannot (lengths, combinations)
+  return ex;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"relulab: training dynamics of two-layer ReLU networks, composed from plugins"};
+  app.set_version_flag("--version", std::string("relulab ") + kVersion + " (" + git_commit() + ")");
+  app.require_subcommand(1);
+  std::vector<std::string> plugin_paths;
+  app.add_option("--plugin-path", plugin_paths, "extra plugin folder (searched first; repeatable)");
+
+  std::string file, out;
+  std::vector<std::string> sets;
+  bool fresh = false, quiet = false;
+  auto* run = app.add_subcommand("run", "run an experiment file");
+  run->add_option("file", file, "experiment TOML file")->required();
+  run->add_option("--set", sets, "override a dotted key, e.g. --set optimizer.lr=0.005 (repeatable)");
+  run->add_option("--out", out, "run directory (default: <experiment.output>/<name>-<config hash>)");
+  run->add_flag("--fresh", fresh, "discard the results already in the run directory and start over");
+  run->add_flag("--quiet", quiet, "no progress output");
+
+  auto* validate = app.add_subcommand("validate", "check an experiment file without running it");
+  validate->add_option("file", file, "experiment TOML file")->required();
+  validate->add_option("--set", sets, "override a dotted key (repeatable)");
+  bool print_resolved = false;
+  validate->add_flag("--print", print_resolved, "print the resolved configuration");
+
+  auto* plugins = app.add_subcommand("plugins", "list the plugins found, or describe one");
+  auto* describe = plugins->add_subcommand("describe", "every parameter of a plugin");
+  std::string plugin_name;
+  describe->add_option("name", plugin_name, "plugin name")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  Registry registry;
+  for (const auto& p : plugin_paths) registry.add_search_dir(p, "--plugin-path");
+  registry.add_default_search_dirs();
+  registry.scan();
+
+  try {
+    if (*plugins) {
+      if (*describe) return describe_plugin(registry, plugin_name);
+      print_plugin_list(registry);
+      return 0;
+    }
+    if (*validate) {
+      Experiment ex = load(file, sets, registry);
+      std::cout << file << ": valid (" << ex.name << ", run directory " << default_run_dir(ex).string() << ")\n";
+      if (print_resolved) std::cout << format_toml(ex.resolved) << "\n";
+      return 0;
+    }
+    Experiment ex = load(file, sets, registry);
+    std::signal(SIGINT, on_stop_signal);
+    std::signal(SIGTERM, on_stop_signal);
+    RunOptions opt;
+    opt.run_dir = out;
+    opt.fresh = fresh;
+    opt.progress = !quiet;
+    opt.stop_signal = &g_stop_signal;
+    const RunResult r = run_experiment(ex, opt);
+    std::string resume_cmd = "relulab run " + file;
+    for (const auto& s : sets) resume_cmd += " --set '" + s + "'";
+    if (!out.empty()) resume_cmd += " --out " + out;
+    switch (r.status) {
+      case RunStatus::Interrupted:
+        std::cerr << "relulab: " << r.reason << "; checkpoint saved in " << r.dir.string()
+                  << "\n  resume with: " << resume_cmd << "\n";
+        return 128 + g_stop_signal.load();
+      case RunStatus::Diverged:
+        std::cout << ex.name << ": diverged: " << r.reason << "\n  run directory: " << r.dir.string()
+                  << " (metrics.csv keeps the last finite values)\n";
+        return 3;
+      case RunStatus::AlreadyDone:
+        std::cout << ex.name << ": already finished in " << r.dir.string() << " (" << r.reason
+                  << "; --fresh reruns it)\n"
+                  << r.report;
+        return 0;
+      case RunStatus::Completed:
+        std::cout << ex.name << ": completed in " << r.wall_seconds << " s\n  run directory: " << r.dir.string()
+                  << "\n"
+                  << r.report;
+        return 0;
+    }
+  } catch (const ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "relulab: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}

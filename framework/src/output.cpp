@@ -1,0 +1,136 @@
+#include "output.hpp"
+
+#include <relulab/npy.hpp>
+
+#include <boost/crc.hpp>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace relulab::host {
+
+namespace {
+constexpr char kCheckpointMagic[] = "RELULAB-CHECKPOINT-1\n";
+
+void put_u64(std::string& out, std::uint64_t v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); }
+bool get_u64(const std::string& in, std::size_t& pos, std::uint64_t& v) {
+  if (pos + sizeof v > in.size()) return false;
+  std::memcpy(&v, in.data() + pos, sizeof v);
+  pos += sizeof v;
+  return true;
+}
+std::uint32_t crc32(const char* p, std::size_t n) {
+  boost::crc_32_type crc;
+  crc.process_bytes(p, n);
+  return crc.checksum();
+}
+
+bool decode_checkpoint(const std::string& bytes, State& state) {
+  const std::size_t magic_len = sizeof kCheckpointMagic - 1;
+  if (bytes.size() < magic_len + 12 || bytes.compare(0, magic_len, kCheckpointMagic) != 0) return false;
+  std::uint32_t stored;
+  std::memcpy(&stored, bytes.data() + bytes.size() - 4, 4);
+  if (crc32(bytes.data(), bytes.size() - 4) != stored) return false;
+  const std::string body = bytes.substr(0, bytes.size() - 4);
+  std::size_t pos = magic_len;
+  std::uint64_t count;
+  if (!get_u64(body, pos, count)) return false;
+  State s;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::uint64_t klen, vlen;
+    if (!get_u64(body, pos, klen) || pos + klen > body.size()) return false;
+    std::string key = body.substr(pos, klen);
+    pos += klen;
+    if (!get_u64(body, pos, vlen) || pos + vlen > body.size()) return false;
+    s.entries()[key] = body.substr(pos, vlen);
+    pos += vlen;
+  }
+  if (pos != body.size()) return false;
+  state = std::move(s);
+  return true;
+}
+}  // namespace
+
+void write_file_atomic(const fs::path& path, const std::string& bytes) {
+  const fs::path tmp = path.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw std::runtime_error("cannot write " + tmp.string() + ": " + why);
+    }
+    done += static_cast<std::size_t>(w);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot write " + tmp.string() + ": " + why);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error("cannot rename " + tmp.string() + " to " + path.string() + ": " + std::strerror(errno));
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string format_number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
+}
+
+void write_npy(const fs::path& path, const double* data, const std::vector<std::size_t>& shape) {
+  write_file_atomic(path, npy::encode(data, shape));
+}
+
+void write_checkpoint(const fs::path& dir, const State& state) {
+  std::string out(kCheckpointMagic);
+  put_u64(out, state.entries().size());
+  for (const auto& [k, v] : state.entries()) {
+    put_u64(out, k.size());
+    out += k;
+    put_u64(out, v.size());
+    out += v;
+  }
+  const std::uint32_t c = crc32(out.data(), out.size());
+  out.append(reinterpret_cast<const char*>(&c), 4);
+  const fs::path current = dir / "checkpoint.bin", previous = dir / "checkpoint.prev.bin";
+  std::error_code ec;
+  if (fs::exists(current, ec)) fs::rename(current, previous, ec);
+  write_file_atomic(current, out);
+}
+
+bool read_checkpoint(const fs::path& dir, State& state, std::string& note) {
+  const fs::path current = dir / "checkpoint.bin", previous = dir / "checkpoint.prev.bin";
+  const bool have_current = fs::exists(current), have_previous = fs::exists(previous);
+  if (!have_current && !have_previous) return false;
+  if (have_current && decode_checkpoint(read_file(current), state)) return true;
+  if (have_previous && decode_checkpoint(read_file(previous), state)) {
+    note = have_current ? current.string() + " is damaged (checksum mismatch or truncated); resumed from the previous checkpoint"
+                        : "resumed from the previous checkpoint (the newest was not written completely)";
+    return true;
+  }
+  throw std::runtime_error("refusing to resume: the checkpoints in " + dir.string() +
+                           " are damaged (checksum mismatch or truncated); rerun with --fresh to start over");
+}
+
+}  // namespace relulab::host

@@ -1,0 +1,31 @@
+// Files of a run directory: atomic writes, CSV numbers, checkpoints.
+#pragma once
+
+#include <relulab/state.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace relulab::host {
+
+namespace fs = std::filesystem;
+
+// Writes `bytes` to `path` through a temporary file and a rename, so a reader
+// (or a crash) sees the old file or the new one, never half of one.
+void write_file_atomic(const fs::path& path, const std::string& bytes);
+std::string read_file(const fs::path& path);
+
+// Shortest text that reads back to the same double ("nan", "inf" for those).
+std::string format_number(double v);
+
+void write_npy(const fs::path& path, const double* data, const std::vector<std::size_t>& shape);
+
+// Checkpoints: a State with a magic header and a CRC-32, written atomically;
+// the previous one is kept as a fallback.
+void write_checkpoint(const fs::path& dir, const State& state);
+// Reads the newest intact checkpoint of `dir`; `note` says if it fell back to
+// the previous one. Throws if checkpoints exist but none is intact.
+bool read_checkpoint(const fs::path& dir, State& state, std::string& note);
+
+}  // namespace relulab::host

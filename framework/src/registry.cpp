@@ -1,0 +1,212 @@
+#include "registry.hpp"
+
+#include "build_info.hpp"
+
+#include <boost/dll/library_info.hpp>
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace relulab::host {
+
+namespace {
+
+bool is_shared_library(const fs::path& p) {
+  const std::string name = p.filename().string();
+  return name.size() > 3 && (p.extension() == ".so" || p.extension() == ".dylib" || p.extension() == ".dll");
+}
+
+// "libsgd.so" -> "sgd"
+std::string plugin_stem(const fs::path& p) {
+  std::string stem = p.stem().string();
+  if (stem.rfind("lib", 0) == 0) stem = stem.substr(3);
+  return stem;
+}
+
+std::string canonical_or_self(const fs::path& p) {
+  std::error_code ec;
+  auto c = fs::weakly_canonical(p, ec);
+  return (ec ? p : c).string();
+}
+
+}  // namespace
+
+std::string world_writable_problem(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";
+  if (st.st_mode & S_IWOTH) {
+    const bool dir = S_ISDIR(st.st_mode);
+    return std::string(dir ? "folder " : "file ") + path.string() +
+           " is world-writable, so anyone on this machine could replace the code relulab would run; "
+           "fix with: chmod o-w " + path.string();
+  }
+  return "";
+}
+
+void Registry::add_search_dir(const fs::path& dir, const std::string& origin) {
+  const std::string key = canonical_or_self(dir);
+  for (const auto& [d, o] : dirs_)
+    if (canonical_or_self(d) == key) return;
+  dirs_.emplace_back(dir, origin);
+}
+
+void Registry::add_default_search_dirs() {
+  if (const char* env = std::getenv("RELULAB_PLUGIN_PATH")) {
+    std::stringstream ss(env);
+    std::string part;
+    while (std::getline(ss, part, ':'))
+      if (!part.empty()) add_search_dir(part, "RELULAB_PLUGIN_PATH");
+  }
+  // The build tree this binary was built in, if it still exists.
+  if (fs::is_directory(kBuildPluginDir)) add_search_dir(kBuildPluginDir, "build tree");
+  // The install prefix, found from this executable so an installed tree can be moved.
+  std::error_code ec;
+  const fs::path exe = boost::dll::program_location(ec);
+  if (!ec) {
+    const fs::path installed = exe.parent_path().parent_path() / kInstallPluginSubdir;
+    if (fs::is_directory(installed)) add_search_dir(installed, "install prefix");
+  }
+  if (fs::is_directory(kInstallPluginDir)) add_search_dir(kInstallPluginDir, "install prefix");
+}
+
+void Registry::scan() {
+  for (; scanned_ < dirs_.size(); ++scanned_) {
+    auto [dir, origin] = dirs_[scanned_];
+    scan_dir(dir, origin);
+  }
+}
+
+void Registry::scan_dir(const fs::path& dir, const std::string& origin) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    refused_.push_back({dir, "plugin folder does not exist (from " + origin + ")"});
+    return;
+  }
+  if (auto why = world_writable_problem(dir); !why.empty()) {
+    refused_.push_back({dir, why});
+    return;
+  }
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.is_regular_file() && is_shared_library(entry.path())) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());  // the same order on every machine
+  for (const auto& f : files) inspect_and_load(f, origin);
+}
+
+void Registry::inspect_and_load(const fs::path& file, const std::string& origin) {
+  if (auto why = world_writable_problem(file); !why.empty()) {
+    refused_.push_back({file, why});
+    return;
+  }
+  // Read the symbol table without loading: nothing from the file runs unless it passes.
+  std::vector<std::string> entries;
+  try {
+    boost::dll::library_info info(file);
+    const auto sections = info.sections();
+    if (std::find(sections.begin(), sections.end(), kSectionName) == sections.end()) {
+      ignored_.push_back({file, std::string("not a relulab plugin (no '") + kSectionName + "' section)"});
+      return;
+    }
+    entries = info.symbols(kSectionName);
+  } catch (const std::exception& e) {
+    ignored_.push_back({file, std::string("not a readable shared library: ") + e.what()});
+    return;
+  }
+  static const std::regex entry_re("^relulab_plugin_abi([0-9]+)_(.+)$");
+  std::smatch m;
+  const std::string* entry = nullptr;
+  for (const auto& s : entries)
+    if (std::regex_match(s, m, entry_re)) {
+      entry = &s;
+      break;
+    }
+  if (!entry) {
+    ignored_.push_back({file, "has a relulab section but no relulab_plugin_abi<N>_<toolchain> entry"});
+    return;
+  }
+  const int abi = std::stoi(m[1].str());
+  const std::string toolchain = m[2].str();
+  if (abi != kAbiVersion) {
+    refused_.push_back({file, "built for plugin ABI " + std::to_string(abi) + ", but this relulab speaks ABI " +
+                                  std::to_string(kAbiVersion) +
+                                  ": rebuild the plugin against this relulab's SDK (" + kSdkIncludeHint + ")"});
+    return;
+  }
+  if (toolchain != kToolchainTag) {
+    refused_.push_back({file, "built with toolchain " + toolchain + ", but this relulab was built with " +
+                                  kToolchainTag +
+                                  " (compiler family, C++ library ABI, Eigen version and alignment must match): "
+                                  "rebuild the plugin with the same compiler, Eigen and -march setting"});
+    return;
+  }
+  LoadedPlugin loaded;
+  try {
+    loaded.library = std::make_shared<boost::dll::shared_library>(file, boost::dll::load_mode::rtld_local |
+                                                                             boost::dll::load_mode::rtld_now);
+    auto& describe = loaded.library->get_alias<DescribeFunction>(*entry);
+    loaded.descriptor = describe();
+  } catch (const std::exception& e) {
+    refused_.push_back({file, std::string("failed to load: ") + e.what()});
+    return;
+  }
+  const auto& d = loaded.descriptor;
+  if (d.abi_version != kAbiVersion || d.toolchain != kToolchainTag) {
+    refused_.push_back({file, "its descriptor disagrees with its entry name (ABI " + std::to_string(d.abi_version) +
+                                  ", toolchain " + d.toolchain + "): rebuild it"});
+    return;
+  }
+  const bool has_factory = (d.kind == PluginKind::DataGenerator && d.make_data_generator) ||
+                           (d.kind == PluginKind::Model && d.make_model) ||
+                           (d.kind == PluginKind::Optimizer && d.make_optimizer) ||
+                           (d.kind == PluginKind::Metric && d.make_metric);
+  if (d.name.empty() || !has_factory) {
+    refused_.push_back({file, "its descriptor has no name or no factory for its kind"});
+    return;
+  }
+  for (const auto& other : plugins_) {
+    if (other.descriptor.name != d.name) continue;
+    if (other.path.parent_path() == file.parent_path()) {
+      refused_.push_back({file, "declares the plugin name '" + d.name + "', already taken by " +
+                                    other.path.string() + " in the same folder: rename one of them"});
+    } else {
+      shadowed_.push_back(d.name + ": " + file.string() + " (shadowed by " + other.path.string() + ")");
+    }
+    return;
+  }
+  loaded.path = file;
+  loaded.origin = origin;
+  plugins_.push_back(std::move(loaded));
+}
+
+const LoadedPlugin* Registry::find(PluginKind kind, const std::string& name) const {
+  for (const auto& p : plugins_)
+    if (p.descriptor.kind == kind && p.descriptor.name == name) return &p;
+  return nullptr;
+}
+
+const LoadedPlugin* Registry::find_any(const std::string& name) const {
+  for (const auto& p : plugins_)
+    if (p.descriptor.name == name) return &p;
+  return nullptr;
+}
+
+std::vector<std::string> Registry::names(PluginKind kind) const {
+  std::vector<std::string> out;
+  for (const auto& p : plugins_)
+    if (p.descriptor.kind == kind) out.push_back(p.descriptor.name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string Registry::refusal_hint(const std::string& name) const {
+  for (const auto& r : refused_)
+    if (plugin_stem(r.path) == name) return "a library that looks like it was refused: " + r.path.string() + ": " + r.reason;
+  return "";
+}
+
+}  // namespace relulab::host

@@ -1,0 +1,90 @@
+// y = <beta*, x> + eta, eta ~ N(0, noise_std^2). Inputs are standard Gaussian
+// (the paper's Figure 1) or Theorem 2's two opposite cones around +-beta*.
+#include <relulab/relulab.hpp>
+
+#include <cmath>
+
+namespace {
+
+using namespace relulab;
+
+class LinearTeacher final : public DataGenerator {
+ public:
+  LinearTeacher(const Params& p, const BuildContext&)
+      : d_(p.integer("d")), noise_std_(p.real("noise_std")), cone_spread_(p.real("cone_spread")) {
+    if (p.has("beta_star")) {
+      const auto& b = p.reals("beta_star");
+      if (static_cast<Index>(b.size()) != d_)
+        throw ParameterError("beta_star", "beta_star has " + std::to_string(b.size()) + " entries but d = " +
+                                              std::to_string(d_) + "; give exactly d entries");
+      beta_ = Eigen::Map<const Vector>(b.data(), d_);
+    } else {
+      beta_ = Vector::Unit(d_, 0);
+    }
+    const std::string& law = p.text("input");
+    two_cones_ = law == "two_cones";
+    if (two_cones_ && beta_.norm() == 0.0)
+      throw ParameterError("beta_star", "the two_cones input law needs a non-zero beta_star (the cone axis)");
+    axis_ = two_cones_ ? Vector(beta_ / beta_.norm()) : Vector();
+  }
+
+  Index dim() const override { return d_; }
+  double noise_variance() const override { return noise_std_ * noise_std_; }
+  InputLaw input_law() const override { return two_cones_ ? InputLaw::Other : InputLaw::StandardGaussian; }
+
+  Dataset sample(Index n, Rng& rng) const override {
+    Dataset ds{RowMatrix(n, d_), Vector(n)};
+    for (Index k = 0; k < n; ++k) {
+      auto x = ds.X.row(k);
+      if (two_cones_) {
+        // x = s (axis + eps z), s a fair sign: symmetric, continuous, and
+        // concentrated in two opposite cones around +-beta* (Assumption 1).
+        const double s = rng.coin() ? 1.0 : -1.0;
+        for (Index i = 0; i < d_; ++i) x[i] = s * (axis_[i] + cone_spread_ * rng.normal());
+      } else {
+        for (Index i = 0; i < d_; ++i) x[i] = rng.normal();
+      }
+      ds.y[k] = x.dot(beta_.transpose()) + noise_std_ * rng.normal();
+    }
+    return ds;
+  }
+
+  double target(const double* x) const override { return Eigen::Map<const Vector>(x, d_).dot(beta_); }
+
+  std::optional<double> population_mse(const TwoLayerView& s) const override {
+    if (two_cones_ || s.activation != "relu" || s.has_bias()) return std::nullopt;
+    const Eigen::MatrixXd no_neurons(0, d_);
+    const Vector no_weights(0), no_linear(0);
+    const gaussian::ReluExpansion student{s.W, s.a, no_linear};
+    const gaussian::ReluExpansion teacher{no_neurons, no_weights, beta_};
+    return gaussian::squared_distance(student, teacher) + noise_variance();
+  }
+
+  std::optional<double> population_mse_linear(const Vector& beta) const override {
+    if (two_cones_) return std::nullopt;
+    return (beta - beta_).squaredNorm() + noise_variance();  // isotropic inputs
+  }
+
+ private:
+  Index d_;
+  double noise_std_, cone_spread_;
+  bool two_cones_ = false;
+  Vector beta_, axis_;
+};
+
+PluginDescriptor describe() {
+  Schema s;
+  s.integer("d", "input dimension").def(5).at_least(1).at_most(1 << 20);
+  s.real("noise_std", "standard deviation of the Gaussian label noise").def(0.3).at_least(0);
+  s.reals("beta_star", "teacher vector, d entries (default: e_1)").optional();
+  s.text("input", "input law: gaussian (N(0, I_d)) or two_cones (x = s(beta*/|beta*| + cone_spread z), Theorem 2)")
+      .def("gaussian")
+      .one_of({"gaussian", "two_cones"});
+  s.real("cone_spread", "spread epsilon of the two cones (input = two_cones)").def(0.1).at_least(0);
+  return make_data_generator_plugin<LinearTeacher>("linear_teacher", "1.0.0",
+                                                   "linear teacher y = <beta*, x> + noise, Gaussian or two-cone inputs", s);
+}
+
+}  // namespace
+
+RELULAB_PLUGIN(describe)
