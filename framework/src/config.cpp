@@ -244,7 +244,7 @@ struct SectionReader {
       if (!pn)
         throw ConfigError(located(s.location, table_name, "",
                                   "missing required key 'plugin' (one of: " + join(registry.names(*kind)) + ")"));
-      const Location ploc = location_of(raw, dotted_prefix + ".plugin", pn->source());
+      const Location ploc = location_of(raw, dotted_prefix + ".plugin", tbl.find("plugin")->first.source());
       auto name = pn->as_string();
       if (!name)
         throw ConfigError(located(ploc, table_name, "plugin", std::string("expected string, found ") + node_kind(*pn)));
@@ -559,7 +559,12 @@ Experiment validate_experiment(const RawExperiment& raw, Registry& registry) {
     r.insert("metrics", std::move(metrics));
   }
   ex.resolved = std::move(r);
-  ex.hash = hash_hex(format_toml(ex.resolved));
+  // The hash names the computation: keys that cannot change a result stay out of it,
+  // so a run may be resumed with another checkpoint interval or output folder.
+  toml::table semantic = ex.resolved;
+  for (const char* k : {"output", "description", "checkpoint_seconds", "plugin_paths"})
+    semantic["experiment"].as_table()->erase(k);
+  ex.hash = hash_hex(format_toml(semantic));
   return ex;
 }
 

@@ -4,6 +4,7 @@
 // factory, so a factory can read its parameters without re-checking them.
 #pragma once
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -33,23 +34,29 @@ inline const char* type_name(ParamType t) {
   return "?";
 }
 
+// Shortest text that reads back to the same double.
+inline std::string format_double(double x) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  return ec == std::errc() ? std::string(buf, end) : std::string("?");
+}
+
 // Renders a value the way it would be written in TOML.
 inline std::string format_value(const ParamValue& v) {
   std::ostringstream out;
-  out.precision(17);
   std::visit(
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, bool>) out << (x ? "true" : "false");
         else if constexpr (std::is_same_v<T, std::int64_t>) out << x;
-        else if constexpr (std::is_same_v<T, double>) out << x;
+        else if constexpr (std::is_same_v<T, double>) out << format_double(x);
         else if constexpr (std::is_same_v<T, std::string>) out << '"' << x << '"';
         else {
           out << '[';
           for (std::size_t i = 0; i < x.size(); ++i) {
             if (i) out << ", ";
             if constexpr (std::is_same_v<T, std::vector<std::string>>) out << '"' << x[i] << '"';
-            else out << x[i];
+            else out << format_double(x[i]);
           }
           out << ']';
         }
@@ -101,9 +108,7 @@ struct ParamSpec {
     if (!lower && !upper) return "";
     std::ostringstream out;
     out << (lower && !lower_open ? '[' : '(');
-    if (lower) out << *lower; else out << "-inf";
-    out << ", ";
-    if (upper) out << *upper; else out << "inf";
+    out << (lower ? format_double(*lower) : "-inf") << ", " << (upper ? format_double(*upper) : "inf");
     out << (upper && !upper_open ? ']' : ')');
     return out.str();
   }
@@ -115,10 +120,7 @@ struct ParamSpec {
     if (lower) ok = ok && (lower_open ? x > *lower : x >= *lower);
     if (upper) ok = ok && (upper_open ? x < *upper : x <= *upper);
     if (ok) return "";
-    std::ostringstream out;
-    out.precision(17);
-    out << "value " << x << " is out of range " << range_text();
-    return out.str();
+    return "value " + format_double(x) + " is out of range " + range_text();
   }
   std::string check_choice(const std::string& s) const {
     if (choices.empty()) return "";

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages relulab needs to build, test and plot.
+# Idempotent: packages already installed are skipped, and apt is not touched
+# at all when nothing is missing.
+#   scripts/install-deps.sh            build + tests
+#   scripts/install-deps.sh --peer     also python3-torch, for bench/compare_pytorch.py
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build git pkg-config
+  libeigen3-dev libboost-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
+  catch2 libbenchmark-dev
+  python3 python3-numpy
+)
+if [[ "${1:-}" == "--peer" ]]; then packages+=(python3-torch); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
+echo "install-deps: installing ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Fresh machine to a passing test suite: install, build, run every test with CTest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+ctest --test-dir build --output-on-failure -j "$(nproc)" "$@"

@@ -1,0 +1,110 @@
+// Shared helpers of the test suite.
+#pragma once
+
+#include "config.hpp"
+#include "registry.hpp"
+#include "runner.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+namespace relulab::test {
+
+namespace fs = std::filesystem;
+
+extern std::atomic<long> g_allocations;
+
+// The registry over the build tree's plugins, loaded once per test process.
+inline host::Registry& registry() {
+  static host::Registry* r = [] {
+    auto* reg = new host::Registry;  // never destroyed: plugin objects may outlive static destruction
+    reg->add_search_dir(RELULAB_TEST_PLUGIN_DIR, "build tree");
+    reg->scan();
+    return reg;
+  }();
+  return *r;
+}
+
+inline const PluginDescriptor& descriptor(PluginKind kind, const std::string& name) {
+  const auto* p = registry().find(kind, name);
+  if (!p) throw std::runtime_error("test needs plugin " + name);
+  return p->descriptor;
+}
+
+// Params from a schema's defaults plus the given overrides.
+inline Params defaults(const Schema& schema, const std::map<std::string, ParamValue>& set = {}) {
+  Params p;
+  for (const auto& s : schema.specs())
+    if (s.default_value) p.set(s.name, *s.default_value);
+  for (const auto& [k, v] : set) p.set(k, v);
+  return p;
+}
+
+// A fresh empty folder under the system temp dir.
+inline fs::path temp_dir(const std::string& tag) {
+  static std::mt19937_64 gen(std::random_device{}());
+  fs::path p = fs::temp_directory_path() / ("relulab-test-" + tag + "-" + std::to_string(gen() % 1000000000));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+inline void write_text(const fs::path& p, const std::string& text) {
+  std::ofstream out(p);
+  out << text;
+}
+
+inline std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct CommandResult {
+  int exit_code;
+  std::string out, err;
+};
+
+// Runs a shell command, capturing stdout and stderr.
+inline CommandResult run_command(const std::string& cmd) {
+  const fs::path dir = temp_dir("cmd");
+  const int status = std::system((cmd + " >" + (dir / "out").string() + " 2>" + (dir / "err").string()).c_str());
+  CommandResult r{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(dir / "out"),
+                  slurp(dir / "err")};
+  fs::remove_all(dir);
+  return r;
+}
+
+inline std::string relulab_exe() { return RELULAB_TEST_EXE; }
+
+// Validates an experiment given as TOML text (written to `file_name` in a temp folder).
+inline host::Experiment experiment_from_text(const std::string& toml, const std::vector<std::string>& sets = {},
+                                             fs::path* file_out = nullptr) {
+  const fs::path dir = temp_dir("exp");
+  const fs::path file = dir / "exp.toml";
+  write_text(file, toml);
+  if (file_out) *file_out = file;
+  auto raw = host::parse_experiment_file(file);
+  for (const auto& s : sets) host::apply_override(raw, s);
+  auto ex = host::validate_experiment(raw, registry());
+  (void)host::build(ex);
+  return ex;
+}
+
+// A small, fast experiment (d = 5, n = 200, m = 20) for runner tests.
+inline std::string small_experiment(int iterations = 2000, const std::string& extra_optimizer = "") {
+  return "[experiment]\nname = \"small\"\nseed = 7\n"
+         "[data]\nplugin = \"linear_teacher\"\nn = 200\nd = 5\nnoise_std = 0.3\n"
+         "[model]\nplugin = \"two_layer_relu\"\nwidth = 20\ninit_scale = 0.01\n"
+         "[optimizer]\nplugin = \"sgd\"\nlr = 0.05\nbatch_size = 16\niterations = " +
+         std::to_string(iterations) + "\n" + extra_optimizer +
+         "[[metrics]]\nplugin = \"losses\"\nschedule = { every = 100 }\ntest_samples = 500\n";
+}
+
+}  // namespace relulab::test

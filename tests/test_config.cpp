@@ -1,0 +1,126 @@
+// Experiment files: every bad input names file, line, column and key; overrides; resolution.
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+
+using namespace relulab;
+using namespace relulab::test;
+using Catch::Matchers::Contains;
+
+namespace {
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const auto pos = text.find(from);
+  if (pos == std::string::npos) throw std::logic_error("test text lacks: " + from);
+  return text.replace(pos, from.size(), to);
+}
+
+// The error message of validating `toml` (with overrides), or "" if it is valid.
+std::string error_of(const std::string& toml, const std::vector<std::string>& sets = {}) {
+  try {
+    experiment_from_text(toml, sets);
+  } catch (const host::ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+// Line numbers refer to small_experiment(): [experiment] is line 1, [optimizer] line 13, lr line 15.
+TEST_CASE("a TOML syntax error names its line", "[config]") {
+  const auto msg = error_of(replaced(small_experiment(), "[model]", "[model"));
+  CHECK_THAT(msg, Contains("exp.toml:9:") && Contains("TOML syntax error"));
+}
+
+TEST_CASE("an unknown plugin lists the known ones", "[config]") {
+  const auto msg = error_of(replaced(small_experiment(), "plugin = \"sgd\"", "plugin = \"sgdd\""));
+  CHECK_THAT(msg, Contains("exp.toml:14:1: [optimizer] plugin: unknown optimizer plugin 'sgdd'") &&
+                      Contains("did you mean 'sgd'?") && Contains("known optimizer plugins: sgd"));
+}
+
+TEST_CASE("a plugin of another kind is named as such", "[config]") {
+  const auto msg = error_of(replaced(small_experiment(), "plugin = \"sgd\"", "plugin = \"losses\""));
+  CHECK_THAT(msg, Contains("[optimizer] plugin: 'losses' is a metric plugin, not a optimizer plugin"));
+}
+
+TEST_CASE("an unknown key suggests the closest one", "[config]") {
+  const auto msg = error_of(replaced(small_experiment(), "lr = 0.05", "lrr = 0.05"));
+  CHECK_THAT(msg, Contains("exp.toml:15:1: [optimizer] lrr: unknown key for plugin 'sgd' (did you mean 'lr'?)"));
+}
+
+TEST_CASE("an unknown section suggests the closest one", "[config]") {
+  const auto msg = error_of(small_experiment() + "[optimiser]\nlr = 1\n");
+  CHECK_THAT(msg, Contains("optimiser: unknown top-level key (did you mean 'optimizer'?)"));
+}
+
+TEST_CASE("a value of the wrong type", "[config]") {
+  CHECK_THAT(error_of(replaced(small_experiment(), "lr = 0.05", "lr = \"fast\"")),
+             Contains("exp.toml:15:1: [optimizer] lr: expected float, found string 'fast'"));
+  CHECK_THAT(error_of(replaced(small_experiment(), "batch_size = 16", "batch_size = 1.5")),
+             Contains("exp.toml:16:1: [optimizer] batch_size: expected integer, found float 1.5"));
+  // A float that is a whole number is a fine integer (iterations = 8e6).
+  CHECK(error_of(replaced(small_experiment(), "batch_size = 16", "batch_size = 16e0")).empty());
+}
+
+TEST_CASE("a value out of range", "[config]") {
+  CHECK_THAT(error_of(replaced(small_experiment(), "lr = 0.05", "lr = -1")),
+             Contains("exp.toml:15:1: [optimizer] lr: value -1 is out of range (0, inf)"));
+  CHECK_THAT(error_of(replaced(small_experiment(), "n = 200", "n = 0")),
+             Contains("exp.toml:6:1: [data] n: value 0 is out of range [1, "));
+  CHECK_THAT(error_of(replaced(small_experiment(), "width = 20", "init = \"uniform\"")),
+             Contains("[model] init: \"uniform\" is not one of gaussian | balanced | dominated"));
+}
+
+TEST_CASE("a missing required key or section", "[config]") {
+  CHECK_THAT(error_of(replaced(small_experiment(), "n = 200\n", "")),
+             Contains("exp.toml:4:1: [data] missing required key 'n'"));
+  CHECK_THAT(error_of(replaced(small_experiment(), "plugin = \"two_layer_relu\"\n", "")),
+             Contains("exp.toml:9:1: [model] missing required key 'plugin' (one of: two_layer_relu"));
+  CHECK_THAT(error_of(replaced(small_experiment(), "[model]\nplugin = \"two_layer_relu\"\nwidth = 20\ninit_scale = 0.01\n", "")),
+             Contains("exp.toml: missing section [model]"));
+}
+
+TEST_CASE("a plugin's own check is reported at its key", "[config]") {
+  const auto msg = error_of(replaced(small_experiment(), "d = 5", "d = 5\nbeta_star = [1.0, 2.0]"));
+  CHECK_THAT(msg, Contains("exp.toml:8:1: [data] beta_star: beta_star has 2 entries but d = 5"));
+}
+
+TEST_CASE("a bad metric schedule", "[config]") {
+  CHECK_THAT(error_of(replaced(small_experiment(), "{ every = 100 }", "{ evry = 100 }")),
+             Contains("[metrics[0]] schedule: unknown schedule key 'evry' (did you mean 'every'?)"));
+  CHECK_THAT(error_of(replaced(small_experiment(), "{ every = 100 }", "{ geometric = 0.5 }")),
+             Contains("'geometric' must be a ratio greater than 1"));
+}
+
+TEST_CASE("command-line overrides", "[config]") {
+  auto ex = experiment_from_text(small_experiment(), {"optimizer.lr=0.005", "model.init=balanced",
+                                                      "metrics.0.test_samples=100", "experiment.seed=3"});
+  CHECK(ex.optimizer.params.real("lr") == 0.005);
+  CHECK(ex.model.params.text("init") == "balanced");  // a bare word is a string
+  CHECK(ex.metrics[0].params.integer("test_samples") == 100);
+  CHECK(ex.seed == 3);
+  // A bad override is reported as coming from the command line.
+  CHECK_THAT(error_of(small_experiment(), {"optimizer.lr=-1"}),
+             Contains("command line (--set optimizer.lr=-1): [optimizer] lr: value -1 is out of range"));
+  CHECK_THAT(error_of(small_experiment(), {"optimizer.lrr=1"}), Contains("did you mean 'lr'?"));
+  CHECK_THAT(error_of(small_experiment(), {"lr"}), Contains("expected KEY=VALUE"));
+  CHECK_THAT(error_of(small_experiment(), {"metrics.3.test_samples=1"}), Contains("[[metrics]] has 1 entries"));
+}
+
+TEST_CASE("the resolved configuration fills every default and reads back the same", "[config]") {
+  auto ex = experiment_from_text(small_experiment());
+  CHECK(ex.resolved["optimizer"]["lr_schedule"].value<std::string>() == "constant");
+  CHECK(ex.resolved["model"]["init"].value<std::string>() == "gaussian");
+  CHECK(ex.resolved["experiment"]["checkpoint_seconds"].value<double>() == 60.0);
+  // Validating the resolved file again gives the same configuration (and so the same run directory).
+  auto again = experiment_from_text(host::format_toml(ex.resolved));
+  CHECK(again.hash == ex.hash);
+  // Any change of value changes the hash.
+  CHECK(experiment_from_text(small_experiment(), {"optimizer.lr=0.04"}).hash != ex.hash);
+}
+
+TEST_CASE("did-you-mean keeps to close words", "[config]") {
+  CHECK(host::did_you_mean("widht", {"width", "bias"}) == "width");
+  CHECK(host::did_you_mean("zzzzzz", {"width", "bias"}).empty());
+}

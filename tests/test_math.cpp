@@ -1,0 +1,158 @@
+// Closed forms: OLS, the Gaussian kernels and population loss, schedules, random streams, .npy.
+#include <catch2/catch.hpp>
+
+#include "output.hpp"
+#include "schedule.hpp"
+#include "support.hpp"
+
+#include <Eigen/Dense>
+#include <cmath>
+#include <numbers>
+
+using namespace relulab;
+using namespace relulab::test;
+
+TEST_CASE("OLS equals the normal-equation solution", "[math]") {
+  Rng rng(1);
+  const Index n = 60, d = 4;
+  RowMatrix X(n, d);
+  Vector y(n);
+  for (Index k = 0; k < n; ++k) {
+    for (Index i = 0; i < d; ++i) X(k, i) = rng.normal();
+    y[k] = rng.normal();
+  }
+  const Vector beta = ordinary_least_squares(X, y);
+  const Eigen::MatrixXd XtX = X.transpose() * X;
+  const Vector normal = XtX.llt().solve(X.transpose() * y);
+  // X^T X of Gaussian rows is well conditioned (n = 15 d): both solutions agree to ~1e-14.
+  CHECK((beta - normal).norm() < 1e-12 * normal.norm());
+  // And the residual is orthogonal to the columns, the defining property.
+  CHECK((X.transpose() * (X * beta - y)).norm() < 1e-10);
+
+  SECTION("fewer samples than dimensions: the minimum-norm interpolant") {
+    const RowMatrix Xs = X.topRows(3);
+    const Vector ys = y.head(3);
+    const Vector b = ordinary_least_squares(Xs, ys);
+    const Eigen::MatrixXd G = Xs * Xs.transpose();
+    const Vector min_norm = Xs.transpose() * G.llt().solve(ys);
+    CHECK((Xs * b - ys).norm() < 1e-12);
+    CHECK((b - min_norm).norm() < 1e-12);
+    CHECK(mean_squared_residual(Xs, ys, b) < 1e-24);
+  }
+}
+
+TEST_CASE("the ReLU kernel at angles with known values", "[math]") {
+  using gaussian::relu_kernel;
+  // phi = 0: E[relu(z)^2] |u||v| = |u||v| / 2.
+  CHECK(relu_kernel(2.0, 3.0, 6.0) == Approx(3.0).epsilon(1e-15));
+  // phi = pi: relu(z) relu(-z) = 0.
+  CHECK(relu_kernel(2.0, 3.0, -6.0) == Approx(0.0).margin(1e-15));
+  // phi = pi/2: E[relu(z1)] E[relu(z2)] = (1/sqrt(2 pi))^2 |u||v| = |u||v| / (2 pi).
+  CHECK(relu_kernel(2.0, 3.0, 0.0) == Approx(6.0 / (2 * std::numbers::pi)).epsilon(1e-15));
+}
+
+TEST_CASE("exact population MSE agrees with Monte Carlo", "[math]") {
+  const auto& desc = descriptor(PluginKind::DataGenerator, "linear_teacher");
+  BuildContext ctx;
+  auto teacher = desc.make_data_generator(
+      defaults(desc.schema, {{"d", std::int64_t(3)}, {"beta_star", std::vector<double>{0.5, -1.0, 2.0}}}), ctx);
+  // A student with O(1) weights of both signs, so every term of the double sum matters.
+  Rng rng(12);
+  const Index m = 6;
+  Eigen::MatrixXd W(m, 3);
+  Vector a(m);
+  for (Index j = 0; j < m; ++j) {
+    for (Index i = 0; i < 3; ++i) W(j, i) = rng.normal();
+    a[j] = rng.normal();
+  }
+  const TwoLayerView student{Eigen::Map<const Eigen::MatrixXd>(W.data(), m, 3), Eigen::Map<const Vector>(a.data(), m),
+                             Eigen::Map<const Vector>(a.data(), 0), "relu"};
+  const double exact = *teacher->population_mse(student);
+
+  Rng draw(99);
+  const Index N = 400'000;
+  const Dataset test = teacher->sample(N, draw);
+  double sum = 0, sum_sq = 0;
+  for (Index k = 0; k < N; ++k) {
+    const Vector pre = W * test.X.row(k).transpose();
+    const double h = a.dot(pre.cwiseMax(0.0));
+    const double e = (h - test.y[k]) * (h - test.y[k]);
+    sum += e;
+    sum_sq += e * e;
+  }
+  const double mean = sum / N, se = std::sqrt((sum_sq / N - mean * mean) / N);
+  INFO("exact " << exact << ", Monte Carlo " << mean << " +- " << se);
+  // Five standard errors: a false alarm has probability about 6e-7.
+  CHECK(std::abs(exact - mean) < 5 * se);
+
+  // The OLS closed form: sigma^2 + |beta - beta*|^2.
+  const Vector beta = Vector::Zero(3);
+  CHECK(*teacher->population_mse_linear(beta) == Approx(0.09 + 0.25 + 1 + 4).epsilon(1e-15));
+  // A bias makes the closed form unavailable.
+  const TwoLayerView biased{student.W, student.a, Eigen::Map<const Vector>(a.data(), m), "relu"};
+  CHECK(!teacher->population_mse(biased));
+}
+
+TEST_CASE("metric schedules", "[schedule]") {
+  using host::Schedule;
+  Schedule g;
+  g.kind = Schedule::Kind::Geometric;
+  g.ratio = 1.5;
+  std::vector<double> points;
+  double t = 0;
+  for (int i = 0; i < 8; ++i) points.push_back(t = g.next_after(t, true));
+  // 1, 2, 3, then ceil(1.5 t): 5, 8, 12, 18, 27.
+  CHECK(points == std::vector<double>{1, 2, 3, 5, 8, 12, 18, 27});
+  Schedule e;
+  e.kind = Schedule::Kind::Every;
+  e.every = 100;
+  CHECK(e.next_after(0, true) == 100);
+  CHECK(e.next_after(100, true) == 200);
+  CHECK(e.next_after(150, true) == 200);
+  Schedule c = g;
+  c.start = 0.01;
+  c.ratio = 10;
+  CHECK(c.next_after(0.0, false) == Approx(0.01));
+  CHECK(c.next_after(0.01, false) == Approx(0.1));
+  Schedule p;
+  p.kind = Schedule::Kind::Points;
+  p.points = {5, 10};
+  CHECK(p.next_after(5, true) == 10);
+  CHECK(std::isinf(p.next_after(10, true)));
+}
+
+TEST_CASE("random streams are reproducible and independent", "[rng]") {
+  CHECK(derive_seed(0, "data") != derive_seed(0, "init"));
+  CHECK(derive_seed(0, "data") != derive_seed(1, "data"));
+  Rng a(derive_seed(3, "data")), b(derive_seed(3, "data"));
+  for (int i = 0; i < 100; ++i) CHECK(a.normal() == b.normal());
+  // Saving and restoring the engine continues the same sequence.
+  const std::string state = a.save();
+  const double next = a.normal();
+  Rng c(0);
+  c.restore(state);
+  CHECK(c.normal() == next);
+  // below(n) stays in range and covers it.
+  std::vector<int> hits(5, 0);
+  for (int i = 0; i < 1000; ++i) ++hits.at(c.below(5));
+  for (int h : hits) CHECK(h > 100);  // expected 200 each, sd 12.6
+}
+
+TEST_CASE(".npy files load in numpy with the same values", "[npy]") {
+  const fs::path dir = temp_dir("npy");
+  RowMatrix M(3, 4);
+  for (Index i = 0; i < 3; ++i)
+    for (Index j = 0; j < 4; ++j) M(i, j) = 1.0 / (1 + i * 4 + j);
+  host::write_npy(dir / "m.npy", M.data(), {3, 4});
+  // Our own reader gets back the exact doubles.
+  const auto back = npy::decode(slurp(dir / "m.npy"));
+  CHECK(back.shape == std::vector<std::size_t>{3, 4});
+  CHECK(std::equal(back.data.begin(), back.data.end(), M.data()));
+  // numpy reads the shape and the element (1, 2) = 1/7 exactly (repr prints the shortest round trip).
+  const auto r = run_command("/usr/bin/python3 -c \"import numpy; a = numpy.load('" + (dir / "m.npy").string() +
+                             "'); print(a.shape, repr(float(a[1, 2])), a.dtype)\"");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out == "(3, 4) " + host::format_number(1.0 / 7) + " float64\n");
+  fs::remove_all(dir);
+}

@@ -1,0 +1,132 @@
+// Running experiments in-process: outputs, determinism, resume, divergence.
+#include <catch2/catch.hpp>
+
+#include "output.hpp"
+#include "support.hpp"
+
+#include <nlohmann/json.hpp>
+
+using namespace relulab;
+using namespace relulab::test;
+using Catch::Matchers::Contains;
+
+namespace {
+
+host::RunResult run_into(const host::Experiment& ex, const fs::path& dir, const std::atomic<int>* stop = nullptr) {
+  host::RunOptions opt;
+  opt.run_dir = dir;
+  opt.progress = false;
+  opt.stop_signal = stop;
+  return host::run_experiment(ex, opt);
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  for (std::string line; std::getline(ss, line);) out.push_back(line);
+  return out;
+}
+
+const std::vector<std::string> kOutputs = {"metrics.csv", "X_train.npy", "y_train.npy", "W_init.npy",
+                                           "a_init.npy",  "W_final.npy", "a_final.npy", "config.toml"};
+
+}  // namespace
+
+TEST_CASE("a run directory holds config, CSV, summary and arrays", "[run]") {
+  const fs::path dir = temp_dir("run");
+  const auto ex = experiment_from_text(small_experiment(1000));
+  const auto r = run_into(ex, dir / "out");
+  REQUIRE(r.status == host::RunStatus::Completed);
+  const auto csv = lines_of(slurp(dir / "out" / "metrics.csv"));
+  CHECK(csv.front() == "iteration,time,train_mse,test_mse,ols_train_mse,ols_test_mse");
+  // every = 100 over 1000 iterations: 0, 100, ..., 1000.
+  REQUIRE(csv.size() == 12);
+  CHECK(csv[1].rfind("0,0,", 0) == 0);
+  CHECK(csv.back().rfind("1000,", 0) == 0);
+  const auto summary = nlohmann::json::parse(slurp(dir / "out" / "summary.json"));
+  CHECK(summary["status"] == "completed");
+  CHECK(summary["iteration"] == 1000);
+  // The summary's final values are the CSV's last row, digit for digit.
+  CHECK_THAT(csv.back(), Contains(host::format_number(summary["final"]["train_mse"].get<double>())));
+  CHECK(npy::decode(slurp(dir / "out" / "X_train.npy")).shape == std::vector<std::size_t>{200, 5});
+  CHECK(npy::decode(slurp(dir / "out" / "W_final.npy")).shape == std::vector<std::size_t>{20, 5});
+  // The stored training set is the one trained on: OLS on it reproduces the recorded OLS train MSE.
+  const auto X = npy::decode(slurp(dir / "out" / "X_train.npy"));
+  const auto y = npy::decode(slurp(dir / "out" / "y_train.npy"));
+  const RowMatrix Xm = Eigen::Map<const RowMatrix>(X.data.data(), 200, 5);
+  const Vector ym = Eigen::Map<const Vector>(y.data.data(), 200);
+  CHECK(mean_squared_residual(Xm, ym, ordinary_least_squares(Xm, ym)) ==
+        Approx(summary["final"]["ols_train_mse"].get<double>()).epsilon(1e-12));
+  const std::string config = slurp(dir / "out" / "config.toml");
+  CHECK_THAT(config, Contains("lr_schedule = 'constant'") && Contains("[provenance]") && Contains("git_commit"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("same file, same seed: bit-identical outputs", "[run][determinism]") {
+  const fs::path dir = temp_dir("det");
+  const auto ex = experiment_from_text(small_experiment(1500));
+  run_into(ex, dir / "a");
+  run_into(ex, dir / "b");
+  for (const auto& f : kOutputs) {
+    INFO(f);
+    CHECK(slurp(dir / "a" / f) == slurp(dir / "b" / f));
+  }
+  // A different seed changes the data and the results.
+  const auto other = experiment_from_text(small_experiment(1500), {"experiment.seed=8"});
+  run_into(other, dir / "c");
+  CHECK(slurp(dir / "a" / "X_train.npy") != slurp(dir / "c" / "X_train.npy"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("an interrupted run resumes to the uninterrupted result", "[run][resume]") {
+  const fs::path dir = temp_dir("resume");
+  const auto ex = experiment_from_text(small_experiment(3000));
+  run_into(ex, dir / "straight");
+  // A stop request already pending: the run checkpoints at its first report and stops.
+  std::atomic<int> stop{2};
+  const auto first = run_into(ex, dir / "split", &stop);
+  REQUIRE(first.status == host::RunStatus::Interrupted);
+  CHECK(!fs::exists(dir / "split" / "summary.json"));
+  CHECK(fs::exists(dir / "split" / "checkpoint.bin"));
+  const auto second = run_into(ex, dir / "split");
+  REQUIRE(second.status == host::RunStatus::Completed);
+  for (const auto& f : kOutputs) {
+    INFO(f);
+    CHECK(slurp(dir / "straight" / f) == slurp(dir / "split" / f));
+  }
+  // Running a finished experiment again changes nothing and reports it.
+  const auto third = run_into(ex, dir / "split");
+  CHECK(third.status == host::RunStatus::AlreadyDone);
+  CHECK(third.final_values == second.final_values);
+  // A different experiment is not written into the same directory.
+  const auto other = experiment_from_text(small_experiment(3000), {"optimizer.lr=0.01"});
+  CHECK_THROWS_WITH(run_into(other, dir / "split"), Contains("holds the results of a different experiment"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a damaged checkpoint is never resumed from", "[run][resume]") {
+  const fs::path dir = temp_dir("damaged");
+  const auto ex = experiment_from_text(small_experiment(3000));
+  std::atomic<int> stop{2};
+  REQUIRE(run_into(ex, dir, &stop).status == host::RunStatus::Interrupted);
+  std::string bytes = slurp(dir / "checkpoint.bin");
+  bytes[bytes.size() / 2] ^= 0x10;  // one flipped bit
+  host::write_file_atomic(dir / "checkpoint.bin", bytes);
+  CHECK_THROWS_WITH(run_into(ex, dir), Contains("refusing to resume") && Contains("--fresh"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a diverging run is marked and keeps its finite metrics", "[run][diverge]") {
+  const fs::path dir = temp_dir("div");
+  const auto ex = experiment_from_text(small_experiment(3000), {"optimizer.lr=50", "model.init_scale=1"});
+  const auto r = run_into(ex, dir);
+  REQUIRE(r.status == host::RunStatus::Diverged);
+  CHECK_THAT(r.reason, Contains("the training loss became"));
+  const auto summary = nlohmann::json::parse(slurp(dir / "summary.json"));
+  CHECK(summary["status"] == "diverged");
+  // The first recorded row (iteration 0) is finite.
+  const auto csv = lines_of(slurp(dir / "metrics.csv"));
+  REQUIRE(csv.size() >= 2);
+  CHECK(csv[1].find("nan") == std::string::npos);
+  fs::remove_all(dir);
+}
