@@ -7,12 +7,47 @@
 // only with a hidden bias).
 #include <relulab/relulab.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 namespace {
 
 using namespace relulab;
+
+// <w_j, x> and g_j += s x with w_j spread over d columns of length m (neuron
+// j at offset j of each). For a compile-time d the sum is written out term by
+// term, leaving the loop over neurons as the only loop, which GCC vectorises;
+// an inner loop over d would be vectorised instead, across strided columns.
+template <std::size_t... I>
+inline double column_dot(const double* __restrict W, const double* __restrict x, Index m, Index j,
+                         std::index_sequence<I...>) {
+  return ((W[I * m + j] * x[I]) + ...);
+}
+template <std::size_t... I>
+inline void column_axpy(double* __restrict G, const double* __restrict x, double s, Index m, Index j,
+                        std::index_sequence<I...>) {
+  ((G[I * m + j] += s * x[I]), ...);
+}
+template <int D>
+inline double neuron_dot(const double* __restrict W, const double* __restrict x, Index m, Index j, Index d) {
+  if constexpr (D > 0) {
+    return column_dot(W, x, m, j, std::make_index_sequence<D>{});
+  } else {
+    double z = 0.0;
+    for (Index i = 0; i < d; ++i) z += W[i * m + j] * x[i];
+    return z;
+  }
+}
+template <int D>
+inline void neuron_axpy(double* __restrict G, const double* __restrict x, double s, Index m, Index j, Index d) {
+  if constexpr (D > 0) {
+    column_axpy(G, x, s, m, j, std::make_index_sequence<D>{});
+  } else {
+    for (Index i = 0; i < d; ++i) G[i * m + j] += s * x[i];
+  }
+}
 
 class TwoLayerRelu final : public Model {
  public:
@@ -24,7 +59,7 @@ class TwoLayerRelu final : public Model {
         scale_(p.real("init_scale")),
         ratio_(p.real("dominance_ratio")),
         theta_(Vector::Zero((d_ + 1 + (bias_ ? 1 : 0)) * m_)),
-        scratch_(static_cast<std::size_t>(m_)) {
+        scratch_(static_cast<std::size_t>(kChunk * (d_ + 1))) {
     if (p.flag("scale_by_sqrt_width")) scale_ /= std::sqrt(static_cast<double>(m_));
   }
 
@@ -80,57 +115,111 @@ class TwoLayerRelu final : public Model {
   }
 
   double loss_and_gradient(const Dataset& data, Rows rows, double* gradient) const override {
+    return bias_ ? dispatch<true>(data, rows, gradient) : dispatch<false>(data, rows, gradient);
+  }
+
+ private:
+  // Samples are processed in chunks and neurons in blocks small enough that a
+  // block's weights and gradient stay in L1 while the chunk's samples stream
+  // past them. Pass 1 sums the chunk's outputs block by block; the residuals
+  // then give every sample's weight c_k = (2/n) r_k; pass 2 recomputes the
+  // block's pre-activations (cheaper than storing chunk x m of them) and
+  // accumulates the gradient. Neurons run in the SIMD lanes, so no reduction
+  // sits inside the inner loops except the output sum, which is vectorised by
+  // `omp simd reduction` (-fopenmp-simd: no OpenMP runtime).
+  static constexpr Index kChunk = 64;
+  static constexpr Index kBlock = 256;
+
+  // The input dimension and the bias as compile-time constants: the inner
+  // loops unroll and the neuron loops carry no branch, so they vectorise.
+  template <bool Bias>
+  double dispatch(const Dataset& data, Rows rows, double* gradient) const {
+    switch (d_) {
+      case 1: return kernel<1, Bias>(data, rows, gradient);
+      case 2: return kernel<2, Bias>(data, rows, gradient);
+      case 3: return kernel<3, Bias>(data, rows, gradient);
+      case 4: return kernel<4, Bias>(data, rows, gradient);
+      case 5: return kernel<5, Bias>(data, rows, gradient);
+      case 6: return kernel<6, Bias>(data, rows, gradient);
+      case 8: return kernel<8, Bias>(data, rows, gradient);
+      case 10: return kernel<10, Bias>(data, rows, gradient);
+      default: return kernel<0, Bias>(data, rows, gradient);
+    }
+  }
+
+  template <int D, bool Bias>
+  double kernel(const Dataset& data, Rows rows, double* gradient) const {
+    const Index d = D > 0 ? D : d_, m = m_;
     const Index count = rows.empty() ? data.size() : static_cast<Index>(rows.size());
     if (gradient) std::fill(gradient, gradient + theta_.size(), 0.0);
     if (count == 0) return 0.0;
     const double* W = theta_.data();
-    const double* a = W + d_ * m_;
-    double* gW = gradient;
-    double* ga = gradient ? gradient + d_ * m_ : nullptr;
-    double* gb = gradient && bias_ ? ga + m_ : nullptr;
-    double* __restrict z = scratch_.data();
+    const double* a = W + d * m;
+    const double* b = a + m;  // read only when Bias
+    double* x = scratch_.data();  // chunk inputs, d per sample, contiguous
+    double* c = x + kChunk * d;   // per-sample outputs, then residual weights
     const double two_over_n = 2.0 / static_cast<double>(count);
     double sum_sq = 0.0;
-    for (Index t = 0; t < count; ++t) {
-      const Index k = rows.empty() ? t : rows[t];
-      const double* x = data.X.row(k).data();
-      const double r = forward(x) - data.y[k];  // leaves the pre-activations in z
-      sum_sq += r * r;
-      if (!gradient) continue;
-      const double c = two_over_n * r;
-      // dL/da_j = c relu(z_j); dL/db_j = c a_j 1{z_j > 0}; dL/dw_j = dL/db_j x.
-      // sigma'(0) = 0, as in PyTorch. z is overwritten by dL/db_j.
-      for (Index j = 0; j < m_; ++j) {
-        const bool active = z[j] > 0.0;
-        ga[j] += active ? c * z[j] : 0.0;
-        z[j] = active ? c * a[j] : 0.0;
+    for (Index t0 = 0; t0 < count; t0 += kChunk) {
+      const Index nc = std::min(kChunk, count - t0);
+      for (Index t = 0; t < nc; ++t) {
+        const Index k = rows.empty() ? t0 + t : rows[t0 + t];
+        std::copy_n(data.X.row(k).data(), d, x + t * d);
+        c[t] = 0.0;
       }
-      if (gb)
-        for (Index j = 0; j < m_; ++j) gb[j] += z[j];
-      for (Index i = 0; i < d_; ++i) {
-        double* __restrict g = gW + i * m_;
-        const double xi = x[i];
-        for (Index j = 0; j < m_; ++j) g[j] += xi * z[j];
+      for (Index j0 = 0; j0 < m; j0 += kBlock) {
+        const Index j1 = std::min(m, j0 + kBlock);
+        for (Index t = 0; t < nc; ++t) {
+          const double* xt = x + t * d;
+          double h = 0.0;
+#pragma omp simd reduction(+ : h)
+          for (Index j = j0; j < j1; ++j) {
+            const double z = neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : 0.0);
+            h += a[j] * std::max(z, 0.0);  // branch-free, so the loop vectorises
+          }
+          c[t] += h;
+        }
+      }
+      for (Index t = 0; t < nc; ++t) {
+        const Index k = rows.empty() ? t0 + t : rows[t0 + t];
+        const double r = c[t] - data.y[k];
+        sum_sq += r * r;
+        c[t] = two_over_n * r;
+      }
+      if (!gradient) continue;
+      double* gW = gradient;
+      double* ga = gradient + d * m;
+      double* gb = ga + m;  // written only when Bias
+      for (Index j0 = 0; j0 < m; j0 += kBlock) {
+        const Index j1 = std::min(m, j0 + kBlock);
+        for (Index t = 0; t < nc; ++t) {
+          const double* xt = x + t * d;
+          const double ct = c[t];
+#pragma omp simd
+          for (Index j = j0; j < j1; ++j) {
+            const double z = neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : 0.0);
+            // dL/da_j = c relu(z_j); dL/db_j = c a_j 1{z_j > 0}; dL/dw_j = dL/db_j x (sigma'(0) = 0, as PyTorch).
+            ga[j] += ct * std::max(z, 0.0);
+            const double s = (z > 0.0 ? ct : 0.0) * a[j];
+            if constexpr (Bias) gb[j] += s;
+            neuron_axpy<D>(gW, xt, s, m, j, d);
+          }
+        }
       }
     }
     return sum_sq / static_cast<double>(count);
   }
 
- private:
-  // h(x); leaves the pre-activations <w_j, x> + b_j in scratch_.
+  // h(x), for predictions (not a hot path).
   double forward(const double* x) const {
     const double* W = theta_.data();
     const double* a = W + d_ * m_;
-    double* __restrict z = scratch_.data();
-    if (bias_) std::copy(a + m_, a + 2 * m_, z);
-    else std::fill(z, z + m_, 0.0);
-    for (Index i = 0; i < d_; ++i) {
-      const double* __restrict w = W + i * m_;
-      const double xi = x[i];
-      for (Index j = 0; j < m_; ++j) z[j] += w[j] * xi;
-    }
     double h = 0.0;
-    for (Index j = 0; j < m_; ++j) h += a[j] * (z[j] > 0.0 ? z[j] : 0.0);
+    for (Index j = 0; j < m_; ++j) {
+      double z = bias_ ? a[m_ + j] : 0.0;
+      for (Index i = 0; i < d_; ++i) z += W[i * m_ + j] * x[i];
+      h += z > 0.0 ? a[j] * z : 0.0;
+    }
     return h;
   }
 
@@ -139,7 +228,7 @@ class TwoLayerRelu final : public Model {
   std::string init_;
   double scale_, ratio_;
   Vector theta_;
-  mutable std::vector<double> scratch_;  // m pre-activations; sized once, so calls never allocate
+  mutable std::vector<double> scratch_;  // a chunk of inputs and outputs; sized once, so calls never allocate
 };
 
 PluginDescriptor describe() {
