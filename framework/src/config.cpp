@@ -98,6 +98,18 @@ const Schema& data_host_schema() {
   }();
   return s;
 }
+const Schema& model_host_schema() {
+  static const Schema s = [] {
+    Schema x;
+    x.text("warm_start",
+           "start from the weights of an earlier run: its run directory (final weights, else its checkpoint) or a "
+           "checkpoint file, relative to the working directory")
+        .optional();
+    x.flag("warm_start_check_data", "refuse a warm start from a run whose training data differ").def(true);
+    return x;
+  }();
+  return s;
+}
 const Schema& empty_schema() {
   static const Schema s;
   return s;
@@ -511,7 +523,10 @@ Experiment validate_experiment(const RawExperiment& raw, Registry& registry) {
                    k_metric = PluginKind::Metric;
   ex.data = reader.read(table("data"), "data", "data", data_host_schema(), &k_data, data_host);
   ex.n = static_cast<Index>(data_host.integer("n"));
-  ex.model = reader.read(table("model"), "model", "model", empty_schema(), &k_model, none);
+  Params model_host;
+  ex.model = reader.read(table("model"), "model", "model", model_host_schema(), &k_model, model_host);
+  if (model_host.has("warm_start")) ex.warm_start = model_host.text("warm_start");
+  ex.warm_start_check_data = model_host.flag("warm_start_check_data");
   ex.optimizer = reader.read(table("optimizer"), "optimizer", "optimizer", empty_schema(), &k_opt, none);
 
   const toml::node* mnode = raw.doc.get("metrics");
@@ -547,7 +562,9 @@ Experiment validate_experiment(const RawExperiment& raw, Registry& registry) {
   toml::table data_t = to_toml(ex.data.params);
   for (const auto& [k, v] : data_host.values()) insert_value(data_t, k, v);
   r.insert("data", with_plugin(ex.data, std::move(data_t)));
-  r.insert("model", with_plugin(ex.model, to_toml(ex.model.params)));
+  toml::table model_t = to_toml(ex.model.params);
+  for (const auto& [k, v] : model_host.values()) insert_value(model_t, k, v);
+  r.insert("model", with_plugin(ex.model, std::move(model_t)));
   r.insert("optimizer", with_plugin(ex.optimizer, to_toml(ex.optimizer.params)));
   if (!ex.metrics.empty()) {
     toml::array metrics;

@@ -62,6 +62,8 @@ struct Experiment {
   std::filesystem::path output;  // root folder for run directories
   double checkpoint_seconds = 60;
   Index n = 0;
+  std::string warm_start;             // [model] warm_start: a run directory or checkpoint to start from
+  bool warm_start_check_data = true;  // refuse a warm start from a run trained on other data
   Section data, model, optimizer;
   std::vector<MetricSection> metrics;
   toml::table resolved;  // the canonical configuration, every default filled in

@@ -131,6 +131,7 @@ class RunMonitor final : public Monitor {
     next_metric_.resize(ex.metrics.size());
     for (std::size_t i = 0; i < ex.metrics.size(); ++i)
       next_metric_[i] = ex.metrics[i].schedule.next_after(start_clock, !continuous_);
+    if (continuous_) tick_ = horizon_ / 1000;
     next_tick_ = start_clock + tick_;
     started_ = last_tick_wall_ = last_checkpoint_ = Clock_::now();
   }
@@ -141,7 +142,7 @@ class RunMonitor final : public Monitor {
     return static_cast<std::uint64_t>(std::ceil(next));
   }
   double next_time() const override {
-    double next = horizon_;
+    double next = std::min(horizon_, next_tick_);
     for (double t : next_metric_) next = std::min(next, t);
     return next;
   }
@@ -155,7 +156,7 @@ class RunMonitor final : public Monitor {
                 std::to_string(p.iteration) + " (time " + format_number(p.time) + ")";
       return Directive::Stop;
     }
-    const bool at_end = now >= horizon_ - (continuous_ ? 1e-12 * std::max(1.0, horizon_) : 0.0);
+    const bool at_end = p.last || now >= horizon_ - (continuous_ ? 1e-12 * std::max(1.0, horizon_) : 0.0);
     std::vector<bool> due(next_metric_.size(), false);
     bool any = false;
     for (std::size_t i = 0; i < next_metric_.size(); ++i) {
@@ -175,12 +176,13 @@ class RunMonitor final : public Monitor {
       hooks_.record(now, p.iteration, p.time, due);
     }
     if (at_end) return Directive::Continue;  // the optimizer returns by itself
-    if (!continuous_ && now >= next_tick_) {
-      // Aim at a tick every ~0.1 s of work, so reports cost nothing measurable.
+    if (now >= next_tick_) {
+      // Aim at a tick every ~0.1 s of work: often enough for the progress bar,
+      // checkpoints and Ctrl-C, rarely enough to cost nothing measurable.
       const double dt = seconds_since(last_tick_wall_);
       last_tick_wall_ = Clock_::now();
-      if (dt < 0.05) tick_ = std::min(tick_ * 2, 1e9);
-      else if (dt > 0.2 && tick_ > 1) tick_ = std::max(1.0, std::floor(tick_ / 2));
+      if (dt < 0.05) tick_ = std::min(tick_ * 2, continuous_ ? horizon_ : 1e9);
+      else if (dt > 0.2) tick_ = continuous_ ? tick_ / 2 : std::max(1.0, std::floor(tick_ / 2));
       next_tick_ = now + tick_;
     }
     const double elapsed = wall_before_ + seconds_since(started_);
@@ -222,6 +224,62 @@ class RunMonitor final : public Monitor {
   RunStatus status_ = RunStatus::Completed;
   std::string reason_;
 };
+
+// Loads the starting weights of a warm start into `model`, after checking that
+// the source run trained on the same data.
+void apply_warm_start(const Experiment& ex, Model& model, const Dataset& train) {
+  const fs::path source = ex.warm_start;
+  auto fail = [&](const std::string& why) {
+    throw ConfigError(located(ex.locate(ex.model, "warm_start"), "model", "warm_start", why));
+  };
+  const fs::path run_dir = fs::is_directory(source) ? source : source.parent_path();
+  if (!fs::exists(source)) fail("no such run directory or checkpoint: " + source.string());
+  if (ex.warm_start_check_data) {
+    const fs::path x_file = run_dir / "X_train.npy", y_file = run_dir / "y_train.npy";
+    if (!fs::exists(x_file) || !fs::exists(y_file))
+      fail(run_dir.string() + " has no X_train.npy/y_train.npy to compare the training data with; set "
+                              "model.warm_start_check_data = false to start anyway");
+    const auto X = npy::decode(read_file(x_file)), y = npy::decode(read_file(y_file));
+    const bool same = X.shape == std::vector<std::size_t>{static_cast<std::size_t>(train.size()),
+                                                          static_cast<std::size_t>(train.dim())} &&
+                      std::equal(X.data.begin(), X.data.end(), train.X.data()) &&
+                      y.data.size() == static_cast<std::size_t>(train.size()) &&
+                      std::equal(y.data.begin(), y.data.end(), train.y.data());
+    if (!same)
+      fail("the run in " + run_dir.string() + " was trained on other data (the [data] section and the seed must "
+                                                "match); set model.warm_start_check_data = false to start anyway");
+  }
+  try {
+    if (fs::is_directory(source) && fs::exists(source / "W_final.npy")) {
+      const auto W = npy::decode(read_file(source / "W_final.npy"));
+      const auto a = npy::decode(read_file(source / "a_final.npy"));
+      Vector b(0);
+      if (fs::exists(source / "b_final.npy")) {
+        const auto bb = npy::decode(read_file(source / "b_final.npy"));
+        b = Eigen::Map<const Vector>(bb.data.data(), static_cast<Index>(bb.data.size()));
+      }
+      if (W.shape.size() != 2) fail(source.string() + "/W_final.npy is not a matrix");
+      const Eigen::MatrixXd Wm = Eigen::Map<const RowMatrix>(W.data.data(), static_cast<Index>(W.shape[0]),
+                                                             static_cast<Index>(W.shape[1]));
+      model.assign(Wm, Eigen::Map<const Vector>(a.data.data(), static_cast<Index>(a.data.size())), b);
+      return;
+    }
+    State checkpoint;
+    std::string note;
+    const bool found = fs::is_directory(source) ? read_checkpoint(source, checkpoint, note)
+                                                : read_checkpoint(source.parent_path(), checkpoint, note);
+    if (!found) fail(source.string() + " holds neither final weights (W_final.npy) nor a checkpoint");
+    if (checkpoint.count_doubles("model.theta") != static_cast<std::size_t>(model.num_parameters()))
+      fail("the checkpoint in " + source.string() + " holds " + std::to_string(checkpoint.count_doubles("model.theta")) +
+           " parameters; this model has " + std::to_string(model.num_parameters()));
+    checkpoint.doubles("model.theta", model.parameters().data(), static_cast<std::size_t>(model.num_parameters()));
+  } catch (const std::invalid_argument& e) {
+    fail(e.what());
+  } catch (const std::runtime_error& e) {
+    if (dynamic_cast<const ConfigError*>(&e)) throw;
+    fail(e.what());
+  }
+}
 
 toml::table provenance(const Experiment& ex, const std::map<std::string, std::uint64_t>& seeds) {
   toml::table p;
@@ -352,6 +410,7 @@ RunResult run_experiment(const Experiment& ex, const RunOptions& options) {
   Rng data_rng(seeds.at("data")), init_rng(seeds.at("init")), batch_rng(seeds.at("batches"));
   const Dataset train = b.data->sample(ex.n, data_rng);
   b.model->initialize(init_rng);
+  if (!ex.warm_start.empty()) apply_warm_start(ex, *b.model, train);
   if (!resume) {
     write_npy(dir / "X_train.npy", train.X.data(), {static_cast<std::size_t>(train.size()), static_cast<std::size_t>(train.dim())});
     write_npy(dir / "y_train.npy", train.y.data(), {static_cast<std::size_t>(train.size())});

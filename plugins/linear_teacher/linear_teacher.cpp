@@ -60,6 +60,8 @@ class LinearTeacher final : public DataGenerator {
     return gaussian::squared_distance(student, teacher) + noise_variance();
   }
 
+  std::optional<Vector> linear_teacher() const override { return beta_; }
+
   std::optional<double> population_mse_linear(const Vector& beta) const override {
     if (two_cones_) return std::nullopt;
     return (beta - beta_).squaredNorm() + noise_variance();  // isotropic inputs

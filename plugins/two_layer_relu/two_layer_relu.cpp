@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -107,6 +109,17 @@ class TwoLayerRelu final : public Model {
     const double* W = theta_.data();
     return TwoLayerView{Eigen::Map<const Eigen::MatrixXd>(W, m_, d_), Eigen::Map<const Vector>(W + d_ * m_, m_),
                         Eigen::Map<const Vector>(W + (d_ + 1) * m_, bias_ ? m_ : 0), "relu"};
+  }
+
+  void assign(const Eigen::MatrixXd& W, const Vector& a, const Vector& b) override {
+    if (W.rows() != m_ || W.cols() != d_ || a.size() != m_ || b.size() != (bias_ ? m_ : 0))
+      throw std::invalid_argument("weights of shape W " + std::to_string(W.rows()) + "x" + std::to_string(W.cols()) +
+                                  ", a " + std::to_string(a.size()) + ", b " + std::to_string(b.size()) +
+                                  " do not fit this model (width " + std::to_string(m_) + ", d " +
+                                  std::to_string(d_) + (bias_ ? ", with bias)" : ", no bias)"));
+    Eigen::Map<Eigen::MatrixXd>(theta_.data(), m_, d_) = W;  // column-major m x d: the layout of theta
+    theta_.segment(d_ * m_, m_) = a;
+    if (bias_) theta_.segment((d_ + 1) * m_, m_) = b;
   }
 
   void predict(const RowMatrix& X, Vector& out) const override {

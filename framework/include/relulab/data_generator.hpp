@@ -33,6 +33,9 @@ class DataGenerator {
   virtual std::optional<double> population_mse(const TwoLayerView& /*student*/) const { return std::nullopt; }
   // The same for a linear predictor x -> <beta, x>.
   virtual std::optional<double> population_mse_linear(const Vector& /*beta*/) const { return std::nullopt; }
+
+  // beta* when the teacher is linear, f*(x) = <beta*, x> (Theorem 2 splits the data by its sign).
+  virtual std::optional<Vector> linear_teacher() const { return std::nullopt; }
 };
 
 }  // namespace relulab

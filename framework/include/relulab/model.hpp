@@ -40,6 +40,10 @@ class Model {
   virtual Eigen::Map<const Vector> parameters() const = 0;
   virtual TwoLayerView view() const = 0;
 
+  // Sets the weights from a two-layer description (a warm start): W is m x d,
+  // b is empty without a hidden bias. Throws std::invalid_argument on a shape mismatch.
+  virtual void assign(const Eigen::MatrixXd& W, const Vector& a, const Vector& b) = 0;
+
   // Outputs for every row of X (resizes `out`).
   virtual void predict(const RowMatrix& X, Vector& out) const = 0;
 

@@ -22,6 +22,7 @@ struct Progress {
   std::uint64_t iteration = 0;
   double time = 0.0;
   double loss = 0.0;  // the latest loss the optimizer computed (batch or full)
+  bool last = false;  // the optimizer stops here by itself (converged) before its horizon
 };
 
 enum class Directive { Continue, Stop };
@@ -30,7 +31,8 @@ class Monitor {
  public:
   virtual ~Monitor() = default;
   // Iteration-clock optimizers call report() once their iteration count reaches
-  // next_iteration(); continuous-time ones land exactly on next_time().
+  // next_iteration(); continuous-time ones land exactly on next_time(). Both
+  // report at their horizon, and whenever their loss stops being finite.
   virtual std::uint64_t next_iteration() const = 0;
   virtual double next_time() const = 0;
   virtual Directive report(const Progress& progress) = 0;
