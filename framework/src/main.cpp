@@ -3,11 +3,13 @@
 #include "config.hpp"
 #include "registry.hpp"
 #include "runner.hpp"
+#include "sweep.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <csignal>
+#include <thread>
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
@@ -108,6 +110,20 @@ int main(int argc, char** argv) {
   run->add_flag("--fresh", fresh, "discard the results already in the run directory and start over");
   run->add_flag("--quiet", quiet, "no progress output");
 
+  bool dry_run = false;
+  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  std::string shard;
+  run->add_flag("--dry-run", dry_run, "validate every cell and list them, run nothing");
+  run->add_option("--jobs,-j", jobs, "sweep cells run in parallel (default: the number of cores)")->check(CLI::Range(1u, 4096u));
+  run->add_option("--shard", shard, "run only share i of K of the sweep's cells (i/K, 0-based), e.g. for a Slurm job array");
+
+  std::string table_dir, aggregate;
+  bool csv_out = false;
+  auto* table = app.add_subcommand("table", "one row per cell of a sweep: swept keys and final metrics");
+  table->add_option("dir", table_dir, "sweep directory")->required();
+  table->add_option("--aggregate", aggregate, "mean and standard deviation over this swept key, e.g. experiment.seed");
+  table->add_flag("--csv", csv_out, "CSV even on a terminal");
+
   auto* validate = app.add_subcommand("validate", "check an experiment file without running it");
   validate->add_option("file", file, "experiment TOML file")->required();
   validate->add_option("--set", sets, "override a dotted key (repeatable)");
@@ -138,7 +154,75 @@ int main(int argc, char** argv) {
       if (print_resolved) std::cout << format_toml(ex.resolved) << "\n";
       return 0;
     }
-    Experiment ex = load(file, sets, registry);
+    if (*table) {
+      Table t = sweep_table(table_dir);
+      if (!aggregate.empty()) t = aggregate_table(t, aggregate);
+      std::cout << (csv_out || !isatty(STDOUT_FILENO) ? format_csv(t) : format_aligned(t));
+      return 0;
+    }
+    RawExperiment raw = parse_experiment_file(file);
+    for (const auto& s : sets) apply_override(raw, s);
+    std::string resume_cmd = "relulab run " + file;
+    for (const auto& s : sets) resume_cmd += " --set '" + s + "'";
+    if (!out.empty()) resume_cmd += " --out " + out;
+    if (has_sweep(raw) || dry_run) {
+      Sweep sweep = expand_sweep(raw, registry);
+      if (dry_run) {
+        std::cout << sweep.cells.size() << " cell" << (sweep.cells.size() == 1 ? "" : "s") << ", all valid; "
+                  << (has_sweep(raw) ? "sweep directory " + sweep.dir.string() : "run directory " + default_run_dir(sweep.cells[0].experiment).string()) << "\n";
+        for (const auto& c : sweep.cells) {
+          std::cout << "  " << c.index;
+          for (const auto& [k, v] : c.labels) std::cout << "  " << k << "=" << v;
+          std::cout << "\n";
+        }
+        return 0;
+      }
+      SweepOptions so;
+      so.jobs = jobs;
+      so.fresh = fresh;
+      so.progress = !quiet;
+      so.stop_signal = &g_stop_signal;
+      if (!out.empty()) so.dir = out;
+      if (!shard.empty()) {
+        const auto slash = shard.find('/');
+        try {
+          if (slash == std::string::npos) throw std::invalid_argument("");
+          so.shard_index = std::stoul(shard.substr(0, slash));
+          so.shard_count = std::stoul(shard.substr(slash + 1));
+        } catch (const std::exception&) {
+          so.shard_count = 0;
+        }
+        if (so.shard_count == 0 || so.shard_index >= so.shard_count)
+          throw ConfigError("--shard " + shard + ": expected i/K with 0 <= i < K, e.g. --shard 3/16");
+      }
+      std::signal(SIGINT, on_stop_signal);
+      std::signal(SIGTERM, on_stop_signal);
+      const SweepResult r = run_sweep(sweep, so);
+      std::size_t completed = 0, diverged = 0, failed = 0, ran = 0;
+      for (const auto& o : r.outcomes) {
+        if (o.status == "not run") continue;
+        ++ran;
+        completed += o.status == "completed";
+        diverged += o.status == "diverged";
+        failed += o.status == "failed";
+      }
+      std::cout << sweep.name << ": " << completed << " of " << ran << " cells completed";
+      if (diverged) std::cout << ", " << diverged << " diverged";
+      if (failed) std::cout << ", " << failed << " failed";
+      std::cout << " in " << r.wall_seconds << " s\n  sweep directory: " << sweep.dir.string() << "\n";
+      for (std::size_t i = 0; i < r.outcomes.size(); ++i)
+        if (r.outcomes[i].status == "failed" || r.outcomes[i].status == "diverged")
+          std::cout << "  cell " << i << " " << r.outcomes[i].status << ": " << r.outcomes[i].reason << "\n";
+      if (r.interrupted) {
+        std::cerr << "relulab: sweep interrupted; finished cells are kept and running ones checkpointed\n  resume with: "
+                  << resume_cmd << "\n";
+        return 128 + (g_stop_signal.load() ? g_stop_signal.load() : SIGINT);
+      }
+      std::cout << "  table: relulab table " << sweep.dir.string() << "\n";
+      return failed ? 2 : 0;
+    }
+    Experiment ex = validate_experiment(raw, registry);
+    (void)build(ex);
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
     RunOptions opt;
@@ -147,9 +231,6 @@ int main(int argc, char** argv) {
     opt.progress = !quiet;
     opt.stop_signal = &g_stop_signal;
     const RunResult r = run_experiment(ex, opt);
-    std::string resume_cmd = "relulab run " + file;
-    for (const auto& s : sets) resume_cmd += " --set '" + s + "'";
-    if (!out.empty()) resume_cmd += " --out " + out;
     switch (r.status) {
       case RunStatus::Interrupted:
         std::cerr << "relulab: " << r.reason << "; checkpoint saved in " << r.dir.string()

@@ -512,6 +512,7 @@ RunResult run_experiment(const Experiment& ex, const RunOptions& options) {
   summary["config_hash"] = ex.hash;
   summary["iteration"] = b.optimizer->iteration();
   summary["time"] = b.optimizer->time();
+  summary["columns"] = result.columns;  // the CSV's order (JSON objects are unordered)
   for (std::size_t c = 0; c < result.columns.size(); ++c)
     summary["final"][result.columns[c]] = std::isfinite(last[c]) ? nlohmann::json(last[c]) : nlohmann::json();
   for (const auto& [k, v] : b.optimizer->statistics()) summary["statistics"][k] = v;

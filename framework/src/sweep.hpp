@@ -1,0 +1,81 @@
+// Sweeps: the [sweep] table expands an experiment into cells, each validated
+// before any runs; cells run in parallel, resume, and are summarised in a table.
+//
+//   [sweep]
+//   "data.n" = { logspace = [10, 100_000, 13] }   # integers when both ends are
+//   "experiment.seed" = { range = [0, 3] }        # 0, 1, 2
+//   "model.init" = ["gaussian", "balanced"]
+//   optimizer = [{ plugin = "sgd", lr = 0.01 }, { plugin = "gradient_flow", end_time = 10.0 }]
+//   [[sweep.zip]]                                  # keys that vary together: one axis
+//   "data.n" = [100, 1000]
+//   "optimizer.iterations" = [10_000, 100_000]
+//
+// The cells are the cartesian product of the axes, the first axis varying slowest.
+#pragma once
+
+#include "config.hpp"
+#include "runner.hpp"
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace relulab::host {
+
+struct Cell {
+  std::size_t index = 0;
+  std::vector<std::pair<std::string, std::string>> labels;  // swept key -> value as written
+  Experiment experiment;
+  std::filesystem::path dir;
+};
+
+struct Sweep {
+  std::string name;
+  std::string hash;
+  std::filesystem::path dir;
+  std::vector<std::string> keys;  // the swept keys, in axis order
+  std::vector<Cell> cells;
+};
+
+bool has_sweep(const RawExperiment& raw);
+// Expands and validates every cell (throws ConfigError naming the cell).
+Sweep expand_sweep(const RawExperiment& raw, Registry& registry);
+
+struct SweepOptions {
+  unsigned jobs = 1;
+  std::size_t shard_index = 0, shard_count = 1;  // run cells with index % count == index
+  bool fresh = false;
+  bool progress = true;
+  std::filesystem::path dir;  // default: <output>/<name>-<hash>
+  const std::atomic<int>* stop_signal = nullptr;
+};
+
+struct CellOutcome {
+  std::string status;  // completed, diverged, interrupted, failed, not run
+  std::string reason;
+  std::vector<std::string> columns;
+  std::vector<double> final_values;
+};
+
+struct SweepResult {
+  std::vector<CellOutcome> outcomes;  // one per cell
+  bool interrupted = false;
+  double wall_seconds = 0;
+};
+
+SweepResult run_sweep(Sweep& sweep, const SweepOptions& options);
+
+// The sweep's table: one row per cell, swept keys then final metrics, read
+// from the cells' summaries (so it also merges shards run elsewhere).
+struct Table {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+Table sweep_table(const std::filesystem::path& sweep_dir);
+// Mean and standard deviation over the rows that differ only in `over` (e.g. experiment.seed).
+Table aggregate_table(const Table& t, const std::string& over);
+std::string format_csv(const Table& t);
+std::string format_aligned(const Table& t);
+
+}  // namespace relulab::host

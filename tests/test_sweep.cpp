@@ -1,0 +1,177 @@
+// Sweeps: expansion, validation of every cell, parallel determinism, resume after a kill, shards, tables.
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+#include "sweep.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+using namespace relulab;
+using namespace relulab::test;
+using Catch::Matchers::Contains;
+
+namespace {
+
+host::Sweep sweep_from_text(const std::string& toml, fs::path* file_out = nullptr) {
+  const fs::path dir = temp_dir("sweep");
+  const fs::path file = dir / "exp.toml";
+  write_text(file, toml);
+  if (file_out) *file_out = file;
+  return host::expand_sweep(host::parse_experiment_file(file), registry());
+}
+
+std::string labels(const host::Cell& c) {
+  std::string s;
+  for (const auto& [k, v] : c.labels) s += k + "=" + v + ";";
+  return s;
+}
+
+// Everything a cell produced that must not depend on scheduling.
+std::string cell_outputs(const fs::path& cell) {
+  return slurp(cell / "metrics.csv") + slurp(cell / "W_final.npy") + slurp(cell / "a_final.npy");
+}
+
+}  // namespace
+
+TEST_CASE("a sweep is the cartesian product of its axes, the first varying slowest", "[sweep]") {
+  const auto s = sweep_from_text(small_experiment(100) +
+                                 "[sweep]\n\"data.n\" = [100, 200]\n\"experiment.seed\" = { range = [0, 3] }\n");
+  REQUIRE(s.cells.size() == 6);
+  CHECK(labels(s.cells[0]) == "data.n=100;experiment.seed=0;");
+  CHECK(labels(s.cells[2]) == "data.n=100;experiment.seed=2;");
+  CHECK(labels(s.cells[3]) == "data.n=200;experiment.seed=0;");
+  CHECK(s.cells[5].experiment.n == 200);
+  CHECK(s.cells[5].experiment.seed == 2);
+  // Distinct cells, distinct directories.
+  std::set<fs::path> dirs;
+  for (const auto& c : s.cells) dirs.insert(c.dir);
+  CHECK(dirs.size() == 6);
+}
+
+TEST_CASE("sweep helpers: logspace rounds for integer ends, linspace, zip groups", "[sweep]") {
+  const auto s = sweep_from_text(small_experiment(100) + "[sweep]\n\"data.n\" = { logspace = [10, 100_000, 5] }\n");
+  std::vector<Index> ns;
+  for (const auto& c : s.cells) ns.push_back(c.experiment.n);
+  CHECK(ns == std::vector<Index>{10, 100, 1000, 10000, 100000});
+  const auto lr = sweep_from_text(small_experiment(100) + "[sweep]\n\"optimizer.lr\" = { logspace = [1e-3, 1e-1, 3] }\n");
+  REQUIRE(lr.cells.size() == 3);
+  CHECK(lr.cells[1].experiment.optimizer.params.real("lr") == Approx(1e-2).epsilon(1e-12));
+  const auto z = sweep_from_text(small_experiment(100) +
+                                 "[sweep]\n\"experiment.seed\" = [1, 2]\n[[sweep.zip]]\n\"data.n\" = [100, 1000]\n"
+                                 "\"optimizer.iterations\" = [10, 20]\n");
+  REQUIRE(z.cells.size() == 4);
+  CHECK(z.cells[1].experiment.n == 1000);
+  CHECK(z.cells[1].experiment.optimizer.params.integer("iterations") == 20);
+}
+
+TEST_CASE("a sweep over the plugin choice, each with its own parameters", "[sweep]") {
+  const auto s = sweep_from_text(small_experiment(100) +
+                                 "[sweep]\noptimizer = [{ plugin = \"sgd\", lr = 0.1 }, "
+                                 "{ plugin = \"gradient_flow\", end_time = 2.0 }]\n");
+  REQUIRE(s.cells.size() == 2);
+  CHECK(s.cells[0].experiment.optimizer.plugin->descriptor.name == "sgd");
+  CHECK(s.cells[1].experiment.optimizer.plugin->descriptor.name == "gradient_flow");
+  CHECK(s.cells[1].experiment.optimizer.params.real("end_time") == 2.0);
+}
+
+TEST_CASE("every cell is validated before any runs, and an error names its cell", "[sweep]") {
+  CHECK_THROWS_WITH(sweep_from_text(small_experiment(100) + "[sweep]\n\"optimizer.lr\" = [0.1, -1.0]\n"),
+                    Contains("[optimizer] lr: value -1 is out of range") &&
+                        Contains("in sweep cell 1 (optimizer.lr = -1.0)"));
+  CHECK_THROWS_WITH(sweep_from_text(small_experiment(100) + "[sweep]\n\"data.n\" = { logspace = [10, 100] }\n"),
+                    Contains("[sweep] data.n: 'logspace' = [first, last, count]"));
+  CHECK_THROWS_WITH(sweep_from_text(small_experiment(100) + "[sweep]\n[[sweep.zip]]\n\"data.n\" = [1, 2]\n\"experiment.seed\" = [1]\n"),
+                    Contains("1 values, but 'data.n' in the same zip group has 2"));
+}
+
+TEST_CASE("cells are bit-identical whatever the number of jobs; a table per sweep", "[sweep][determinism]") {
+  const fs::path dir = temp_dir("jobs");
+  const std::string text = small_experiment(600) + "[sweep]\n\"data.n\" = [50, 100, 150]\n\"experiment.seed\" = [0, 1]\n";
+  auto one = sweep_from_text(text), two = sweep_from_text(text);
+  host::SweepOptions o1, o2;
+  o1.jobs = 1, o2.jobs = 2;
+  o1.progress = o2.progress = false;
+  o1.dir = dir / "one", o2.dir = dir / "two";
+  run_sweep(one, o1);
+  const auto r2 = run_sweep(two, o2);
+  for (std::size_t i = 0; i < one.cells.size(); ++i) {
+    INFO("cell " << i);
+    CHECK(r2.outcomes[i].status == "completed");
+    CHECK(cell_outputs(one.cells[i].dir) == cell_outputs(two.cells[i].dir));
+  }
+  const auto t = host::sweep_table(dir / "two");
+  CHECK(t.header == std::vector<std::string>{"cell", "data.n", "experiment.seed", "status", "train_mse", "test_mse",
+                                             "ols_train_mse", "ols_test_mse"});
+  REQUIRE(t.rows.size() == 6);
+  CHECK(t.rows[5][1] == "150");
+  const auto agg = host::aggregate_table(t, "experiment.seed");
+  REQUIRE(agg.rows.size() == 3);
+  CHECK(agg.header[1] == "cells");
+  // The mean over the two seeds, recomputed from the table.
+  const double mean = (std::stod(t.rows[0][4]) + std::stod(t.rows[1][4])) / 2;
+  CHECK(std::stod(agg.rows[0][2]) == Approx(mean).epsilon(1e-14));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("shards run disjoint cells and the table merges them", "[sweep][shard]") {
+  const fs::path dir = temp_dir("shard");
+  const std::string text = small_experiment(200) + "[sweep]\n\"experiment.seed\" = { range = [0, 5] }\n";
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto s = sweep_from_text(text);
+    host::SweepOptions o;
+    o.progress = false;
+    o.dir = dir;
+    o.shard_index = i, o.shard_count = 2;
+    const auto r = run_sweep(s, o);
+    for (std::size_t c = 0; c < 5; ++c) CHECK(r.outcomes[c].status == (c % 2 == i ? "completed" : "not run"));
+    if (i == 0) CHECK(host::sweep_table(dir).rows[1][2] == "pending");
+  }
+  for (const auto& row : host::sweep_table(dir).rows) CHECK(row[2] == "completed");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a diverged cell is recorded and the sweep goes on", "[sweep][diverge]") {
+  const fs::path dir = temp_dir("sdiv");
+  auto s = sweep_from_text(small_experiment(2000) + "[sweep]\n\"optimizer.lr\" = [0.05, 50.0]\n\"model.init_scale\" = [1.0]\n");
+  host::SweepOptions o;
+  o.progress = false;
+  o.dir = dir;
+  const auto r = run_sweep(s, o);
+  CHECK(r.outcomes[0].status == "completed");
+  CHECK(r.outcomes[1].status == "diverged");
+  const auto summary = nlohmann::json::parse(slurp(dir / "summary.json"));
+  CHECK(summary["status"]["diverged"] == 1);
+  CHECK_THAT(summary["diverged"][0]["reason"].get<std::string>(), Contains("the training loss became"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a 2 x 2 quickstart sweep killed with -9 resumes to the uninterrupted result", "[sweep][resume][cli]") {
+  const fs::path dir = temp_dir("skill");
+  std::string text = slurp(RELULAB_TEST_SOURCE_DIR "/experiments/quickstart.toml");
+  text.replace(text.find("seed = 0"), 8, "seed = 0\ncheckpoint_seconds = 0.2");
+  text.replace(text.find("iterations = 200_000"), 20, "iterations = 150_000");
+  text += "\n[sweep]\n\"data.n\" = [2000, 4000]\n\"experiment.seed\" = [0, 1]\n";
+  write_text(dir / "s.toml", text);
+  const std::string cmd = relulab_exe() + " run " + (dir / "s.toml").string() + " --quiet --jobs 2 --out ";
+  REQUIRE(run_command(cmd + (dir / "straight").string()).exit_code == 0);
+  const auto killed = run_command("timeout --preserve-status -s KILL 1 " + cmd + (dir / "split").string());
+  REQUIRE(killed.exit_code == 128 + 9);
+  // Killed mid-way: not every cell has a summary.
+  std::size_t finished = 0;
+  for (const auto& e : fs::directory_iterator(dir / "split" / "cells")) finished += fs::exists(e.path() / "summary.json");
+  REQUIRE(finished < 4);
+  const auto resumed = run_command(cmd + (dir / "split").string());
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.out, Contains("4 of 4 cells completed"));
+  for (const auto& e : fs::directory_iterator(dir / "straight" / "cells")) {
+    INFO(e.path().filename());
+    CHECK(cell_outputs(e.path()) == cell_outputs(dir / "split" / "cells" / e.path().filename()));
+  }
+  // One row per cell in the merged table: none lost, none twice.
+  CHECK(host::sweep_table(dir / "split").rows.size() == 4);
+  const auto dry = run_command(relulab_exe() + " run " + (dir / "s.toml").string() + " --dry-run");
+  CHECK_THAT(dry.out, Contains("4 cells, all valid") && Contains("data.n=4000  experiment.seed=1"));
+  fs::remove_all(dir);
+}
