@@ -70,19 +70,6 @@ Problem make_problem(Index n, Index d, Index width) {
 // pre-activations 2dm, output 2m, dL/da 2m, dL/db 1m, dL/dW 2dm.
 double flops_per_sample(Index d, Index m) { return static_cast<double>(4 * d * m + 5 * m); }
 
-class ModelObjective final : public Objective {
- public:
-  ModelObjective(Model& m, const Dataset& d) : m_(m), d_(d) {}
-  Index num_samples() const override { return d_.size(); }
-  Index num_parameters() const override { return m_.num_parameters(); }
-  Eigen::Map<Vector> parameters() override { return m_.parameters(); }
-  double loss_and_gradient(Rows rows, double* g) override { return m_.loss_and_gradient(d_, rows, g); }
-
- private:
-  Model& m_;
-  const Dataset& d_;
-};
-
 // Reports once, at the end: the loop runs untouched, as in a real run between metric points.
 class EndMonitor final : public Monitor {
  public:

@@ -97,6 +97,16 @@ inline host::Experiment experiment_from_text(const std::string& toml, const std:
   return ex;
 }
 
+// Runs an experiment into `dir`, quietly.
+inline host::RunResult run_into(const host::Experiment& ex, const fs::path& dir,
+                                const std::atomic<int>* stop = nullptr) {
+  host::RunOptions opt;
+  opt.run_dir = dir;
+  opt.progress = false;
+  opt.stop_signal = stop;
+  return host::run_experiment(ex, opt);
+}
+
 // A small, fast experiment (d = 5, n = 200, m = 20) for runner tests.
 inline std::string small_experiment(int iterations = 2000, const std::string& extra_optimizer = "") {
   return "[experiment]\nname = \"small\"\nseed = 7\n"

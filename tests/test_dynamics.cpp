@@ -12,14 +12,6 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-host::RunResult run_into(const host::Experiment& ex, const fs::path& dir, const std::atomic<int>* stop = nullptr) {
-  host::RunOptions opt;
-  opt.run_dir = dir;
-  opt.progress = false;
-  opt.stop_signal = stop;
-  return host::run_experiment(ex, opt);
-}
-
 Eigen::MatrixXd load_matrix(const fs::path& p) {
   const auto a = npy::decode(slurp(p));
   return Eigen::Map<const RowMatrix>(a.data.data(), static_cast<Index>(a.shape[0]),

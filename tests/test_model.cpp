@@ -233,18 +233,7 @@ TEST_CASE("an SGD step allocates nothing", "[sgd][alloc]") {
       return Directive::Continue;
     }
   } monitor;
-  class PlainObjective : public Objective {
-   public:
-    PlainObjective(Model& m, const Dataset& d) : m_(m), d_(d) {}
-    Index num_samples() const override { return d_.size(); }
-    Index num_parameters() const override { return m_.num_parameters(); }
-    Eigen::Map<Vector> parameters() override { return m_.parameters(); }
-    double loss_and_gradient(Rows rows, double* g) override { return m_.loss_and_gradient(d_, rows, g); }
-
-   private:
-    Model& m_;
-    const Dataset& d_;
-  } objective(*model, ds);
+  ModelObjective objective(*model, ds);
   Rng rng(3);
   sgd->run(objective, monitor, rng);
   REQUIRE(monitor.at_first >= 0);

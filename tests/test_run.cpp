@@ -12,14 +12,6 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-host::RunResult run_into(const host::Experiment& ex, const fs::path& dir, const std::atomic<int>* stop = nullptr) {
-  host::RunOptions opt;
-  opt.run_dir = dir;
-  opt.progress = false;
-  opt.stop_signal = stop;
-  return host::run_experiment(ex, opt);
-}
-
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream ss(text);

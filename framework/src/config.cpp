@@ -386,15 +386,15 @@ toml::table schedule_table(const Schedule& s) {
   return t;
 }
 
-std::string hash_hex(const std::string& text) {
+}  // namespace
+
+std::string short_hash(const std::string& text) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (unsigned char c : text) h = (h ^ c) * 0x100000001b3ULL;
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return std::string(buf, 10);
 }
-
-}  // namespace
 
 toml::table to_toml(const Params& params) {
   toml::table t;
@@ -581,7 +581,7 @@ Experiment validate_experiment(const RawExperiment& raw, Registry& registry) {
   toml::table semantic = ex.resolved;
   for (const char* k : {"output", "description", "checkpoint_seconds", "plugin_paths"})
     semantic["experiment"].as_table()->erase(k);
-  ex.hash = hash_hex(format_toml(semantic));
+  ex.hash = short_hash(format_toml(semantic));
   return ex;
 }
 

@@ -84,6 +84,9 @@ std::string located(const Location& where, const std::string& table, const std::
 // Closest candidate within a small edit distance, or empty.
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
 
+// Ten hex digits of a 64-bit FNV-1a hash: names run and sweep directories.
+std::string short_hash(const std::string& text);
+
 toml::table to_toml(const Params& params);
 std::string format_toml(const toml::table& t);
 

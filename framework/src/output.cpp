@@ -98,6 +98,15 @@ std::string format_number(double v) {
   return std::string(buf, end);
 }
 
+std::string format_duration(double s) {
+  if (!std::isfinite(s) || s < 0) return "?";
+  char buf[32];
+  if (s < 60) std::snprintf(buf, sizeof buf, "%.0fs", s);
+  else if (s < 3600) std::snprintf(buf, sizeof buf, "%dm%02ds", int(s) / 60, int(s) % 60);
+  else std::snprintf(buf, sizeof buf, "%dh%02dm", int(s) / 3600, (int(s) % 3600) / 60);
+  return buf;
+}
+
 void write_npy(const fs::path& path, const double* data, const std::vector<std::size_t>& shape) {
   write_file_atomic(path, npy::encode(data, shape));
 }

@@ -19,6 +19,9 @@ std::string read_file(const fs::path& path);
 // Shortest text that reads back to the same double ("nan", "inf" for those).
 std::string format_number(double v);
 
+// "42s", "3m07s", "2h05m"
+std::string format_duration(double seconds);
+
 void write_npy(const fs::path& path, const double* data, const std::vector<std::size_t>& shape);
 
 // Checkpoints: a State with a magic header and a CRC-32, written atomically;

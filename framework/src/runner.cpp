@@ -23,28 +23,6 @@ double seconds_since(Clock_::time_point t0) {
   return std::chrono::duration<double>(Clock_::now() - t0).count();
 }
 
-std::string format_duration(double s) {
-  if (!std::isfinite(s) || s < 0) return "?";
-  char buf[32];
-  if (s < 60) std::snprintf(buf, sizeof buf, "%.0fs", s);
-  else if (s < 3600) std::snprintf(buf, sizeof buf, "%dm%02ds", int(s) / 60, int(s) % 60);
-  else std::snprintf(buf, sizeof buf, "%dh%02dm", int(s) / 3600, (int(s) % 3600) / 60);
-  return buf;
-}
-
-class ModelObjective final : public Objective {
- public:
-  ModelObjective(Model& m, const Dataset& d) : model_(m), data_(d) {}
-  Index num_samples() const override { return data_.size(); }
-  Index num_parameters() const override { return model_.num_parameters(); }
-  Eigen::Map<Vector> parameters() override { return model_.parameters(); }
-  double loss_and_gradient(Rows rows, double* g) override { return model_.loss_and_gradient(data_, rows, g); }
-
- private:
-  Model& model_;
-  const Dataset& data_;
-};
-
 class FileArraySink final : public ArraySink {
  public:
   explicit FileArraySink(fs::path dir) : dir_(std::move(dir)) {}

@@ -152,27 +152,10 @@ void assign(RawExperiment& raw, const std::string& key, const toml::node& value,
   set_dotted(raw, key, value, origin);
 }
 
-std::string hash_of(const std::string& text) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) h = (h ^ c) * 0x100000001b3ULL;
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return std::string(buf, 10);
-}
-
 std::string pad(std::size_t i, std::size_t total) {
   std::string s = std::to_string(i);
   const std::size_t width = std::to_string(total > 0 ? total - 1 : 0).size();
   return std::string(width > s.size() ? width - s.size() : 0, '0') + s;
-}
-
-std::string format_duration(double s) {
-  if (!std::isfinite(s) || s < 0) return "?";
-  char buf[32];
-  if (s < 60) std::snprintf(buf, sizeof buf, "%.0fs", s);
-  else if (s < 3600) std::snprintf(buf, sizeof buf, "%dm%02ds", int(s) / 60, int(s) % 60);
-  else std::snprintf(buf, sizeof buf, "%dh%02dm", int(s) / 3600, (int(s) % 3600) / 60);
-  return buf;
 }
 
 }  // namespace
@@ -226,7 +209,7 @@ Sweep expand_sweep(const RawExperiment& raw, Registry& registry) {
   }
   const Experiment& first = sweep.cells.front().experiment;
   sweep.name = first.name;
-  sweep.hash = hash_of(hashes);
+  sweep.hash = short_hash(hashes);
   sweep.dir = first.output / (first.name + "-" + sweep.hash);
   for (auto& c : sweep.cells) c.dir = sweep.dir / "cells" / (pad(c.index, total) + "-" + c.experiment.hash);
   return sweep;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <relulab/dataset.hpp>
+#include <relulab/model.hpp>
 #include <relulab/rng.hpp>
 #include <relulab/state.hpp>
 
@@ -48,6 +49,23 @@ class Objective {
   // Mean squared error on `rows` (empty: all samples) at the live parameters,
   // and its gradient into gradient[0 .. num_parameters()) when not null.
   virtual double loss_and_gradient(Rows rows, double* gradient) = 0;
+};
+
+// The objective of a model on a dataset: the host's, and the one to use when
+// testing an optimizer by hand.
+class ModelObjective final : public Objective {
+ public:
+  ModelObjective(Model& model, const Dataset& data) : model_(model), data_(data) {}
+  Index num_samples() const override { return data_.size(); }
+  Index num_parameters() const override { return model_.num_parameters(); }
+  Eigen::Map<Vector> parameters() override { return model_.parameters(); }
+  double loss_and_gradient(Rows rows, double* gradient) override {
+    return model_.loss_and_gradient(data_, rows, gradient);
+  }
+
+ private:
+  Model& model_;
+  const Dataset& data_;
 };
 
 class Optimizer {
