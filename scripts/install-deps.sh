@@ -11,6 +11,7 @@ packages=(
   libeigen3-dev libboost-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   catch2 libbenchmark-dev
   python3 python3-numpy
+  gnuplot-nox
 )
 if [[ "${1:-}" == "--peer" ]]; then packages+=(python3-torch); fi
 

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "support.hpp"
+#include "plot.hpp"
 #include "sweep.hpp"
 
 #include <nlohmann/json.hpp>
@@ -173,5 +174,38 @@ TEST_CASE("a 2 x 2 quickstart sweep killed with -9 resumes to the uninterrupted 
   CHECK(host::sweep_table(dir / "split").rows.size() == 4);
   const auto dry = run_command(relulab_exe() + " run " + (dir / "s.toml").string() + " --dry-run");
   CHECK_THAT(dry.out, Contains("4 cells, all valid") && Contains("data.n=4000  experiment.seed=1"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("relulab plot draws a sweep and a run through gnuplot", "[sweep][plot]") {
+  const fs::path dir = temp_dir("plot");
+  auto s = sweep_from_text(small_experiment(300) + "[sweep]\n\"data.n\" = [50, 100]\n\"experiment.seed\" = [0, 1]\n");
+  host::SweepOptions o;
+  o.progress = false;
+  o.dir = dir / "sweep";
+  run_sweep(s, o);
+  host::PlotOptions p;
+  p.dir = dir / "sweep";
+  p.x = "data.n";
+  p.y = {"train_mse", "ols_train_mse"};
+  p.logx = p.logy = true;
+  p.out = dir / "sweep.png";
+  CHECK(host::plot(p) == dir / "sweep.png");
+  // A real PNG (its signature), with content (an empty canvas compresses to far less).
+  const std::string png = slurp(dir / "sweep.png");
+  CHECK(png.substr(0, 8) == "\x89PNG\r\n\x1a\n");
+  CHECK(png.size() > 10'000);
+  // One cell's training curves, as SVG.
+  host::PlotOptions curve;
+  curve.dir = s.cells[0].dir;
+  curve.out = dir / "curve.svg";
+  host::plot(curve);
+  CHECK_THAT(slurp(dir / "curve.svg"), Contains("<svg") && Contains("train_mse"));
+  // Mistakes are named.
+  p.y = {"train_mes"};
+  CHECK_THROWS_WITH(host::plot(p), Contains("no metric 'train_mes'"));
+  p.y = {};
+  p.x = "data.m";
+  CHECK_THROWS_WITH(host::plot(p), Contains("no swept key 'data.m'; available: cell, data.n, experiment.seed"));
   fs::remove_all(dir);
 }

@@ -1,6 +1,7 @@
 // The relulab command line: run, validate, plugins.
 #include "build_info.hpp"
 #include "config.hpp"
+#include "plot.hpp"
 #include "registry.hpp"
 #include "runner.hpp"
 #include "sweep.hpp"
@@ -12,6 +13,7 @@
 #include <thread>
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 #include <unistd.h>
 
 namespace {
@@ -124,6 +126,17 @@ int main(int argc, char** argv) {
   table->add_option("--aggregate", aggregate, "mean and standard deviation over this swept key, e.g. experiment.seed");
   table->add_flag("--csv", csv_out, "CSV even on a terminal");
 
+  PlotOptions plot_opt;
+  std::string plot_y;
+  auto* plot_cmd = app.add_subcommand("plot", "a figure through gnuplot: a sweep's final metrics, or a run's curves");
+  plot_cmd->add_option("dir", plot_opt.dir, "sweep or run directory")->required();
+  plot_cmd->add_option("--x", plot_opt.x, "a swept key (sweep), or iteration/time (run; default iteration)");
+  plot_cmd->add_option("--y", plot_y, "comma-separated metric columns (default: all)");
+  plot_cmd->add_flag("--logx", plot_opt.logx, "logarithmic x axis");
+  plot_cmd->add_flag("--logy", plot_opt.logy, "logarithmic y axis");
+  plot_cmd->add_option("--out", plot_opt.out, "output .png or .svg (default: <dir>/plot.png)");
+  plot_cmd->add_option("--title", plot_opt.title, "figure title");
+
   auto* validate = app.add_subcommand("validate", "check an experiment file without running it");
   validate->add_option("file", file, "experiment TOML file")->required();
   validate->add_option("--set", sets, "override a dotted key (repeatable)");
@@ -152,6 +165,13 @@ int main(int argc, char** argv) {
       Experiment ex = load(file, sets, registry);
       std::cout << file << ": valid (" << ex.name << ", run directory " << default_run_dir(ex).string() << ")\n";
       if (print_resolved) std::cout << format_toml(ex.resolved) << "\n";
+      return 0;
+    }
+    if (*plot_cmd) {
+      std::stringstream ss(plot_y);
+      for (std::string c; std::getline(ss, c, ',');)
+        if (!c.empty()) plot_opt.y.push_back(c);
+      std::cout << "wrote " << plot(plot_opt).string() << "\n";
       return 0;
     }
     if (*table) {

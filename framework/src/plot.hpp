@@ -1,0 +1,24 @@
+// Figures through gnuplot: a sweep's final metrics against a swept key (mean
+// and standard deviation over seeds), or one run's training curves.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace relulab::host {
+
+struct PlotOptions {
+  std::filesystem::path dir;   // a sweep directory or a run directory
+  std::string x;               // a swept key (sweep) or iteration/time (run)
+  std::vector<std::string> y;  // metric columns; empty: all of them
+  bool logx = false, logy = false;
+  std::filesystem::path out;   // .png or .svg; empty: <dir>/plot.png
+  std::string title;
+};
+
+// Writes the figure and returns its path. Throws std::runtime_error with a
+// message saying what is wrong (unknown column, no gnuplot, ...).
+std::filesystem::path plot(const PlotOptions& options);
+
+}  // namespace relulab::host
