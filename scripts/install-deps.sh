@@ -12,6 +12,7 @@ packages=(
   catch2 libbenchmark-dev
   python3 python3-numpy
   gnuplot-nox
+  libopenmpi-dev openmpi-bin
 )
 if [[ "${1:-}" == "--peer" ]]; then packages+=(python3-torch); fi
 

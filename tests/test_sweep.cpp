@@ -209,3 +209,31 @@ TEST_CASE("relulab plot draws a sweep and a run through gnuplot", "[sweep][plot]
   CHECK_THROWS_WITH(host::plot(p), Contains("no swept key 'data.m'; available: cell, data.n, experiment.seed"));
   fs::remove_all(dir);
 }
+
+#ifdef RELULAB_WITH_MPI
+TEST_CASE("mpirun -np 2 shares a sweep's cells between ranks, each once, with the local results", "[sweep][mpi]") {
+  const fs::path dir = temp_dir("mpi");
+  write_text(dir / "s.toml", small_experiment(800) + "[sweep]\n\"data.n\" = [50, 100, 150]\n\"experiment.seed\" = [0, 1]\n");
+  const auto local = run_command(relulab_exe() + " run " + (dir / "s.toml").string() + " --quiet --jobs 1 --out " +
+                                 (dir / "local").string());
+  REQUIRE(local.exit_code == 0);
+  const auto r = run_command("mpirun --allow-run-as-root --oversubscribe -np 2 " + relulab_exe() + " run " +
+                             (dir / "s.toml").string() + " --quiet --out " + (dir / "mpi").string());
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("6 of 6 cells completed"));
+  // Each rank lists the cells it ran: together every cell, none twice.
+  const auto rank0 = nlohmann::json::parse(slurp(dir / "mpi" / "rank0.json")).get<std::vector<int>>();
+  const auto rank1 = nlohmann::json::parse(slurp(dir / "mpi" / "rank1.json")).get<std::vector<int>>();
+  std::multiset<int> all(rank0.begin(), rank0.end());
+  all.insert(rank1.begin(), rank1.end());
+  CHECK(all == std::multiset<int>{0, 1, 2, 3, 4, 5});
+  // Gathered in one folder, and identical to the run on one machine.
+  for (const auto& e : fs::directory_iterator(dir / "local" / "cells")) {
+    INFO(e.path().filename());
+    CHECK(cell_outputs(e.path()) == cell_outputs(dir / "mpi" / "cells" / e.path().filename()));
+  }
+  CHECK(host::sweep_table(dir / "mpi").rows.size() == 6);
+  fs::remove_all(dir);
+}
+#endif

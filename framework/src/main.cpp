@@ -7,6 +7,9 @@
 #include "sweep.hpp"
 
 #include <CLI/CLI.hpp>
+#ifdef RELULAB_WITH_MPI
+#include <mpi.h>
+#endif
 
 #include <atomic>
 #include <csignal>
@@ -95,7 +98,30 @@ Experiment load(const std::string& file, const std::vector<std::string>& sets, R
 
 }  // namespace
 
+// MPI is started only under a launcher (mpirun sets these), so a plain
+// `relulab run` never pays for it; it is finalised however main returns.
+struct MpiSession {
+  bool active = false;
+  MpiSession(int& argc, char**& argv) {
+#ifdef RELULAB_WITH_MPI
+    if (std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMI_SIZE") || std::getenv("PMIX_RANK")) {
+      int provided = 0;
+      MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
+      active = true;
+    }
+#else
+    (void)argc, (void)argv;
+#endif
+  }
+  ~MpiSession() {
+#ifdef RELULAB_WITH_MPI
+    if (active) MPI_Finalize();
+#endif
+  }
+};
+
 int main(int argc, char** argv) {
+  MpiSession mpi(argc, argv);
   CLI::App app{"relulab: training dynamics of two-layer ReLU networks, composed from plugins"};
   app.set_version_flag("--version", std::string("relulab ") + kVersion + " (" + git_commit() + ")");
   app.require_subcommand(1);
@@ -197,10 +223,13 @@ int main(int argc, char** argv) {
         }
         return 0;
       }
+      const auto mpi_queue = make_mpi_queue();
+      const bool leader = !mpi_queue || mpi_queue->rank() == 0;
       SweepOptions so;
-      so.jobs = jobs;
+      so.queue = mpi_queue.get();
+      so.jobs = mpi_queue && !app.get_subcommand("run")->count("--jobs") ? 1 : jobs;  // a rank per core by default
       so.fresh = fresh;
-      so.progress = !quiet;
+      so.progress = !quiet && leader;
       so.stop_signal = &g_stop_signal;
       if (!out.empty()) so.dir = out;
       if (!shard.empty()) {
@@ -218,6 +247,7 @@ int main(int argc, char** argv) {
       std::signal(SIGINT, on_stop_signal);
       std::signal(SIGTERM, on_stop_signal);
       const SweepResult r = run_sweep(sweep, so);
+      if (!leader) return r.interrupted ? 128 + (g_stop_signal.load() ? g_stop_signal.load() : SIGINT) : 0;
       std::size_t completed = 0, diverged = 0, failed = 0, ran = 0;
       for (const auto& o : r.outcomes) {
         if (o.status == "not run") continue;

@@ -220,21 +220,33 @@ SweepResult run_sweep(Sweep& sweep, const SweepOptions& options) {
     sweep.dir = options.dir;
     for (auto& c : sweep.cells) c.dir = sweep.dir / "cells" / c.dir.filename();
   }
-  fs::create_directories(sweep.dir / "cells");
-  // The manifest: what the sweep is, so `relulab table` can read it (and merge shards) later.
-  Json manifest;
-  manifest["name"] = sweep.name;
-  manifest["hash"] = sweep.hash;
-  manifest["keys"] = sweep.keys;
-  for (const auto& c : sweep.cells) {
-    Json cell;
-    cell["index"] = c.index;
-    cell["dir"] = fs::relative(c.dir, sweep.dir).string();
-    cell["hash"] = c.experiment.hash;
-    for (const auto& [k, v] : c.labels) cell["labels"][k] = v;
-    manifest["cells"].push_back(cell);
+  class LocalQueue final : public WorkQueue {
+   public:
+    std::size_t take() override { return next_.fetch_add(1); }
+
+   private:
+    std::atomic<std::size_t> next_{0};
+  } local;
+  WorkQueue& queue = options.queue ? *options.queue : local;
+  const bool leader = queue.rank() == 0;  // writes the sweep's own files
+  if (leader) {
+    fs::create_directories(sweep.dir / "cells");
+    // The manifest: what the sweep is, so `relulab table` can read it (and merge shards) later.
+    Json manifest;
+    manifest["name"] = sweep.name;
+    manifest["hash"] = sweep.hash;
+    manifest["keys"] = sweep.keys;
+    for (const auto& c : sweep.cells) {
+      Json cell;
+      cell["index"] = c.index;
+      cell["dir"] = fs::relative(c.dir, sweep.dir).string();
+      cell["hash"] = c.experiment.hash;
+      for (const auto& [k, v] : c.labels) cell["labels"][k] = v;
+      manifest["cells"].push_back(cell);
+    }
+    write_file_atomic(sweep.dir / "sweep.json", manifest.dump(2) + "\n");
   }
-  write_file_atomic(sweep.dir / "sweep.json", manifest.dump(2) + "\n");
+  queue.barrier();  // every rank sees the folder before it runs a cell
 
   std::vector<std::size_t> todo;
   for (const auto& c : sweep.cells)
@@ -242,17 +254,23 @@ SweepResult run_sweep(Sweep& sweep, const SweepOptions& options) {
 
   SweepResult result;
   result.outcomes.resize(sweep.cells.size(), CellOutcome{"not run", "", {}, {}});
-  std::atomic<std::size_t> next{0}, done{0}, running{0};
+  std::atomic<std::size_t> done{0}, running{0}, finished_workers{0};
+  std::mutex queue_mutex;  // MPI ranks call take() from one thread at a time
+  std::vector<std::size_t> ran_here;
   std::atomic<bool> stop_requested{false};
   std::mutex mutex;
   double busy_seconds = 0;  // wall time of the cells run here, for the estimate
   std::size_t timed = 0;
   const auto started = std::chrono::steady_clock::now();
 
-  auto worker = [&] {
+  auto work = [&] {
     for (;;) {
       if (stop_requested.load() || (options.stop_signal && options.stop_signal->load() != 0)) return;
-      const std::size_t slot = next.fetch_add(1);
+      std::size_t slot;
+      {
+        std::lock_guard<std::mutex> lock(queue_mutex);
+        slot = queue.take();
+      }
       if (slot >= todo.size()) return;
       Cell& cell = sweep.cells[todo[slot]];
       ++running;
@@ -281,6 +299,7 @@ SweepResult run_sweep(Sweep& sweep, const SweepOptions& options) {
       {
         std::lock_guard<std::mutex> lock(mutex);
         result.outcomes[cell.index] = std::move(out);
+        ran_here.push_back(cell.index);
         busy_seconds += seconds;
         ++timed;
       }
@@ -289,15 +308,19 @@ SweepResult run_sweep(Sweep& sweep, const SweepOptions& options) {
     }
   };
 
+  auto worker = [&] {
+    work();
+    ++finished_workers;
+  };
   const unsigned jobs = std::max(1u, std::min<unsigned>(options.jobs, static_cast<unsigned>(std::max<std::size_t>(1, todo.size()))));
   std::vector<std::thread> threads;
   for (unsigned j = 0; j < jobs; ++j) threads.emplace_back(worker);
   const bool tty = isatty(STDERR_FILENO);
   double last_print = -1e9;
-  while (done.load() < todo.size()) {
+  // Workers leave when the queue runs dry or a stop is requested; this loop only reports.
+  while (finished_workers.load() < jobs) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (options.stop_signal && options.stop_signal->load() != 0) stop_requested = true;
-    if (stop_requested && running.load() == 0) break;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!options.progress || elapsed - last_print < (tty ? 0.5 : 10.0)) continue;
     last_print = elapsed;
@@ -306,12 +329,18 @@ SweepResult run_sweep(Sweep& sweep, const SweepOptions& options) {
       std::lock_guard<std::mutex> lock(mutex);
       mean = timed ? busy_seconds / timed : NAN;
     }
-    const std::size_t d = done.load(), r = running.load(), left = todo.size() - d - r;
-    const double eta = mean * (static_cast<double>(left) + 0.5 * r) / jobs;
+    const std::size_t d = done.load(), r = running.load();
     char buf[200];
-    std::snprintf(buf, sizeof buf, "%s: %zu/%zu cells done, %zu running, %zu left, elapsed %s, left ~%s",
-                  sweep.name.c_str(), d, todo.size(), r, left, format_duration(elapsed).c_str(),
-                  format_duration(eta).c_str());
+    if (queue.ranks() > 1) {
+      std::snprintf(buf, sizeof buf, "%s (rank %d of %d): %zu cells done here, %zu running, elapsed %s", sweep.name.c_str(),
+                    queue.rank(), queue.ranks(), d, r, format_duration(elapsed).c_str());
+    } else {
+      const std::size_t left = todo.size() - d - r;
+      const double eta = mean * (static_cast<double>(left) + 0.5 * r) / jobs;
+      std::snprintf(buf, sizeof buf, "%s: %zu/%zu cells done, %zu running, %zu left, elapsed %s, left ~%s",
+                    sweep.name.c_str(), d, todo.size(), r, left, format_duration(elapsed).c_str(),
+                    format_duration(eta).c_str());
+    }
     if (tty) std::cerr << '\r' << buf << "\x1b[K" << std::flush;
     else std::cerr << buf << '\n' << std::flush;
   }
@@ -320,7 +349,16 @@ SweepResult run_sweep(Sweep& sweep, const SweepOptions& options) {
   result.interrupted = stop_requested.load() || (options.stop_signal && options.stop_signal->load() != 0);
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  // The sweep's own summary: which cells ended how, and the table.
+  // Which cells this process ran: with several ranks, proof that none ran twice.
+  if (queue.ranks() > 1) {
+    std::sort(ran_here.begin(), ran_here.end());
+    write_file_atomic(sweep.dir / ("rank" + std::to_string(queue.rank()) + ".json"), Json(ran_here).dump() + "\n");
+  }
+  queue.barrier();
+  if (!leader) return result;
+
+  // The sweep's own summary, from every cell's summary on disk (so cells run by
+  // other ranks or shards count), plus this process's failures, which have none.
   const Table table = sweep_table(sweep.dir);
   write_file_atomic(sweep.dir / "table.csv", format_csv(table));
   Json summary;
@@ -328,11 +366,20 @@ SweepResult run_sweep(Sweep& sweep, const SweepOptions& options) {
   summary["cells"] = sweep.cells.size();
   std::map<std::string, int> counts;
   for (const auto& c : sweep.cells) {
-    const auto& o = result.outcomes[c.index];
-    if (o.status == "not run") continue;
-    summary["status"][o.status] = ++counts[o.status];
-    if (o.status == "diverged" || o.status == "failed")
-      summary[o.status].push_back({{"cell", c.index}, {"dir", c.dir.string()}, {"reason", o.reason}});
+    std::string status, reason;
+    if (fs::exists(c.dir / "summary.json")) {
+      const Json s = Json::parse(read_file(c.dir / "summary.json"));
+      status = s.value("status", "?");
+      reason = s.value("reason", "");
+      if (queue.ranks() > 1 && result.outcomes[c.index].status == "not run")  // run by another rank
+        result.outcomes[c.index] = CellOutcome{status, reason, {}, {}};
+    } else {
+      status = result.outcomes[c.index].status == "not run" ? "pending" : result.outcomes[c.index].status;
+      reason = result.outcomes[c.index].reason;
+    }
+    summary["status"][status] = ++counts[status];
+    if (status == "diverged" || status == "failed")
+      summary[status].push_back({{"cell", c.index}, {"dir", c.dir.string()}, {"reason", reason}});
   }
   write_file_atomic(sweep.dir / (options.shard_count > 1 ? "summary.shard" + std::to_string(options.shard_index) + ".json" : "summary.json"),
                     summary.dump(2) + "\n");

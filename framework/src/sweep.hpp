@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,20 @@ bool has_sweep(const RawExperiment& raw);
 // Expands and validates every cell (throws ConfigError naming the cell).
 Sweep expand_sweep(const RawExperiment& raw, Registry& registry);
 
+// Hands out cell slots to workers: an atomic counter on one machine; an MPI
+// one-sided fetch-and-add on rank 0 across ranks (mpi_queue.cpp).
+class WorkQueue {
+ public:
+  virtual ~WorkQueue() = default;
+  virtual std::size_t take() = 0;  // the next slot, 0, 1, 2, ... across every worker
+  virtual void barrier() {}
+  virtual int rank() const { return 0; }
+  virtual int ranks() const { return 1; }
+};
+
+// The MPI queue when relulab runs under mpirun and was built with MPI, else null.
+std::unique_ptr<WorkQueue> make_mpi_queue();
+
 struct SweepOptions {
   unsigned jobs = 1;
   std::size_t shard_index = 0, shard_count = 1;  // run cells with index % count == index
@@ -49,6 +64,7 @@ struct SweepOptions {
   bool progress = true;
   std::filesystem::path dir;  // default: <output>/<name>-<hash>
   const std::atomic<int>* stop_signal = nullptr;
+  WorkQueue* queue = nullptr;  // null: a local counter
 };
 
 struct CellOutcome {
