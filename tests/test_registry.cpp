@@ -24,7 +24,9 @@ TEST_CASE("the build tree's plugins are found with their kinds", "[registry]") {
   CHECK(reg.names(PluginKind::DataGenerator) == std::vector<std::string>{"linear_teacher", "relu_teacher"});
   CHECK(reg.names(PluginKind::Model) == std::vector<std::string>{"two_layer_relu"});
   CHECK(reg.names(PluginKind::Optimizer) == std::vector<std::string>{"gradient_flow", "sgd"});
-  CHECK(reg.names(PluginKind::Metric) == std::vector<std::string>{"losses", "theorem2"});
+  CHECK(reg.names(PluginKind::Metric) ==
+        std::vector<std::string>{"alignment", "drift_concentration", "extremal_vectors", "losses",
+                                 "neuron_snapshots", "theorem2"});
   CHECK(reg.refused().empty());
 }
 

@@ -410,6 +410,13 @@ RunResult run_experiment(const Experiment& ex, const RunOptions& options) {
     for (const auto& [k, v] : checkpoint.entries())
       if (k.rfind("optimizer.", 0) == 0) opt_state.put_text(k.substr(10), v);
     b.optimizer->load_state(opt_state);
+    for (std::size_t i = 0; i < b.metrics.size(); ++i) {
+      const std::string prefix = "metric" + std::to_string(i) + ".";
+      State ms;
+      for (const auto& [k, v] : checkpoint.entries())
+        if (k.rfind(prefix, 0) == 0) ms.put_text(k.substr(prefix.size()), v);
+      b.metrics[i]->load_state(ms);
+    }
     fs::resize_file(csv_path, checkpoint.u64("csv.bytes"));  // drop rows written after the checkpoint
     wall_before = checkpoint.f64("wall_seconds");
     log << "resuming " << dir.string() << " at iteration " << b.optimizer->iteration()
@@ -451,6 +458,11 @@ RunResult run_experiment(const Experiment& ex, const RunOptions& options) {
     State opt_state;
     b.optimizer->save_state(opt_state);
     for (const auto& [k, v] : opt_state.entries()) s.put_text("optimizer." + k, v);
+    for (std::size_t i = 0; i < b.metrics.size(); ++i) {
+      State ms;
+      b.metrics[i]->save_state(ms);
+      for (const auto& [k, v] : ms.entries()) s.put_text("metric" + std::to_string(i) + "." + k, v);
+    }
     csv.flush();
     s.put_u64("csv.bytes", static_cast<std::uint64_t>(fs::file_size(csv_path)));
     s.put_f64("wall_seconds", monitor_ptr ? monitor_ptr->elapsed() : wall_before);

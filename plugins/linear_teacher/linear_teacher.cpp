@@ -62,6 +62,19 @@ class LinearTeacher final : public DataGenerator {
 
   std::optional<Vector> linear_teacher() const override { return beta_; }
 
+  // For a symmetric isotropic law D(w) = E[1{<w,x> > 0} x x^T] beta* = beta*/2 for
+  // every w (the noise is independent of x and centred, so it drops out).
+  std::optional<Vector> population_drift(const Vector&) const override {
+    if (two_cones_) return std::nullopt;
+    return Vector(beta_ / 2);
+  }
+
+  std::vector<std::pair<Vector, int>> population_extremal_vectors() const override {
+    if (two_cones_ || beta_.norm() == 0) return {};
+    const Vector u = beta_ / beta_.norm();
+    return {{u, 1}, {-u, -1}};
+  }
+
   std::optional<double> population_mse_linear(const Vector& beta) const override {
     if (two_cones_) return std::nullopt;
     return (beta - beta_).squaredNorm() + noise_variance();  // isotropic inputs

@@ -34,6 +34,14 @@ class DataGenerator {
   // The same for a linear predictor x -> <beta, x>.
   virtual std::optional<double> population_mse_linear(const Vector& /*beta*/) const { return std::nullopt; }
 
+  // The population drift D(w) = E[1{<w,x> > 0} y x] when known in closed form.
+  virtual std::optional<Vector> population_drift(const Vector& /*w*/) const { return std::nullopt; }
+
+  // The extremal vectors of the population drift D(w) = E[1{<w,x> > 0} y x],
+  // as (unit direction, sign) pairs, when the input law gives them in closed
+  // form (a linear teacher with Gaussian inputs: +-beta*/|beta*|).
+  virtual std::vector<std::pair<Vector, int>> population_extremal_vectors() const { return {}; }
+
   // beta* when the teacher is linear, f*(x) = <beta*, x> (Theorem 2 splits the data by its sign).
   virtual std::optional<Vector> linear_teacher() const { return std::nullopt; }
 };

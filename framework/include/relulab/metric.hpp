@@ -5,6 +5,7 @@
 #include <relulab/dataset.hpp>
 #include <relulab/model.hpp>
 #include <relulab/rng.hpp>
+#include <relulab/state.hpp>
 
 #include <cstdint>
 #include <span>
@@ -39,6 +40,10 @@ class Metric {
   virtual void prepare(const Dataset& /*train*/, const DataGenerator& /*data*/, Rng& /*rng*/) {}
   // Writes one value per column into `values`.
   virtual void evaluate(const Snapshot& snapshot, std::span<double> values) = 0;
+  // What a metric carries from one evaluation to the next (the first time a
+  // threshold was crossed, ...) goes into checkpoints through these.
+  virtual void save_state(State& /*state*/) const {}
+  virtual void load_state(const State& /*state*/) {}
   // A few human lines on the final values, printed at the end of a run.
   virtual std::string final_report(std::span<const double> /*values*/, const DataGenerator& /*data*/) const {
     return {};

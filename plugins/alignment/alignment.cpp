@@ -1,0 +1,132 @@
+// Early alignment, measured: where the neurons point relative to the extremal
+// vectors of the training data's drift (SCIENCE.md section 3), computed once
+// from the labels (the network is ~0 while alignment happens).
+// Columns:
+//   aligned_mass       share of the norm mass sum_j |a_j||w_j| on neurons within
+//                      angle_deg of an extremal vector of their sign (sign of a_j)
+//   aligned_neurons    the same share counted in neurons
+//   effective_width    number of direction clusters (cluster_angle_deg, per sign)
+//                      carrying all but `delta` of the norm mass
+//   alignment_time     the first recorded time at which aligned_neurons reached
+//                      aligned_fraction: the end of early alignment (NaN before)
+#include <relulab/extremal.hpp>
+#include <relulab/relulab.hpp>
+
+#include <cstdio>
+#include <numbers>
+
+namespace {
+
+using namespace relulab;
+
+class Alignment final : public Metric {
+ public:
+  Alignment(const Params& p, const BuildContext&)
+      : angle_(p.real("angle_deg") * std::numbers::pi / 180),
+        cluster_angle_(p.real("cluster_angle_deg") * std::numbers::pi / 180),
+        delta_(p.real("delta")),
+        fraction_(p.real("aligned_fraction")) {
+    options_.starts = static_cast<int>(p.integer("starts"));
+  }
+
+  std::vector<std::string> columns() const override {
+    return {"aligned_mass", "aligned_neurons", "effective_width", "alignment_time"};
+  }
+
+  void prepare(const Dataset& train, const DataGenerator&, Rng& rng) override {
+    targets_ = extremal::search(train.X, train.y, rng, options_);
+  }
+
+  // Exposed for tests: the measures of a network against given extremal vectors.
+  struct Measures {
+    double aligned_mass, aligned_neurons, effective_width;
+  };
+  static Measures measure(const TwoLayerView& v, const std::vector<extremal::ExtremalVector>& targets, double angle,
+                          double cluster_angle, double delta) {
+    const Index m = v.width();
+    double mass_total = 0, mass_aligned = 0;
+    Index neurons_aligned = 0;
+    struct Cluster {
+      Vector center;
+      int sign;
+      double mass;
+    };
+    std::vector<Cluster> clusters;
+    std::vector<Index> order(static_cast<std::size_t>(m));
+    for (Index j = 0; j < m; ++j) order[static_cast<std::size_t>(j)] = j;
+    const Vector mass = v.a.cwiseAbs().cwiseProduct(v.W.rowwise().norm());
+    std::sort(order.begin(), order.end(), [&](Index x, Index y) { return mass[x] > mass[y]; });
+    for (Index j : order) {
+      const double norm = v.W.row(j).norm();
+      mass_total += mass[j];
+      if (norm == 0 || v.a[j] == 0) continue;
+      const Vector u = v.W.row(j).transpose() / norm;
+      const int sign = v.a[j] > 0 ? 1 : -1;
+      double nearest = INFINITY;
+      for (const auto& t : targets)
+        if (t.sign == sign) nearest = std::min(nearest, extremal::angle(u, t.direction));
+      if (nearest <= angle) mass_aligned += mass[j], ++neurons_aligned;
+      // Greedy clustering, heaviest neurons first: each joins the first cluster of its sign within reach.
+      bool joined = false;
+      for (auto& c : clusters)
+        if (c.sign == sign && extremal::angle(u, c.center) <= cluster_angle) {
+          c.mass += mass[j];
+          joined = true;
+          break;
+        }
+      if (!joined) clusters.push_back({u, sign, mass[j]});
+    }
+    std::sort(clusters.begin(), clusters.end(), [](const auto& x, const auto& y) { return x.mass > y.mass; });
+    double covered = 0;
+    int width = 0;
+    for (const auto& c : clusters) {
+      if (covered >= (1 - delta) * mass_total) break;
+      covered += c.mass;
+      ++width;
+    }
+    return {mass_total > 0 ? mass_aligned / mass_total : 0.0, m > 0 ? double(neurons_aligned) / m : 0.0,
+            static_cast<double>(width)};
+  }
+
+  void evaluate(const Snapshot& s, std::span<double> out) override {
+    const Measures r = measure(s.model.view(), targets_, angle_, cluster_angle_, delta_);
+    if (std::isnan(alignment_time_) && r.aligned_neurons >= fraction_) alignment_time_ = s.time;
+    out[0] = r.aligned_mass;
+    out[1] = r.aligned_neurons;
+    out[2] = r.effective_width;
+    out[3] = alignment_time_;
+  }
+
+  void save_state(State& state) const override { state.put_f64("alignment_time", alignment_time_); }
+  void load_state(const State& state) override {
+    if (state.has("alignment_time")) alignment_time_ = state.f64("alignment_time");
+  }
+
+  std::string final_report(std::span<const double> v, const DataGenerator&) const override {
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "  alignment: %.1f%% of the norm mass aligned, effective width %.0f, early alignment ended at t = %.4g",
+                  100 * v[0], v[2], v[3]);
+    return buf;
+  }
+
+ private:
+  double angle_, cluster_angle_, delta_, fraction_;
+  extremal::SearchOptions options_;
+  std::vector<extremal::ExtremalVector> targets_;
+  double alignment_time_ = NAN;
+};
+
+PluginDescriptor describe() {
+  Schema s;
+  s.real("angle_deg", "a neuron is aligned within this angle (degrees) of an extremal vector of its sign").def(5.0).above(0).at_most(180);
+  s.real("cluster_angle_deg", "neurons within this angle (degrees) form one direction cluster").def(5.0).above(0).at_most(180);
+  s.real("delta", "effective width: clusters needed to carry all but this share of the norm mass").def(0.01).at_least(0).below(1);
+  s.real("aligned_fraction", "alignment_time: when this share of the neurons is aligned").def(0.9).above(0).at_most(1);
+  s.integer("starts", "starts of the extremal-vector search").def(200).at_least(2);
+  return make_metric_plugin<Alignment>("alignment", "1.0.0",
+                                       "neuron alignment to the extremal vectors, effective width, end of early alignment", s);
+}
+
+}  // namespace
+
+RELULAB_PLUGIN(describe)
