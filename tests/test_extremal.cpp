@@ -101,11 +101,16 @@ std::vector<double> alignment_of(const Eigen::MatrixXd& W, const Vector& a) {
   const auto& model_desc = descriptor(PluginKind::Model, "two_layer_relu");
   auto model = model_desc.make_model(defaults(model_desc.schema, {{"width", std::int64_t(W.rows())}}), ctx);
   model->assign(W, a, Vector(0));
-  struct NullSink : ArraySink {
-    void write(const std::string&, const double*, const std::vector<std::size_t>&) override {}
+  // Keeps the per-neuron angles, appended to the returned values.
+  struct KeepSink : ArraySink {
+    std::vector<double> angles;
+    void write(const std::string& name, const double* p, const std::vector<std::size_t>& shape) override {
+      if (name == "alignment/angles_7") angles.assign(p, p + shape[0]);
+    }
   } sink;
   std::vector<double> v(4);
   metric->evaluate(Snapshot{*model, train, *data, 7, 0.5, sink}, v);
+  v.insert(v.end(), sink.angles.begin(), sink.angles.end());
   return v;
 }
 
@@ -145,6 +150,9 @@ TEST_CASE("alignment metrics on hand-built networks", "[extremal][alignment]") {
     // Each carries 1/6 of the mass; 99% of it needs all six clusters; only the one at 0 degrees
     // (a > 0) is within 5 degrees of the + vector.
     const auto v = alignment_of(directions_deg({0, 60, 120, 180, 240, 300}), Vector::Ones(6));
+    // Per-neuron angles to the + vector (within ~1 degree of e_1): 0, 60, 120, 180, 120, 60.
+    const double expected[6] = {0, 60, 120, 180, 120, 60};
+    for (int j = 0; j < 6; ++j) CHECK(v[4 + j] == Approx(expected[j]).margin(2.0));
     CHECK(v[0] == Approx(1.0 / 6).epsilon(1e-12));
     CHECK(v[1] == Approx(1.0 / 6).epsilon(1e-12));
     CHECK(v[2] == 6.0);
@@ -153,6 +161,7 @@ TEST_CASE("alignment metrics on hand-built networks", "[extremal][alignment]") {
     Vector a(3);
     a << 1, 1, 0;
     const auto v = alignment_of(directions_deg({0, 2, 90}), a);
+    CHECK(std::isnan(v[4 + 2]));  // no sign, no angle
     CHECK(v[2] == 1.0);
     CHECK(v[1] == Approx(2.0 / 3).epsilon(1e-12));
   }

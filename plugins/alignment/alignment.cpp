@@ -9,6 +9,8 @@
 //                      carrying all but `delta` of the norm mass
 //   alignment_time     the first recorded time at which aligned_neurons reached
 //                      aligned_fraction: the end of early alignment (NaN before)
+// Array alignment/angles_<iteration>.npy: each neuron's angle (degrees) to the
+// nearest extremal vector of its sign (NaN for a neuron with a_j = 0 or w_j = 0).
 #include <relulab/extremal.hpp>
 #include <relulab/relulab.hpp>
 
@@ -40,6 +42,7 @@ class Alignment final : public Metric {
   // Exposed for tests: the measures of a network against given extremal vectors.
   struct Measures {
     double aligned_mass, aligned_neurons, effective_width;
+    std::vector<double> angles_deg;  // per neuron
   };
   static Measures measure(const TwoLayerView& v, const std::vector<extremal::ExtremalVector>& targets, double angle,
                           double cluster_angle, double delta) {
@@ -52,6 +55,7 @@ class Alignment final : public Metric {
       double mass;
     };
     std::vector<Cluster> clusters;
+    std::vector<double> angles(static_cast<std::size_t>(m), NAN);
     std::vector<Index> order(static_cast<std::size_t>(m));
     for (Index j = 0; j < m; ++j) order[static_cast<std::size_t>(j)] = j;
     const Vector mass = v.a.cwiseAbs().cwiseProduct(v.W.rowwise().norm());
@@ -65,6 +69,7 @@ class Alignment final : public Metric {
       double nearest = INFINITY;
       for (const auto& t : targets)
         if (t.sign == sign) nearest = std::min(nearest, extremal::angle(u, t.direction));
+      angles[static_cast<std::size_t>(j)] = nearest * 180 / std::numbers::pi;
       if (nearest <= angle) mass_aligned += mass[j], ++neurons_aligned;
       // Greedy clustering, heaviest neurons first: each joins the first cluster of its sign within reach.
       bool joined = false;
@@ -85,7 +90,7 @@ class Alignment final : public Metric {
       ++width;
     }
     return {mass_total > 0 ? mass_aligned / mass_total : 0.0, m > 0 ? double(neurons_aligned) / m : 0.0,
-            static_cast<double>(width)};
+            static_cast<double>(width), std::move(angles)};
   }
 
   void evaluate(const Snapshot& s, std::span<double> out) override {
@@ -95,6 +100,7 @@ class Alignment final : public Metric {
     out[1] = r.aligned_neurons;
     out[2] = r.effective_width;
     out[3] = alignment_time_;
+    s.arrays.write("alignment/angles_" + std::to_string(s.iteration), r.angles_deg.data(), {r.angles_deg.size()});
   }
 
   void save_state(State& state) const override { state.put_f64("alignment_time", alignment_time_); }
