@@ -401,9 +401,12 @@ Table sweep_table(const fs::path& dir) {
   for (const auto& c : manifest["cells"]) {
     const fs::path s = dir / c["dir"].get<std::string>() / "summary.json";
     summaries.push_back(fs::exists(s) ? Json::parse(read_file(s)) : Json());
-    if (summaries.back().contains("columns"))
-      for (const auto& k : summaries.back()["columns"])
-        if (std::find(metric_columns.begin(), metric_columns.end(), k) == metric_columns.end()) metric_columns.push_back(k);
+    std::vector<std::string> names;
+    if (summaries.back().contains("columns")) names = summaries.back()["columns"].get<std::vector<std::string>>();
+    else if (summaries.back().contains("final"))  // summaries written before "columns" existed
+      for (auto& [k, v] : summaries.back()["final"].items()) names.push_back(k);
+    for (const auto& k : names)
+      if (std::find(metric_columns.begin(), metric_columns.end(), k) == metric_columns.end()) metric_columns.push_back(k);
   }
   t.header.insert(t.header.end(), metric_columns.begin(), metric_columns.end());
   std::size_t i = 0;
