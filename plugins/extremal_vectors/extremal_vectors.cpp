@@ -6,7 +6,8 @@
 // + ones, and the largest angle from a vector to the population extremal
 // vector of its sign (when the data generator knows them; NaN otherwise).
 // Arrays: extremal/directions_<iteration>.npy (K x d) and
-// extremal/info_<iteration>.npy (K x 4: sign, G, share of starts, on a kink).
+// extremal/info_<iteration>.npy (K x 5: sign, G, share of starts, on a kink,
+// angle in degrees to the nearest population extremal vector of its sign or NaN).
 #include <relulab/extremal.hpp>
 #include <relulab/relulab.hpp>
 
@@ -45,15 +46,19 @@ class ExtremalVectorsMetric final : public Metric {
     last_ = extremal::search(s.train.X, r, rng, options_);
     double g_max = NAN, angle[2] = {NAN, NAN};
     int count[2] = {0, 0};
-    for (const auto& e : last_) {
+    std::vector<double> to_population(last_.size(), NAN);
+    for (std::size_t i = 0; i < last_.size(); ++i) {
+      const auto& e = last_[i];
       const int side = e.sign > 0 ? 0 : 1;
       ++count[side];
       if (e.sign > 0) g_max = std::isnan(g_max) ? e.G : std::max(g_max, e.G);
       for (const auto& [u, sign] : population_)
         if (sign == e.sign) {
           const double a = extremal::angle(e.direction, u) * 180 / std::numbers::pi;
-          angle[side] = std::isnan(angle[side]) ? a : std::max(angle[side], a);
+          to_population[i] = std::isnan(to_population[i]) ? a : std::min(to_population[i], a);
         }
+      if (!std::isnan(to_population[i]))
+        angle[side] = std::isnan(angle[side]) ? to_population[i] : std::max(angle[side], to_population[i]);
     }
     out[0] = count[0];
     out[1] = count[1];
@@ -61,17 +66,18 @@ class ExtremalVectorsMetric final : public Metric {
     out[3] = angle[0];
     out[4] = angle[1];
     const std::size_t K = last_.size(), d = static_cast<std::size_t>(s.train.dim());
-    std::vector<double> directions(K * d), info(K * 4);
+    std::vector<double> directions(K * d), info(K * 5);
     for (std::size_t i = 0; i < K; ++i) {
       for (std::size_t c = 0; c < d; ++c) directions[i * d + c] = last_[i].direction[static_cast<Index>(c)];
-      info[i * 4 + 0] = last_[i].sign;
-      info[i * 4 + 1] = last_[i].G;
-      info[i * 4 + 2] = last_[i].share;
-      info[i * 4 + 3] = last_[i].kink ? 1.0 : 0.0;
+      info[i * 5 + 0] = last_[i].sign;
+      info[i * 5 + 1] = last_[i].G;
+      info[i * 5 + 2] = last_[i].share;
+      info[i * 5 + 3] = last_[i].kink ? 1.0 : 0.0;
+      info[i * 5 + 4] = to_population[i];
     }
     const std::string tag = std::to_string(s.iteration);
     s.arrays.write("extremal/directions_" + tag, directions.data(), {K, d});
-    s.arrays.write("extremal/info_" + tag, info.data(), {K, 4});
+    s.arrays.write("extremal/info_" + tag, info.data(), {K, 5});
   }
 
   std::string final_report(std::span<const double> v, const DataGenerator&) const override {
