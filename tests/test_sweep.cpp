@@ -51,6 +51,16 @@ TEST_CASE("a sweep is the cartesian product of its axes, the first varying slowe
   CHECK(dirs.size() == 6);
 }
 
+TEST_CASE("--set reaches a quoted sweep key", "[sweep][config]") {
+  fs::path file;
+  sweep_from_text(small_experiment(100) + "[sweep]\n\"data.n\" = [100, 200]\n", &file);
+  auto raw = host::parse_experiment_file(file);
+  host::apply_override(raw, "sweep.\"data.n\"=[50, 60, 70]");
+  const auto s = host::expand_sweep(raw, registry());
+  REQUIRE(s.cells.size() == 3);
+  CHECK(s.cells[2].experiment.n == 70);
+}
+
 TEST_CASE("sweep helpers: logspace rounds for integer ends, linspace, zip groups", "[sweep]") {
   const auto s = sweep_from_text(small_experiment(100) + "[sweep]\n\"data.n\" = { logspace = [10, 100_000, 5] }\n");
   std::vector<Index> ns;

@@ -423,10 +423,14 @@ RawExperiment parse_experiment_file(const fs::path& file) {
 }
 
 void set_dotted(RawExperiment& raw, const std::string& dotted, const toml::node& value, const std::string& origin) {
-  std::vector<std::string> parts;
-  std::stringstream ss(dotted);
-  std::string part;
-  while (std::getline(ss, part, '.')) parts.push_back(part);
+  // Split on dots outside double quotes, so sweep."data.n" addresses the key "data.n" of [sweep].
+  std::vector<std::string> parts(1);
+  bool quoted = false;
+  for (char c : dotted) {
+    if (c == '"') quoted = !quoted;
+    else if (c == '.' && !quoted) parts.emplace_back();
+    else parts.back() += c;
+  }
   if (parts.size() < 2 || std::any_of(parts.begin(), parts.end(), [](auto& p) { return p.empty(); }))
     throw ConfigError(origin + ": '" + dotted + "' is not a dotted key such as optimizer.lr or metrics.0.plugin");
   toml::table* t = &raw.doc;
