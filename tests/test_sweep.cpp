@@ -51,7 +51,7 @@ TEST_CASE("a sweep is the cartesian product of its axes, the first varying slowe
   CHECK(dirs.size() == 6);
 }
 
-TEST_CASE("--set reaches a quoted sweep key", "[sweep][config]") {
+TEST_CASE("an override with --set reaches a quoted sweep key", "[sweep][config]") {
   fs::path file;
   sweep_from_text(small_experiment(100) + "[sweep]\n\"data.n\" = [100, 200]\n", &file);
   auto raw = host::parse_experiment_file(file);
