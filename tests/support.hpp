@@ -6,6 +6,7 @@
 #include "runner.hpp"
 
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -95,6 +96,41 @@ inline host::Experiment experiment_from_text(const std::string& toml, const std:
   auto ex = host::validate_experiment(raw, registry());
   (void)host::build(ex);
   return ex;
+}
+
+// A bias-free student with N(0, 1) weights of both signs, so every term of an exact double sum matters.
+struct RandomStudent {
+  Eigen::MatrixXd W;
+  Vector a;
+  RandomStudent(Index m, Index d, std::uint64_t seed) : W(m, d), a(m) {
+    Rng rng(seed);
+    for (Index j = 0; j < m; ++j) {
+      for (Index i = 0; i < d; ++i) W(j, i) = rng.normal();
+      a[j] = rng.normal();
+    }
+  }
+  TwoLayerView view() const {
+    return {Eigen::Map<const Eigen::MatrixXd>(W.data(), W.rows(), W.cols()), Eigen::Map<const Vector>(a.data(), a.size()),
+            Eigen::Map<const Vector>(a.data(), 0), "relu"};
+  }
+  double operator()(const Vector& x) const { return a.dot((W * x).cwiseMax(0.0)); }
+};
+
+// Monte Carlo estimate of E[(f(x) - y)^2] over a sample, with its standard error.
+struct MonteCarlo {
+  double mean, standard_error;
+};
+template <class F>
+MonteCarlo monte_carlo_mse(const Dataset& sample, F&& f) {
+  double sum = 0, sum_sq = 0;
+  const Index N = sample.size();
+  for (Index k = 0; k < N; ++k) {
+    const double e = std::pow(f(Vector(sample.X.row(k).transpose())) - sample.y[k], 2);
+    sum += e;
+    sum_sq += e * e;
+  }
+  const double mean = sum / N;
+  return {mean, std::sqrt((sum_sq / N - mean * mean) / N)};
 }
 
 // Runs an experiment into `dir`, quietly.

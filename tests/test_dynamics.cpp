@@ -164,34 +164,19 @@ TEST_CASE("the ReLU teacher's exact test MSE agrees with Monte Carlo", "[dynamic
   const auto& desc = descriptor(PluginKind::DataGenerator, "relu_teacher");
   BuildContext ctx;
   auto teacher = desc.make_data_generator(defaults(desc.schema, {{"d", std::int64_t(4)}, {"teacher_seed", std::int64_t(5)}}), ctx);
-  Rng rng(21);
-  const Index m = 5;
-  Eigen::MatrixXd W(m, 4);
-  Vector a(m);
-  for (Index j = 0; j < m; ++j) {
-    for (Index i = 0; i < 4; ++i) W(j, i) = rng.normal();
-    a[j] = rng.normal();
-  }
-  const TwoLayerView student{Eigen::Map<const Eigen::MatrixXd>(W.data(), m, 4), Eigen::Map<const Vector>(a.data(), m),
-                             Eigen::Map<const Vector>(a.data(), 0), "relu"};
-  const double exact = *teacher->population_mse(student);
+  const RandomStudent f(5, 4, 21);
+  const double exact = *teacher->population_mse(f.view());
   const Vector beta = Vector::LinSpaced(4, -1, 1);
   const double exact_linear = *teacher->population_mse_linear(beta);
   Rng draw(8);
-  const Index N = 400'000;
-  const Dataset test = teacher->sample(N, draw);
-  double s1 = 0, q1 = 0, s2 = 0, q2 = 0;
-  for (Index k = 0; k < N; ++k) {
-    const Vector x = test.X.row(k).transpose();
-    const double e1 = std::pow(a.dot((W * x).cwiseMax(0.0)) - test.y[k], 2), e2 = std::pow(beta.dot(x) - test.y[k], 2);
-    s1 += e1, q1 += e1 * e1, s2 += e2, q2 += e2 * e2;
-  }
-  const double m1 = s1 / N, se1 = std::sqrt((q1 / N - m1 * m1) / N);
-  const double m2 = s2 / N, se2 = std::sqrt((q2 / N - m2 * m2) / N);
-  INFO("student: exact " << exact << " MC " << m1 << " +- " << se1 << "; linear: exact " << exact_linear << " MC " << m2 << " +- " << se2);
+  const Dataset test = teacher->sample(400'000, draw);
+  const auto student = monte_carlo_mse(test, f);
+  const auto linear = monte_carlo_mse(test, [&](const Vector& x) { return beta.dot(x); });
+  INFO("student: exact " << exact << " MC " << student.mean << " +- " << student.standard_error << "; linear: exact "
+                         << exact_linear << " MC " << linear.mean << " +- " << linear.standard_error);
   // Five standard errors each: a false alarm has probability about 1e-6.
-  CHECK(std::abs(exact - m1) < 5 * se1);
-  CHECK(std::abs(exact_linear - m2) < 5 * se2);
+  CHECK(std::abs(exact - student.mean) < 5 * student.standard_error);
+  CHECK(std::abs(exact_linear - linear.mean) < 5 * linear.standard_error);
   // The same teacher_seed gives the same teacher whatever the experiment seed: same labels for the same inputs.
   auto again = desc.make_data_generator(defaults(desc.schema, {{"d", std::int64_t(4)}, {"teacher_seed", std::int64_t(5)}}), ctx);
   CHECK(again->target(test.X.row(0).data()) == teacher->target(test.X.row(0).data()));

@@ -56,40 +56,20 @@ TEST_CASE("exact population MSE agrees with Monte Carlo", "[math]") {
   BuildContext ctx;
   auto teacher = desc.make_data_generator(
       defaults(desc.schema, {{"d", std::int64_t(3)}, {"beta_star", std::vector<double>{0.5, -1.0, 2.0}}}), ctx);
-  // A student with O(1) weights of both signs, so every term of the double sum matters.
-  Rng rng(12);
-  const Index m = 6;
-  Eigen::MatrixXd W(m, 3);
-  Vector a(m);
-  for (Index j = 0; j < m; ++j) {
-    for (Index i = 0; i < 3; ++i) W(j, i) = rng.normal();
-    a[j] = rng.normal();
-  }
-  const TwoLayerView student{Eigen::Map<const Eigen::MatrixXd>(W.data(), m, 3), Eigen::Map<const Vector>(a.data(), m),
-                             Eigen::Map<const Vector>(a.data(), 0), "relu"};
+  const RandomStudent f(6, 3, 12);
+  const TwoLayerView student = f.view();
   const double exact = *teacher->population_mse(student);
-
   Rng draw(99);
-  const Index N = 400'000;
-  const Dataset test = teacher->sample(N, draw);
-  double sum = 0, sum_sq = 0;
-  for (Index k = 0; k < N; ++k) {
-    const Vector pre = W * test.X.row(k).transpose();
-    const double h = a.dot(pre.cwiseMax(0.0));
-    const double e = (h - test.y[k]) * (h - test.y[k]);
-    sum += e;
-    sum_sq += e * e;
-  }
-  const double mean = sum / N, se = std::sqrt((sum_sq / N - mean * mean) / N);
-  INFO("exact " << exact << ", Monte Carlo " << mean << " +- " << se);
+  const auto mc = monte_carlo_mse(teacher->sample(400'000, draw), f);
+  INFO("exact " << exact << ", Monte Carlo " << mc.mean << " +- " << mc.standard_error);
   // Five standard errors: a false alarm has probability about 6e-7.
-  CHECK(std::abs(exact - mean) < 5 * se);
+  CHECK(std::abs(exact - mc.mean) < 5 * mc.standard_error);
 
   // The OLS closed form: sigma^2 + |beta - beta*|^2.
   const Vector beta = Vector::Zero(3);
   CHECK(*teacher->population_mse_linear(beta) == Approx(0.09 + 0.25 + 1 + 4).epsilon(1e-15));
   // A bias makes the closed form unavailable.
-  const TwoLayerView biased{student.W, student.a, Eigen::Map<const Vector>(a.data(), m), "relu"};
+  const TwoLayerView biased{student.W, student.a, Eigen::Map<const Vector>(f.a.data(), f.a.size()), "relu"};
   CHECK(!teacher->population_mse(biased));
 }
 
