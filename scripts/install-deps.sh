@@ -13,6 +13,7 @@ packages=(
   python3 python3-numpy
   gnuplot-nox
   libopenmpi-dev openmpi-bin
+  clang libclang-rt-dev          # libFuzzer, for scripts/fuzz.sh
 )
 if [[ "${1:-}" == "--peer" ]]; then packages+=(python3-torch); fi
 

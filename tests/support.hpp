@@ -6,6 +6,7 @@
 #include "runner.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -13,12 +14,32 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+// AddressSanitizer builds (GCC defines __SANITIZE_ADDRESS__, clang has the feature test).
+#if defined(__SANITIZE_ADDRESS__)
+#define RELULAB_TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RELULAB_TEST_UNDER_ASAN 1
+#endif
+#endif
+#ifndef RELULAB_TEST_UNDER_ASAN
+#define RELULAB_TEST_UNDER_ASAN 0
+#endif
 
 namespace relulab::test {
 
 namespace fs = std::filesystem;
 
+// Every operator new of the process, counted by tests/main.cpp; not under
+// ASan, which owns the allocation functions there.
 extern std::atomic<long> g_allocations;
+inline constexpr bool kCountsAllocations = !RELULAB_TEST_UNDER_ASAN;
 
 // The registry over the build tree's plugins, loaded once per test process.
 inline host::Registry& registry() {
@@ -82,6 +103,45 @@ inline CommandResult run_command(const std::string& cmd) {
   return r;
 }
 
+// Starts `cmd` in the background and sends it `signal` as soon as `ready()`
+// holds (polled every 10 ms), then waits for it. Tied to the run's own
+// progress, not to a wall-clock delay: a fixed "signal after 1 s" lets a fast
+// machine finish the run first. If the process ends before `ready()` holds,
+// nothing is sent and `signalled` is false, so the test can say so.
+struct SignalledResult {
+  CommandResult result;
+  bool signalled = false;
+};
+
+template <class Ready>
+SignalledResult run_and_signal_when(const std::string& cmd, int signal, Ready ready) {
+  const fs::path dir = temp_dir("sig");
+  const std::string shell =
+      "exec " + cmd + " >" + (dir / "out").string() + " 2>" + (dir / "err").string();
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", shell.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  SignalledResult r;
+  int status = 0;
+  for (;;) {
+    if (waitpid(pid, &status, WNOHANG) == pid) break;  // ended on its own
+    if (ready()) {
+      kill(pid, signal);
+      r.signalled = true;
+      waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  r.result = {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(dir / "out"),
+              slurp(dir / "err")};
+  fs::remove_all(dir);
+  return r;
+}
+
 inline std::string relulab_exe() { return RELULAB_TEST_EXE; }
 
 // Validates an experiment given as TOML text (written to `file_name` in a temp folder).
@@ -135,11 +195,12 @@ MonteCarlo monte_carlo_mse(const Dataset& sample, F&& f) {
 
 // Runs an experiment into `dir`, quietly.
 inline host::RunResult run_into(const host::Experiment& ex, const fs::path& dir,
-                                const std::atomic<int>* stop = nullptr) {
+                                const std::atomic<int>* stop = nullptr, std::ostream* log = nullptr) {
   host::RunOptions opt;
   opt.run_dir = dir;
   opt.progress = false;
   opt.stop_signal = stop;
+  if (log) opt.log = log;
   return host::run_experiment(ex, opt);
 }
 

@@ -63,23 +63,33 @@ TEST_CASE("the quickstart runs end to end and prints its comparison", "[cli][e2e
 
 TEST_CASE("SIGINT checkpoints, says how to resume, and the resumed run equals a straight one", "[cli][resume]") {
   const fs::path dir = temp_dir("sig");
-  // A few seconds of work, interrupted after 1 s; a checkpoint every 0.2 s so a kill -9 finds one.
-  std::string text = small_experiment(1'000'000);
+  // Seconds of work with a checkpoint every 0.2 s; the signal goes out once the
+  // first checkpoint exists, so the run is caught mid-way on any machine.
+  std::string text = small_experiment(3'000'000);
   text.insert(text.find("seed = 7"), "checkpoint_seconds = 0.2\n");
   text.replace(text.find("{ every = 100 }"), 15, "{ geometric = 1.05 }");
   write_text(dir / "e.toml", text);
   const std::string cmd = relulab_exe() + " run " + (dir / "e.toml").string() + " --quiet --out ";
   const auto straight = run_command(cmd + (dir / "a").string());
   REQUIRE(straight.exit_code == 0);
+  const auto checkpointed = [&] { return fs::exists(dir / "b" / "checkpoint.bin"); };
 
   SECTION("SIGINT") {
-    const auto r = run_command("timeout --preserve-status -s INT 1 " + cmd + (dir / "b").string());
-    REQUIRE(r.exit_code == 130);
-    CHECK_THAT(r.err, Contains("checkpoint saved") && Contains("resume with: relulab run"));
+    const auto r = run_and_signal_when(cmd + (dir / "b").string(), SIGINT, checkpointed);
+    REQUIRE(r.signalled);  // else the run ended before its first checkpoint
+    REQUIRE(r.result.exit_code == 130);
+    CHECK_THAT(r.result.err, Contains("checkpoint saved") && Contains("resume with: relulab run"));
+  }
+  SECTION("SIGTERM") {  // what a batch scheduler sends at the end of a job's time
+    const auto r = run_and_signal_when(cmd + (dir / "b").string(), SIGTERM, checkpointed);
+    REQUIRE(r.signalled);
+    REQUIRE(r.result.exit_code == 128 + 15);
+    CHECK_THAT(r.result.err, Contains("checkpoint saved") && Contains("resume with: relulab run"));
   }
   SECTION("kill -9") {
-    const auto r = run_command("timeout --preserve-status -s KILL 1 " + cmd + (dir / "b").string());
-    REQUIRE(r.exit_code == 128 + 9);
+    const auto r = run_and_signal_when(cmd + (dir / "b").string(), SIGKILL, checkpointed);
+    REQUIRE(r.signalled);
+    REQUIRE(r.result.exit_code == 128 + 9);
   }
   // Stopped mid-way: a checkpoint, no summary.
   REQUIRE(fs::exists(dir / "b" / "checkpoint.bin"));
@@ -91,5 +101,54 @@ TEST_CASE("SIGINT checkpoints, says how to resume, and the resumed run equals a 
     INFO(f);
     CHECK(slurp(dir / "a" / f) == slurp(dir / "b" / f));
   }
+  fs::remove_all(dir);
+}
+
+namespace {
+
+// The quickstart-sized experiment with the test fixture's "faulty" optimizer.
+std::string faulty_experiment(const std::string& fail, const std::string& sweep = "") {
+  std::string text = small_experiment(2000);
+  text.replace(text.find("plugin = \"sgd\""), 14, "plugin = \"faulty\"\nfail = \"" + fail + "\"\nfail_at = 500");
+  return text + sweep;
+}
+
+std::string with_faulty_plugin(const std::string& command) {
+  return "RELULAB_PLUGIN_PATH=" + std::string(RELULAB_TEST_FOREIGN_DIR) + "/faulty " + command;
+}
+
+}  // namespace
+
+TEST_CASE("a plugin that throws in its factory: a located error, exit 1, no crash", "[cli][errors]") {
+  const fs::path dir = temp_dir("factory");
+  write_text(dir / "exp.toml", faulty_experiment("factory"));
+  const auto r = run_command(with_faulty_plugin(relulab_exe() + " run " + (dir / "exp.toml").string() + " --out " +
+                                                (dir / "run").string()));
+  CHECK(r.exit_code == 1);  // an ordinary error exit: not a signal (128 + n)
+  CHECK_THAT(r.err, Contains("exp.toml:13:1: [optimizer] plugin 'faulty' could not be built: faulty: refusing to be "
+                             "built (fail = \"factory\")"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a plugin that throws mid-run: named, rows kept, and the sweep's other cells finish", "[cli][errors]") {
+  const fs::path dir = temp_dir("midrun");
+  write_text(dir / "exp.toml", faulty_experiment("run"));
+  const auto r = run_command(with_faulty_plugin(relulab_exe() + " run " + (dir / "exp.toml").string() + " --quiet --out " +
+                                                (dir / "run").string()));
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Contains("optimizer plugin 'faulty' failed near iteration 500: faulty: lost its footing at step 500"));
+  CHECK_THAT(r.err, Contains("metrics.csv up to the last recorded row"));
+  // Rows every 100 iterations were recorded up to 400, before the throw at 500: header + 0..400.
+  const std::string csv = slurp(dir / "run" / "metrics.csv");
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 5);
+  CHECK(!fs::exists(dir / "run" / "summary.json"));  // not marked finished
+
+  write_text(dir / "sweep.toml", faulty_experiment("run", "[sweep]\n\"optimizer.fail\" = [\"none\", \"run\"]\n"));
+  const auto s = run_command(with_faulty_plugin(relulab_exe() + " run " + (dir / "sweep.toml").string() +
+                                                " --quiet --out " + (dir / "sweep").string()));
+  CHECK(s.exit_code == 2);
+  CHECK_THAT(s.out, Contains("1 of 2 cells completed, 1 failed") && Contains("cell 1 failed: optimizer plugin 'faulty'"));
+  const auto t = run_command(relulab_exe() + " table " + (dir / "sweep").string());
+  CHECK_THAT(t.out, Contains("0,none,completed,") && Contains("1,run,failed"));
   fs::remove_all(dir);
 }

@@ -36,7 +36,7 @@ TEST_CASE("a TOML syntax error names its line", "[config]") {
 TEST_CASE("an unknown plugin lists the known ones", "[config]") {
   const auto msg = error_of(replaced(small_experiment(), "plugin = \"sgd\"", "plugin = \"sgdd\""));
   CHECK_THAT(msg, Contains("exp.toml:14:1: [optimizer] plugin: unknown optimizer plugin 'sgdd'") &&
-                      Contains("did you mean 'sgd'?") && Contains("known optimizer plugins: gradient_flow, sgd"));
+                      Contains("did you mean 'sgd'?") && Contains("known optimizer plugins: adam, gradient_flow, momentum, sgd"));
 }
 
 TEST_CASE("a plugin of another kind is named as such", "[config]") {

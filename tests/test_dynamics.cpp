@@ -157,6 +157,14 @@ TEST_CASE("a warm start continues from an earlier run's weights on the same data
   // Another width does not fit.
   const auto wide = experiment_from_text(small_experiment(300), {from, "model.width=21"});
   CHECK_THROWS_WITH(run_into(wide, dir / "wide"), Contains("do not fit this model (width 21"));
+  // A pattern names a run whose folder name is not known in advance; it must match exactly one.
+  const auto pattern = experiment_from_text(small_experiment(10), {"model.warm_start=\"" + (dir / "fir*").string() + "\""});
+  REQUIRE(run_into(pattern, dir / "pattern").status == host::RunStatus::Completed);
+  CHECK(slurp(dir / "first" / "a_final.npy") == slurp(dir / "pattern" / "a_init.npy"));
+  const auto two = experiment_from_text(small_experiment(10), {"model.warm_start=\"" + (dir / "*").string() + "\""});
+  CHECK_THROWS_WITH(run_into(two, dir / "two"), Contains("[model] warm_start:") && Contains("runs; name one:"));
+  const auto none = experiment_from_text(small_experiment(10), {"model.warm_start=\"" + (dir / "nothing-*").string() + "\""});
+  CHECK_THROWS_WITH(run_into(none, dir / "none"), Contains("no run matches"));
   fs::remove_all(dir);
 }
 

@@ -23,7 +23,7 @@ TEST_CASE("the build tree's plugins are found with their kinds", "[registry]") {
   auto& reg = registry();
   CHECK(reg.names(PluginKind::DataGenerator) == std::vector<std::string>{"linear_teacher", "relu_teacher"});
   CHECK(reg.names(PluginKind::Model) == std::vector<std::string>{"two_layer_relu"});
-  CHECK(reg.names(PluginKind::Optimizer) == std::vector<std::string>{"gradient_flow", "sgd"});
+  CHECK(reg.names(PluginKind::Optimizer) == std::vector<std::string>{"adam", "gradient_flow", "momentum", "sgd"});
   CHECK(reg.names(PluginKind::Metric) ==
         std::vector<std::string>{"alignment", "drift_concentration", "extremal_vectors", "losses",
                                  "neuron_snapshots", "theorem2"});
@@ -144,4 +144,13 @@ TEST_CASE("an experiment's plugin_paths are searched relative to its file", "[re
   CHECK(reg.search_dirs().back().first == dir / "myplugins");
   CHECK(ex.optimizer.plugin->descriptor.name == "sgd");
   fs::remove_all(dir);
+}
+
+TEST_CASE("a library whose entry throws is refused with the plugin's message", "[registry][errors]") {
+  host::Registry reg;
+  reg.add_search_dir(foreign / "faulty_describe", "test");
+  reg.scan();
+  CHECK(reg.plugins().empty());
+  REQUIRE(reg.refused().size() == 1);
+  CHECK_THAT(reg.refused()[0].reason, Contains("faulty_describe: cannot describe itself"));
 }

@@ -167,8 +167,16 @@ TEST_CASE("a 2 x 2 quickstart sweep killed with -9 resumes to the uninterrupted 
   write_text(dir / "s.toml", text);
   const std::string cmd = relulab_exe() + " run " + (dir / "s.toml").string() + " --quiet --jobs 2 --out ";
   REQUIRE(run_command(cmd + (dir / "straight").string()).exit_code == 0);
-  const auto killed = run_command("timeout --preserve-status -s KILL 1 " + cmd + (dir / "split").string());
-  REQUIRE(killed.exit_code == 128 + 9);
+  // Killed as soon as some cell has checkpointed, i.e. mid-way through it.
+  const auto some_cell_checkpointed = [&] {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir / "split" / "cells", ec))
+      if (fs::exists(e.path() / "checkpoint.bin")) return true;
+    return false;
+  };
+  const auto killed = run_and_signal_when(cmd + (dir / "split").string(), SIGKILL, some_cell_checkpointed);
+  REQUIRE(killed.signalled);
+  REQUIRE(killed.result.exit_code == 128 + 9);
   // Killed mid-way: not every cell has a summary.
   std::size_t finished = 0;
   for (const auto& e : fs::directory_iterator(dir / "split" / "cells")) finished += fs::exists(e.path() / "summary.json");

@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include "output.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -103,7 +105,7 @@ const Schema& model_host_schema() {
     Schema x;
     x.text("warm_start",
            "start from the weights of an earlier run: its run directory (final weights, else its checkpoint) or a "
-           "checkpoint file, relative to the working directory")
+           "checkpoint file, relative to the working directory; a pattern (runs/fig1-*/cells/7-*) must match one run")
         .optional();
     x.flag("warm_start_check_data", "refuse a warm start from a run whose training data differ").def(true);
     return x;
@@ -409,12 +411,22 @@ std::string format_toml(const toml::table& t) {
 }
 
 RawExperiment parse_experiment_file(const fs::path& file) {
-  RawExperiment raw;
-  raw.file = file;
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) throw ConfigError(file.string() + ": no such experiment file");
+  std::string text;
   try {
-    raw.doc = toml::parse_file(file.string());
+    text = read_file(file);
+  } catch (const std::exception& e) {
+    throw ConfigError(file.string() + ": cannot read the experiment file: " + e.what());
+  }
+  return parse_experiment_text(text, file);
+}
+
+RawExperiment parse_experiment_text(std::string_view text, const fs::path& file) {
+  RawExperiment raw;
+  raw.file = file;
+  try {
+    raw.doc = toml::parse(text, file.string());
   } catch (const toml::parse_error& e) {
     Location l{file.string(), e.source().begin.line, e.source().begin.column, ""};
     throw ConfigError(l.text() + ": TOML syntax error: " + std::string(e.description()));

@@ -37,6 +37,9 @@ struct RawExperiment {
 };
 
 RawExperiment parse_experiment_file(const std::filesystem::path& file);
+// The same from text already in memory; `file` names it in messages and
+// anchors relative paths (the fuzzer and tests use this).
+RawExperiment parse_experiment_text(std::string_view text, const std::filesystem::path& file);
 // Applies "dotted.key=value"; the value is read as TOML (1e-3, true, [1, 2], "text"),
 // and a bare word that is not TOML is taken as a string.
 void apply_override(RawExperiment& raw, const std::string& assignment);

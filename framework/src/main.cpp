@@ -121,6 +121,9 @@ struct MpiSession {
 };
 
 int main(int argc, char** argv) {
+  // A file-size limit (ulimit -f) must surface as a write error with a
+  // message, not as SIGXFSZ killing the process mid-write.
+  std::signal(SIGXFSZ, SIG_IGN);
   MpiSession mpi(argc, argv);
   CLI::App app{"relulab: training dynamics of two-layer ReLU networks, composed from plugins"};
   app.set_version_flag("--version", std::string("relulab ") + kVersion + " (" + git_commit() + ")");
@@ -188,6 +191,15 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*validate) {
+      RawExperiment raw = parse_experiment_file(file);
+      for (const auto& s : sets) apply_override(raw, s);
+      if (has_sweep(raw)) {  // every cell, as `run --dry-run` checks them
+        const Sweep sweep = expand_sweep(raw, registry);
+        std::cout << file << ": valid (" << sweep.name << ", " << sweep.cells.size() << " sweep cells, sweep directory "
+                  << sweep.dir.string() << ")\n";
+        if (print_resolved) std::cout << format_toml(sweep.cells.front().experiment.resolved) << "\n";
+        return 0;
+      }
       Experiment ex = load(file, sets, registry);
       std::cout << file << ": valid (" << ex.name << ", run directory " << default_run_dir(ex).string() << ")\n";
       if (print_resolved) std::cout << format_toml(ex.resolved) << "\n";

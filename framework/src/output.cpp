@@ -4,6 +4,7 @@
 
 #include <boost/crc.hpp>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -60,7 +61,7 @@ bool decode_checkpoint(const std::string& bytes, State& state) {
 void write_file_atomic(const fs::path& path, const std::string& bytes) {
   const fs::path tmp = path.string() + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
+  if (fd < 0) throw OutputError("cannot write " + tmp.string() + ": " + std::strerror(errno));
   std::size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -69,17 +70,53 @@ void write_file_atomic(const fs::path& path, const std::string& bytes) {
       const std::string why = std::strerror(errno);
       ::close(fd);
       ::unlink(tmp.c_str());
-      throw std::runtime_error("cannot write " + tmp.string() + ": " + why);
+      throw OutputError("cannot write " + tmp.string() + ": " + why);
     }
     done += static_cast<std::size_t>(w);
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     const std::string why = std::strerror(errno);
     ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot write " + tmp.string() + ": " + why);
+    throw OutputError("cannot write " + tmp.string() + ": " + why);
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error("cannot rename " + tmp.string() + " to " + path.string() + ": " + std::strerror(errno));
+    throw OutputError("cannot rename " + tmp.string() + " to " + path.string() + ": " + std::strerror(errno));
+}
+
+void create_output_directory(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    // Name the part of the path that is in the way, if one is.
+    std::string detail;
+    for (fs::path p = dir; !p.empty() && p != p.parent_path(); p = p.parent_path())
+      if (fs::exists(p) && !fs::is_directory(p)) detail = " (" + p.string() + " is a file, not a folder)";
+    throw OutputError("cannot create the output folder " + dir.string() + ": " + ec.message() + detail);
+  }
+}
+
+DirectoryLock::DirectoryLock(const fs::path& dir, const std::string& name, const std::string& what) {
+  const fs::path path = dir / name;
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw OutputError("cannot create the lock file " + path.string() + ": " + std::strerror(errno));
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {};
+    const ssize_t got = ::pread(fd_, buf, sizeof buf - 1, 0);
+    const std::string holder = got > 0 ? std::string(buf, static_cast<std::size_t>(got)) : "?";
+    ::close(fd_);
+    fd_ = -1;
+    throw OutputError("another relulab process (pid " + holder + ") is running " + what + " in " + dir.string() +
+                      "; two at once would corrupt it. Wait for it to finish, or stop it (Ctrl-C checkpoints) and "
+                      "run again to resume");
+  }
+  const std::string pid = std::to_string(::getpid());
+  if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+    // The pid is only for the message above; the lock itself holds.
+  }
+}
+
+DirectoryLock::~DirectoryLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
 std::string read_file(const fs::path& path) {

@@ -4,6 +4,7 @@
 #include <relulab/state.hpp>
 
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -11,8 +12,36 @@ namespace relulab::host {
 
 namespace fs = std::filesystem;
 
+// Writing results failed (disk full, file-size limit, read-only or missing
+// folder): the host's fault, not a plugin's; the message names the file and
+// the system's reason.
+class OutputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Creates `dir` (and its parents) or throws an OutputError that says why,
+// e.g. when a file stands where a folder should be.
+void create_output_directory(const fs::path& dir);
+
+// An exclusive lock on `dir`, held while one relulab process writes there
+// (flock on dir/<name>: released by the kernel when the process dies, even by
+// kill -9, so a lock never outlives its holder). Throws an OutputError naming
+// the holder's pid when another process has it.
+class DirectoryLock {
+ public:
+  DirectoryLock(const fs::path& dir, const std::string& name, const std::string& what);
+  ~DirectoryLock();
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 // Writes `bytes` to `path` through a temporary file and a rename, so a reader
-// (or a crash) sees the old file or the new one, never half of one.
+// (or a crash) sees the old file or the new one, never half of one. Throws
+// OutputError.
 void write_file_atomic(const fs::path& path, const std::string& bytes);
 std::string read_file(const fs::path& path);
 

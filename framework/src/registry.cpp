@@ -62,15 +62,18 @@ void Registry::add_default_search_dirs() {
     while (std::getline(ss, part, ':'))
       if (!part.empty()) add_search_dir(part, "RELULAB_PLUGIN_PATH");
   }
-  // The build tree this binary was built in, if it still exists.
-  if (fs::is_directory(kBuildPluginDir)) add_search_dir(kBuildPluginDir, "build tree");
-  // The install prefix, found from this executable so an installed tree can be moved.
+  // An installed relulab (bin/relulab beside lib/relulab/plugins, found from
+  // the executable so the tree can be moved) loads the installed plugins only,
+  // never those of the build tree it came from; a relulab run from its build
+  // tree loads that tree's plugins.
   std::error_code ec;
   const fs::path exe = boost::dll::program_location(ec);
-  if (!ec) {
-    const fs::path installed = exe.parent_path().parent_path() / kInstallPluginSubdir;
-    if (fs::is_directory(installed)) add_search_dir(installed, "install prefix");
+  const fs::path installed = ec ? fs::path() : exe.parent_path().parent_path() / kInstallPluginSubdir;
+  if (!installed.empty() && fs::is_directory(installed)) {
+    add_search_dir(installed, "install prefix");
+    return;
   }
+  if (fs::is_directory(kBuildPluginDir)) add_search_dir(kBuildPluginDir, "build tree");
   if (fs::is_directory(kInstallPluginDir)) add_search_dir(kInstallPluginDir, "install prefix");
 }
 

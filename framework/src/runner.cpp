@@ -4,11 +4,13 @@
 #include "output.hpp"
 
 #include <nlohmann/json.hpp>
+#include <glob.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -206,10 +208,25 @@ class RunMonitor final : public Monitor {
 // Loads the starting weights of a warm start into `model`, after checking that
 // the source run trained on the same data.
 void apply_warm_start(const Experiment& ex, Model& model, const Dataset& train) {
-  const fs::path source = ex.warm_start;
   auto fail = [&](const std::string& why) {
     throw ConfigError(located(ex.locate(ex.model, "warm_start"), "model", "warm_start", why));
   };
+  // A pattern (runs/fig1-*/cells/7-*) names a run whose folder carries a hash
+  // the experiment file cannot know in advance; it must match exactly one.
+  fs::path source = ex.warm_start;
+  if (ex.warm_start.find_first_of("*?[") != std::string::npos) {
+    glob_t matches{};
+    const int rc = ::glob(ex.warm_start.c_str(), 0, nullptr, &matches);
+    std::vector<std::string> found(matches.gl_pathv, matches.gl_pathv + (rc == 0 ? matches.gl_pathc : 0));
+    globfree(&matches);
+    if (found.empty()) fail("no run matches " + ex.warm_start + " (run the experiment it names first)");
+    if (found.size() > 1) {
+      std::string list;
+      for (const auto& f : found) list += "\n    " + f;
+      fail(ex.warm_start + " matches " + std::to_string(found.size()) + " runs; name one:" + list);
+    }
+    source = found.front();
+  }
   const fs::path run_dir = fs::is_directory(source) ? source : source.parent_path();
   if (!fs::exists(source)) fail("no such run directory or checkpoint: " + source.string());
   if (ex.warm_start_check_data) {
@@ -344,6 +361,11 @@ RunResult run_experiment(const Experiment& ex, const RunOptions& options) {
   }
   first_col.push_back(result.columns.size());
 
+  // One process at a time in a run directory (a second one would interleave
+  // its rows and checkpoints with the first's).
+  create_output_directory(dir);
+  const DirectoryLock lock(dir, ".lock", "this run");
+
   // An existing directory: finished (report it), resumable (continue), or a different experiment.
   if (options.fresh && fs::exists(dir)) {
     for (const auto& f : {"metrics.csv", "summary.json", "checkpoint.bin", "checkpoint.prev.bin"})
@@ -373,7 +395,6 @@ RunResult run_experiment(const Experiment& ex, const RunOptions& options) {
                                               "or --fresh to start over");
     resume = true;
   }
-  fs::create_directories(dir);
 
   const std::map<std::string, std::uint64_t> seeds = {{"data", derive_seed(ex.seed, "data")},
                                                       {"init", derive_seed(ex.seed, "init")},
@@ -427,7 +448,22 @@ RunResult run_experiment(const Experiment& ex, const RunOptions& options) {
     write_file_atomic(csv_path, header + "\n");
   }
   std::ofstream csv(csv_path, std::ios::app | std::ios::binary);
-  if (!csv) throw std::runtime_error("cannot append to " + csv_path.string());
+  if (!csv) throw OutputError("cannot append to " + csv_path.string() + ": " + std::strerror(errno));
+  std::uintmax_t csv_complete_bytes = fs::file_size(csv_path);
+
+  // A start where the gradient vanishes exactly (init_scale = 0: W = 0 and
+  // a = 0 is a stationary point of the loss) would "train" for hours without
+  // moving; say so rather than let the flat curves be read as a result.
+  if (!resume && train.size() > 0) {
+    Vector gradient(b.model->num_parameters());
+    const double loss = b.model->loss_and_gradient(train, {}, gradient.data());
+    if (loss > 0 && gradient.cwiseAbs().maxCoeff() == 0.0) {
+      result.warnings.push_back(
+          "the gradient is exactly zero at the starting point (all weights zero? init_scale = 0 makes W = 0, a = 0 "
+          "a stationary point): the optimizer will not move the network");
+      log << "warning: " << result.warnings.back() << "\n";
+    }
+  }
 
   FileArraySink sink(dir);
   ModelObjective objective(*b.model, train);
@@ -441,12 +477,26 @@ RunResult run_experiment(const Experiment& ex, const RunOptions& options) {
       const std::size_t lo = first_col[i], hi = first_col[i + 1];
       if (due[i]) {
         Snapshot snap{*b.model, train, *b.data, iteration, time, sink};
-        b.metrics[i]->evaluate(snap, std::span<double>(row.data() + lo, hi - lo));
+        try {
+          b.metrics[i]->evaluate(snap, std::span<double>(row.data() + lo, hi - lo));
+        } catch (const std::exception& e) {
+          throw PluginFailure("metric plugin '" + ex.metrics[i].plugin->descriptor.name + "' (" + ex.metrics[i].table +
+                              ") failed at iteration " + std::to_string(iteration) + ": " + e.what());
+        }
         std::copy(row.begin() + lo, row.begin() + hi, last.begin() + lo);
       }
       for (std::size_t c = lo; c < hi; ++c) line += "," + (due[i] ? format_number(row[c]) : std::string());
     }
     csv << line << '\n' << std::flush;  // a killed run keeps every recorded row
+    if (!csv) {
+      // Cut a half-written row off, so the file holds whole rows only.
+      const std::string why = std::strerror(errno);
+      csv.close();
+      std::error_code ec;
+      fs::resize_file(csv_path, csv_complete_bytes, ec);
+      throw OutputError("cannot append to " + csv_path.string() + ": " + why);
+    }
+    csv_complete_bytes += line.size() + 1;
     if (!last.empty() && monitor_ptr) monitor_ptr->set_display_loss(last[0]);
   };
   auto save_checkpoint = [&] {
@@ -476,7 +526,31 @@ RunResult run_experiment(const Experiment& ex, const RunOptions& options) {
   monitor_ptr = &monitor;
   if (!resume) record(0, 0, 0, std::vector<bool>(b.metrics.size(), true));  // the initial point
 
-  b.optimizer->run(objective, monitor, batch_rng);
+  try {
+    b.optimizer->run(objective, monitor, batch_rng);
+  } catch (const std::exception& e) {
+    // A plugin threw mid-run. The parameters may be half-updated, so nothing
+    // is saved from this state: the CSV keeps every row recorded so far and
+    // the last checkpoint (if any) stays the one to resume from.
+    progress.finish();
+    csv.flush();
+    const bool output = dynamic_cast<const OutputError*>(&e) != nullptr;
+    const std::string what =
+        dynamic_cast<const PluginFailure*>(&e) ? e.what()
+        : output ? "writing results failed near iteration " + std::to_string(b.optimizer->iteration()) + ", so the run "
+                   "stopped: " + e.what()
+                 : "optimizer plugin '" + ex.optimizer.plugin->descriptor.name + "' failed near iteration " +
+                       std::to_string(b.optimizer->iteration()) + ": " + e.what();
+    const bool has_checkpoint = fs::exists(dir / "checkpoint.bin") || fs::exists(dir / "checkpoint.prev.bin");
+    if (output)
+      throw OutputError(what + "\n  kept in " + dir.string() + ": metrics.csv up to the last row written" +
+                        (has_checkpoint ? "; the last complete checkpoint, which the same command resumes from once "
+                                          "there is room"
+                                        : "; no checkpoint yet, so the same command starts again"));
+    throw PluginFailure(what + "\n  kept in " + dir.string() + ": metrics.csv up to the last recorded row" +
+                        (has_checkpoint ? "; the last checkpoint, which the same command resumes from"
+                                        : "; no checkpoint yet, so the same command starts again"));
+  }
   progress.update(1.0, b.optimizer->iteration(), b.optimizer->time(), monitor.display_loss(), continuous,
                   monitor.elapsed(), true);
   progress.finish();
@@ -509,6 +583,7 @@ RunResult run_experiment(const Experiment& ex, const RunOptions& options) {
   summary["noise_variance"] = b.data->noise_variance();
   summary["report"] = report;
   summary["wall_seconds"] = result.wall_seconds;
+  if (!result.warnings.empty()) summary["warnings"] = result.warnings;
   // The summary marks the run finished; the checkpoint after it is kept for warm starts.
   write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");
   save_checkpoint();

@@ -7,6 +7,7 @@
 #include <relulab/relulab.hpp>
 
 #include <atomic>
+#include <stdexcept>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -27,6 +28,13 @@ struct Built {
 // Calls every factory; a plugin's ParameterError becomes a ConfigError at the key's location.
 Built build(const Experiment& ex);
 
+// A plugin threw while a run was under way; the message names the plugin, the
+// iteration and what was kept.
+class PluginFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 enum class RunStatus { Completed, Diverged, Interrupted, AlreadyDone };
 const char* status_name(RunStatus s);
 
@@ -45,6 +53,7 @@ struct RunResult {
   std::vector<double> final_values;
   std::string report;  // human summary of the final values
   std::string reason;  // why it diverged or stopped
+  std::vector<std::string> warnings;  // things the user should know (also in summary.json)
   double wall_seconds = 0;
 };
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -46,6 +47,10 @@ Location node_location(const RawExperiment& raw, const toml::source_region& src)
   return Location{raw.file.string(), src.begin.line, src.begin.column, ""};
 }
 
+// The most cells one sweep may have: validating each costs ~0.1 ms, so a
+// million is already minutes before anything runs.
+constexpr std::size_t kMaxCells = 1'000'000;
+
 // Expands a swept value: an array, or a helper table.
 toml::array expand_values(const RawExperiment& raw, const std::string& key, const toml::node& node,
                           const toml::source_region& key_src) {
@@ -67,14 +72,19 @@ toml::array expand_values(const RawExperiment& raw, const std::string& key, cons
   std::vector<double> a;
   bool all_integers = true;
   for (auto&& e : *args) {
-    auto v = e.value<double>();
+    // An integer beyond 2^53 has no exact double, and toml++ declines the
+    // conversion; 'range' reads integers exactly below, so take the nearest.
+    std::optional<double> v =
+        e.is_integer() ? std::optional<double>(static_cast<double>(e.as_integer()->get())) : e.value<double>();
     if (!v || !std::isfinite(*v)) fail("'" + helper + "' takes numbers");
     a.push_back(*v);
     all_integers = all_integers && e.is_integer();
   }
   toml::array out;
+  const std::string too_many = "more than " + std::to_string(kMaxCells) + " values; a sweep that large is surely a mistake";
   if (helper == "logspace" || helper == "linspace") {
     if (args->size() != 3 || a[2] < 1 || a[2] != std::floor(a[2])) fail("'" + helper + "' = [first, last, count]");
+    if (a[2] > static_cast<double>(kMaxCells)) fail("'" + helper + "' asks for " + too_many);
     if (helper == "logspace" && (a[0] <= 0 || a[1] <= 0)) fail("logspace needs positive ends");
     const int count = static_cast<int>(a[2]);
     std::int64_t previous = std::numeric_limits<std::int64_t>::min();
@@ -96,10 +106,16 @@ toml::array expand_values(const RawExperiment& raw, const std::string& key, cons
   }
   if (helper == "range") {
     if (!all_integers) fail("'range' takes integers");
-    const std::int64_t start = static_cast<std::int64_t>(a[0]), stop = static_cast<std::int64_t>(a[1]);
-    const std::int64_t step = args->size() == 3 ? static_cast<std::int64_t>(a[2]) : 1;
+    // Read as integers (through double, 2^63 - 1 would round out of range).
+    const std::int64_t start = *args->get(0)->value<std::int64_t>(), stop = *args->get(1)->value<std::int64_t>();
+    const std::int64_t step = args->size() == 3 ? *args->get(2)->value<std::int64_t>() : 1;
     if (step <= 0 || stop <= start) fail("'range' = [start, stop] or [start, stop, step], with start < stop, step > 0");
-    for (std::int64_t v = start; v < stop; v += step) out.push_back(v);
+    // stop - start can exceed int64 (start = -2^63): unsigned arithmetic is exact here.
+    const std::uint64_t span = static_cast<std::uint64_t>(stop) - static_cast<std::uint64_t>(start);
+    const std::uint64_t count = (span - 1) / static_cast<std::uint64_t>(step) + 1;
+    if (count > kMaxCells) fail("'range' gives " + too_many);
+    for (std::uint64_t i = 0; i < count; ++i)
+      out.push_back(static_cast<std::int64_t>(static_cast<std::uint64_t>(start) + i * static_cast<std::uint64_t>(step)));
     return out;
   }
   fail("unknown helper '" + helper + "' (logspace, linspace, range)");
@@ -175,8 +191,16 @@ Sweep expand_sweep(const RawExperiment& raw, Registry& registry) {
   }
   for (const auto& a : axes) sweep.keys.insert(sweep.keys.end(), a.keys.begin(), a.keys.end());
   std::size_t total = 1;
-  for (const auto& a : axes) total *= a.values.front().size();
-  if (total > 1'000'000) throw ConfigError(raw.file.string() + ": [sweep] expands to " + std::to_string(total) + " cells; more than a million is surely a mistake");
+  std::string sizes;
+  for (const auto& a : axes) {
+    const std::size_t size = a.values.front().size();
+    sizes += (sizes.empty() ? "" : " x ") + std::to_string(size);
+    // Checked before multiplying, so many axes cannot overflow the count.
+    if (total > kMaxCells / size)
+      throw ConfigError(raw.file.string() + ": [sweep] expands to more than " + std::to_string(kMaxCells) +
+                        " cells (" + sizes + " ...); a sweep that large is surely a mistake: split it");
+    total *= size;
+  }
 
   std::string hashes;
   for (std::size_t index = 0; index < total; ++index) {
@@ -229,8 +253,15 @@ SweepResult run_sweep(Sweep& sweep, const SweepOptions& options) {
   } local;
   WorkQueue& queue = options.queue ? *options.queue : local;
   const bool leader = queue.rank() == 0;  // writes the sweep's own files
+  // One process per sweep (per shard: Slurm array tasks share the folder
+  // legitimately, each with its own cells); MPI ranks share the leader's.
+  std::optional<DirectoryLock> lock;
   if (leader) {
-    fs::create_directories(sweep.dir / "cells");
+    create_output_directory(sweep.dir / "cells");
+    lock.emplace(sweep.dir,
+                 options.shard_count > 1 ? ".lock.shard" + std::to_string(options.shard_index) : std::string(".lock"),
+                 options.shard_count > 1 ? "shard " + std::to_string(options.shard_index) + " of this sweep"
+                                         : std::string("this sweep"));
     // The manifest: what the sweep is, so `relulab table` can read it (and merge shards) later.
     Json manifest;
     manifest["name"] = sweep.name;
@@ -409,12 +440,23 @@ Table sweep_table(const fs::path& dir) {
       if (std::find(metric_columns.begin(), metric_columns.end(), k) == metric_columns.end()) metric_columns.push_back(k);
   }
   t.header.insert(t.header.end(), metric_columns.begin(), metric_columns.end());
+  // A cell whose plugin threw has no summary of its own; the sweep's summaries
+  // (one per shard) list it as failed.
+  std::set<std::size_t> failed;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("summary", 0) != 0 || entry.path().extension() != ".json") continue;
+    const Json sweep_summary = Json::parse(read_file(entry.path()));
+    if (sweep_summary.contains("failed"))
+      for (const auto& f : sweep_summary["failed"]) failed.insert(f["cell"].get<std::size_t>());
+  }
   std::size_t i = 0;
   for (const auto& c : manifest["cells"]) {
     const Json& s = summaries[i++];
     std::vector<std::string> row = {std::to_string(c["index"].get<std::size_t>())};
     for (const auto& k : keys) row.push_back(c.contains("labels") ? c["labels"].value(k, "") : "");
-    row.push_back(s.is_null() ? "pending" : s.value("status", "?"));
+    const std::size_t index = c["index"].get<std::size_t>();
+    row.push_back(!s.is_null() ? s.value("status", "?") : failed.count(index) ? "failed" : "pending");
     for (const auto& m : metric_columns) {
       const Json* v = s.is_object() && s.contains("final") && s["final"].contains(m) ? &s["final"][m] : nullptr;
       row.push_back(v && v->is_number() ? format_number(v->get<double>()) : "");

@@ -2,121 +2,27 @@
 // Batches come from an epoch-wise reshuffle (a shuffled data loader: every
 // sample once per epoch, the last batch of an epoch may be smaller) or are
 // drawn with replacement. batch_size = 0 uses the full training set at every
-// step: plain gradient descent, through the same loop.
+// step: plain gradient descent, through the same loop (FirstOrderOptimizer).
+#include <relulab/first_order.hpp>
 #include <relulab/relulab.hpp>
-
-#include <cmath>
-#include <numeric>
-#include <vector>
 
 namespace {
 
 using namespace relulab;
 
-class Sgd final : public Optimizer {
+class Sgd final : public FirstOrderOptimizer {
  public:
-  Sgd(const Params& p, const BuildContext& ctx)
-      : schedule_(p),
-        batch_size_(p.integer("batch_size")),
-        iterations_(static_cast<std::uint64_t>(p.integer("iterations"))),
-        with_replacement_(p.text("sampling") == "replacement"),
-        n_(ctx.num_samples) {}
+  using FirstOrderOptimizer::FirstOrderOptimizer;
 
-  Clock clock() const override { return Clock::Iterations; }
-  double horizon() const override { return static_cast<double>(iterations_); }
-  std::uint64_t iteration() const override { return iteration_; }
-  double time() const override { return continuous_time_; }
-
-  void run(Objective& objective, Monitor& monitor, Rng& rng) override {
-    n_ = objective.num_samples();
-    gradient_.resize(static_cast<std::size_t>(objective.num_parameters()));  // once per run, not per step
-    if (!full_batch() && with_replacement_) batch_.resize(static_cast<std::size_t>(batch_size_));
-    if (!full_batch() && !with_replacement_ && order_.size() != static_cast<std::size_t>(n_)) {
-      order_.resize(static_cast<std::size_t>(n_));
-      position_ = order_.size();  // forces a shuffle before the first batch
-    }
-    Eigen::Map<Vector> theta = objective.parameters();
-    Eigen::Map<const Vector> grad(gradient_.data(), objective.num_parameters());
-    std::uint64_t next_report = monitor.next_iteration();
-    while (iteration_ < iterations_) {
-      const Rows rows = next_batch(rng);
-      const double lr = schedule_.at(iteration_, iterations_);
-      const double loss = objective.loss_and_gradient(rows, gradient_.data());
-      theta.noalias() -= lr * grad;
-      ++iteration_;
-      continuous_time_ += lr;  // gradient-flow time this walk approximates
-      // A non-finite loss is reported at once, so the host can mark divergence.
-      if (iteration_ >= next_report || !std::isfinite(loss)) {
-        if (monitor.report({iteration_, continuous_time_, loss}) == Directive::Stop) return;
-        next_report = monitor.next_iteration();
-      }
-    }
+ protected:
+  void update(Eigen::Map<Vector>& theta, const Eigen::Map<const Vector>& grad, double lr, std::uint64_t) override {
+    theta.noalias() -= lr * grad;
   }
-
-  void save_state(State& s) const override {
-    s.put_u64("iteration", iteration_);
-    s.put_f64("time", continuous_time_);
-    s.put_u64("position", position_);
-    s.put_u64s("order", reinterpret_cast<const std::uint64_t*>(order_.data()), order_.size());
-  }
-  void load_state(const State& s) override {
-    iteration_ = s.u64("iteration");
-    continuous_time_ = s.f64("time");
-    position_ = s.u64("position");
-    order_.resize(s.count_u64s("order"));
-    s.u64s("order", reinterpret_cast<std::uint64_t*>(order_.data()), order_.size());
-  }
-
- private:
-  static_assert(sizeof(Index) == sizeof(std::uint64_t));
-
-  bool full_batch() const { return batch_size_ == 0 || batch_size_ >= n_; }
-
-  Rows next_batch(Rng& rng) {
-    if (full_batch()) return {};
-    if (with_replacement_) {
-      for (auto& k : batch_) k = static_cast<Index>(rng.below(static_cast<std::uint64_t>(n_)));
-      return {batch_.data(), batch_.size()};
-    }
-    if (position_ >= order_.size()) reshuffle(rng);
-    const std::size_t take = std::min<std::size_t>(static_cast<std::size_t>(batch_size_), order_.size() - position_);
-    const Rows rows(order_.data() + position_, take);
-    position_ += take;
-    return rows;
-  }
-
-  // Fisher-Yates with Boost.Random's exactly specified uniform integers.
-  void reshuffle(Rng& rng) {
-    std::iota(order_.begin(), order_.end(), Index{0});
-    for (std::size_t i = order_.size() - 1; i > 0; --i)
-      std::swap(order_[i], order_[rng.below(static_cast<std::uint64_t>(i) + 1)]);
-    position_ = 0;
-  }
-
-  LearningRateSchedule schedule_;
-  Index batch_size_;
-  std::uint64_t iterations_;
-  bool with_replacement_;
-  Index n_;
-  std::uint64_t iteration_ = 0;
-  double continuous_time_ = 0.0;
-  std::vector<Index> order_;
-  std::size_t position_ = 0;
-  std::vector<Index> batch_;
-  std::vector<double> gradient_;
 };
 
 PluginDescriptor describe() {
-  Schema s = LearningRateSchedule::schema();
-  s.integer("batch_size", "samples per step; 0 (or >= n) means the full training set, i.e. gradient descent")
-      .def(32)
-      .at_least(0);
-  s.integer("iterations", "number of steps").def(10'000).at_least(0);
-  s.text("sampling", "reshuffle: every sample once per epoch; replacement: i.i.d. uniform indices")
-      .def("reshuffle")
-      .one_of({"reshuffle", "replacement"});
   return make_optimizer_plugin<Sgd>("sgd", "1.0.0", "mini-batch SGD or full-batch GD with learning-rate schedules",
-                                    s);
+                                    FirstOrderOptimizer::schema());
 }
 
 }  // namespace

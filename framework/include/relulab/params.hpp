@@ -146,6 +146,14 @@ class Schema {
   }
   const std::vector<ParamSpec>& specs() const { return specs_; }
 
+  // A declared key, to change what a shared fragment declared (say, a smaller
+  // default learning rate for Adam): schema.key("lr").def(1e-3).
+  ParamSpec& key(const std::string& name) {
+    for (auto& s : specs_)
+      if (s.name == name) return s;
+    throw std::logic_error("schema has no key '" + name + "'");
+  }
+
   // Appends another schema's keys (shared fragments such as learning-rate schedules).
   void merge(const Schema& other) {
     for (const auto& s : other.specs_) specs_.push_back(s);

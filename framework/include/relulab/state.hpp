@@ -47,14 +47,17 @@ class State {
 
  private:
   void put_raw(const std::string& key, const void* p, std::size_t bytes) {
-    entries_[key].assign(static_cast<const char*>(p), bytes);
+    if (bytes == 0) entries_[key].clear();  // p may be null for an empty buffer
+    else entries_[key].assign(static_cast<const char*>(p), bytes);
   }
   void get_raw(const std::string& key, void* p, std::size_t bytes) const {
     const std::string& s = text(key);
     if (s.size() != bytes)
       throw std::runtime_error("checkpoint entry '" + key + "' has " + std::to_string(s.size()) +
                                " bytes, expected " + std::to_string(bytes));
-    std::memcpy(p, s.data(), bytes);
+    // An empty entry (an empty buffer, whose data() may be null) copies
+    // nothing; memcpy from or to null is undefined even for 0 bytes (UBSan).
+    if (bytes > 0) std::memcpy(p, s.data(), bytes);
   }
   std::map<std::string, std::string> entries_;
 };

@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""relulab's SGD step next to PyTorch's, on one thread, in one run.
+
+The step is the paper's: a two-layer ReLU network without bias, d = 5, batch
+32, MSE loss, plain SGD at learning rate 0.01 (the rate only changes numbers,
+not costs), float64 on both sides. PyTorch runs two ways:
+  - idiomatic: nn.Sequential(Linear, ReLU, Linear), nn.MSELoss, optim.SGD and
+    autograd, as a researcher writes it (and as the paper's code is written);
+  - manual: the gradient written out with tensor products under no_grad,
+    the fastest plain PyTorch formulation we know, so that the ratio is not
+    flattered by autograd's overhead alone.
+relulab's figures come from its Google Benchmark binary (SgdStep, the real
+plugins; PlainEigenSgdStep, the same step with Eigen's dense products).
+
+Run from the repository root after scripts/build.sh (and
+scripts/install-deps.sh --peer for PyTorch):
+    bench/compare_pytorch.py [--bench build/bench/relulab_bench] [--seconds 2]
+Debian's python3-torch is installed for /usr/bin/python3, hence the shebang.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+WIDTHS = (100, 1000, 10000)
+D, BATCH, N, LR = 5, 32, 4096, 0.01
+
+
+def torch_steps_per_second(width, manual, seconds):
+    import torch
+
+    torch.manual_seed(0)
+    X = torch.randn(N, D, dtype=torch.float64)
+    y = X[:, 0] + 0.3 * torch.randn(N, dtype=torch.float64)
+    # i.i.d. batch indices drawn up front: sampling is not what is measured.
+    batches = torch.randint(0, N, (4096, BATCH))
+
+    if manual:
+        W = 1e-3 * torch.randn(width, D, dtype=torch.float64)
+        a = 1e-3 * torch.randn(width, dtype=torch.float64)
+
+        def step(rows):
+            with torch.no_grad():
+                xb, yb = X[rows], y[rows]
+                z = xb @ W.T
+                h = z.clamp(min=0)
+                r = h @ a - yb
+                c = (2.0 / BATCH) * r
+                ga = h.T @ c
+                gW = ((c[:, None] * a[None, :]) * (z > 0)).T @ xb
+                W.sub_(LR * gW)
+                a.sub_(LR * ga)
+    else:
+        net = torch.nn.Sequential(
+            torch.nn.Linear(D, width, bias=False), torch.nn.ReLU(), torch.nn.Linear(width, 1, bias=False)
+        ).double()
+        loss_fn = torch.nn.MSELoss()
+        opt = torch.optim.SGD(net.parameters(), lr=LR)
+
+        def step(rows):
+            opt.zero_grad()
+            loss = loss_fn(net(X[rows]).squeeze(1), y[rows])
+            loss.backward()
+            opt.step()
+
+    for i in range(50):  # warm-up: allocator caches, first-call dispatch
+        step(batches[i])
+    steps, start = 0, time.perf_counter()
+    while True:
+        for i in range(100):
+            step(batches[(steps + i) % len(batches)])
+        steps += 100
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return steps / elapsed
+
+
+def relulab_steps_per_second(bench, seconds):
+    out = subprocess.run(
+        [
+            bench,
+            "--benchmark_filter=^(SgdStep|PlainEigenSgdStep)/",
+            "--benchmark_format=json",
+            f"--benchmark_min_time={seconds}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rates = {}
+    for b in json.loads(out)["benchmarks"]:
+        name, width = b["name"].split("/")[:2]
+        rates[(name, int(width))] = b["steps/s"]
+    return rates
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bench", default="build/bench/relulab_bench", help="relulab's benchmark binary")
+    ap.add_argument("--seconds", type=float, default=2.0, help="measuring time per figure")
+    args = ap.parse_args()
+    try:
+        import torch
+    except ImportError:
+        sys.exit("PyTorch is missing: run scripts/install-deps.sh --peer (Debian's python3-torch)")
+    torch.set_num_threads(1)  # one thread on both sides
+    torch.set_num_interop_threads(1)
+
+    rates = relulab_steps_per_second(args.bench, args.seconds)
+    print(f"SGD step, d = {D}, batch {BATCH}, float64, one thread; steps per second (higher is better)")
+    print(f"PyTorch {torch.__version__}; relulab benchmark {args.bench}\n")
+    header = ("width", "relulab", "plain Eigen", "torch idiomatic", "torch manual", "x idiomatic", "x manual",
+              "x Eigen")
+    print("{:>6} {:>10} {:>12} {:>16} {:>13} {:>12} {:>9} {:>8}".format(*header))
+    for width in WIDTHS:
+        ours = rates[("SgdStep", width)]
+        eigen = rates[("PlainEigenSgdStep", width)]
+        idiomatic = torch_steps_per_second(width, manual=False, seconds=args.seconds)
+        manual = torch_steps_per_second(width, manual=True, seconds=args.seconds)
+        print(
+            f"{width:>6} {ours:>10.0f} {eigen:>12.0f} {idiomatic:>16.0f} {manual:>13.0f} "
+            f"{ours / idiomatic:>12.1f} {ours / manual:>9.1f} {ours / eigen:>8.1f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+// The loop every mini-batch first-order method shares: draw a batch, evaluate
+// the loss and its gradient, apply an update rule, report when the monitor
+// asks. A variant (momentum, Adam, a researcher's own) derives from
+// FirstOrderOptimizer and writes only its update rule and the state that rule
+// keeps; batching, learning-rate schedules, checkpoints and divergence
+// reporting come from here, so every variant resumes bit for bit.
+#pragma once
+
+#include <relulab/lr_schedule.hpp>
+#include <relulab/optimizer.hpp>
+#include <relulab/params.hpp>
+#include <relulab/plugin.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
+namespace relulab {
+
+class FirstOrderOptimizer : public Optimizer {
+ public:
+  // lr schedule, batch_size, iterations, sampling: merge into a variant's own schema.
+  static Schema schema() {
+    Schema s = LearningRateSchedule::schema();
+    s.integer("batch_size", "samples per step; 0 (or >= n) means the full training set, i.e. gradient descent")
+        .def(32)
+        .at_least(0);
+    s.integer("iterations", "number of steps").def(10'000).at_least(0);
+    s.text("sampling", "reshuffle: every sample once per epoch; replacement: i.i.d. uniform indices")
+        .def("reshuffle")
+        .one_of({"reshuffle", "replacement"});
+    return s;
+  }
+
+  FirstOrderOptimizer(const Params& p, const BuildContext& ctx)
+      : schedule_(p),
+        batch_size_(p.integer("batch_size")),
+        iterations_(static_cast<std::uint64_t>(p.integer("iterations"))),
+        with_replacement_(p.text("sampling") == "replacement"),
+        n_(ctx.num_samples) {}
+
+  Clock clock() const override { return Clock::Iterations; }
+  double horizon() const override { return static_cast<double>(iterations_); }
+  std::uint64_t iteration() const override { return iteration_; }
+  double time() const override { return continuous_time_; }
+
+  void run(Objective& objective, Monitor& monitor, Rng& rng) final {
+    n_ = objective.num_samples();
+    const Index p = objective.num_parameters();
+    gradient_.resize(static_cast<std::size_t>(p));  // once per run, never per step
+    prepare(p);
+    if (!full_batch() && with_replacement_) batch_.resize(static_cast<std::size_t>(batch_size_));
+    if (!full_batch() && !with_replacement_ && order_.size() != static_cast<std::size_t>(n_)) {
+      order_.resize(static_cast<std::size_t>(n_));
+      position_ = order_.size();  // forces a shuffle before the first batch
+    }
+    Eigen::Map<Vector> theta = objective.parameters();
+    const Eigen::Map<const Vector> grad(gradient_.data(), p);
+    std::uint64_t next_report = monitor.next_iteration();
+    while (iteration_ < iterations_) {
+      const Rows rows = next_batch(rng);
+      const double lr = schedule_.at(iteration_, iterations_);
+      const double loss = objective.loss_and_gradient(rows, gradient_.data());
+      ++iteration_;
+      update(theta, grad, lr, iteration_);
+      continuous_time_ += lr;  // the gradient-flow time plain SGD would approximate
+      // A non-finite loss is reported at once, so the host can mark divergence.
+      if (iteration_ >= next_report || !std::isfinite(loss)) {
+        if (monitor.report({iteration_, continuous_time_, loss}) == Directive::Stop) return;
+        next_report = monitor.next_iteration();
+      }
+    }
+  }
+
+  void save_state(State& s) const final {
+    s.put_u64("iteration", iteration_);
+    s.put_f64("time", continuous_time_);
+    s.put_u64("position", position_);
+    s.put_u64s("order", reinterpret_cast<const std::uint64_t*>(order_.data()), order_.size());
+    save_rule_state(s);
+  }
+  void load_state(const State& s) final {
+    iteration_ = s.u64("iteration");
+    continuous_time_ = s.f64("time");
+    position_ = s.u64("position");
+    order_.resize(s.count_u64s("order"));
+    s.u64s("order", reinterpret_cast<std::uint64_t*>(order_.data()), order_.size());
+    load_rule_state(s);
+  }
+
+ protected:
+  // Called at the start of every run() (also after a resume) with the number
+  // of parameters: size the rule's buffers here, not in update().
+  virtual void prepare(Index /*num_parameters*/) {}
+  // One step: theta <- rule(theta, grad, lr). `step` counts from 1 (Adam's
+  // bias correction needs it). Runs in the hot loop: must not allocate.
+  virtual void update(Eigen::Map<Vector>& theta, const Eigen::Map<const Vector>& grad, double lr,
+                      std::uint64_t step) = 0;
+  // The rule's own state (velocities, moment estimates), for exact resume.
+  virtual void save_rule_state(State& /*state*/) const {}
+  virtual void load_rule_state(const State& /*state*/) {}
+
+  // Helpers for rule state kept in std::vector<double>.
+  static void save_buffer(State& s, const std::string& key, const std::vector<double>& v) {
+    s.put_doubles(key, v.data(), v.size());
+  }
+  static void load_buffer(const State& s, const std::string& key, std::vector<double>& v) {
+    v.resize(s.count_doubles(key));
+    s.doubles(key, v.data(), v.size());
+  }
+
+ private:
+  static_assert(sizeof(Index) == sizeof(std::uint64_t));
+
+  bool full_batch() const { return batch_size_ == 0 || batch_size_ >= n_; }
+
+  Rows next_batch(Rng& rng) {
+    if (full_batch()) return {};
+    if (with_replacement_) {
+      for (auto& k : batch_) k = static_cast<Index>(rng.below(static_cast<std::uint64_t>(n_)));
+      return {batch_.data(), batch_.size()};
+    }
+    if (position_ >= order_.size()) reshuffle(rng);
+    const std::size_t take = std::min<std::size_t>(static_cast<std::size_t>(batch_size_), order_.size() - position_);
+    const Rows rows(order_.data() + position_, take);
+    position_ += take;
+    return rows;
+  }
+
+  // Fisher-Yates with Boost.Random's exactly specified uniform integers.
+  void reshuffle(Rng& rng) {
+    std::iota(order_.begin(), order_.end(), Index{0});
+    for (std::size_t i = order_.size() - 1; i > 0; --i)
+      std::swap(order_[i], order_[rng.below(static_cast<std::uint64_t>(i) + 1)]);
+    position_ = 0;
+  }
+
+  LearningRateSchedule schedule_;
+  Index batch_size_;
+  std::uint64_t iterations_;
+  bool with_replacement_;
+  Index n_;
+  std::uint64_t iteration_ = 0;
+  double continuous_time_ = 0.0;
+  std::vector<Index> order_;
+  std::size_t position_ = 0;
+  std::vector<Index> batch_;
+  std::vector<double> gradient_;
+};
+
+}  // namespace relulab

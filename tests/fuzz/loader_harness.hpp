@@ -1,0 +1,40 @@
+// One fuzz input through the experiment loader, as `relulab validate` and
+// `relulab run --dry-run` take it: TOML parsing, --set overrides, schema
+// validation of every plugin section, and sweep expansion.
+//
+// Input format: the TOML text; each line of the form `#set KEY=VALUE` (a TOML
+// comment, so the file stays valid TOML) is also applied as a --set override.
+// The loader may refuse an input only with a ConfigError (a located message
+// for the user); any other exception escaping is a bug, like a crash.
+#pragma once
+
+#include "config.hpp"
+#include "registry.hpp"
+#include "sweep.hpp"
+
+#include <sstream>
+#include <string>
+#include <string_view>
+
+namespace relulab::fuzz {
+
+// What the loader did with an input: accepted it, or refused it with a message.
+enum class Outcome { Accepted, Refused };
+
+inline Outcome load_experiment_text(std::string_view text, host::Registry& registry) {
+  try {
+    host::RawExperiment raw = host::parse_experiment_text(text, "fuzz.toml");
+    std::istringstream lines{std::string(text)};
+    for (std::string line; std::getline(lines, line);)
+      if (line.rfind("#set ", 0) == 0) host::apply_override(raw, line.substr(5));
+    if (host::has_sweep(raw))
+      host::expand_sweep(raw, registry);
+    else
+      host::validate_experiment(raw, registry);
+    return Outcome::Accepted;
+  } catch (const host::ConfigError&) {
+    return Outcome::Refused;
+  }
+}
+
+}  // namespace relulab::fuzz
