@@ -65,7 +65,7 @@ TEST_CASE("SIGINT checkpoints, says how to resume, and the resumed run equals a 
   const fs::path dir = temp_dir("sig");
   // Seconds of work with a checkpoint every 0.2 s; the signal goes out once the
   // first checkpoint exists, so the run is caught mid-way on any machine.
-  std::string text = small_experiment(3'000'000);
+  std::string text = small_experiment(2'000'000);
   text.insert(text.find("seed = 7"), "checkpoint_seconds = 0.2\n");
   text.replace(text.find("{ every = 100 }"), 15, "{ geometric = 1.05 }");
   write_text(dir / "e.toml", text);
