@@ -61,7 +61,10 @@ class TwoLayerRelu final : public Model {
         scale_(p.real("init_scale")),
         ratio_(p.real("dominance_ratio")),
         theta_(Vector::Zero((d_ + 1 + (bias_ ? 1 : 0)) * m_)),
-        scratch_(static_cast<std::size_t>(kChunk * (d_ + 1))) {
+        chunk_(std::min(kChunk, kActivationBudget / m_ / 4 * 4)),
+        keeps_activations_(chunk_ >= kMinKeptChunk) {
+    if (!keeps_activations_) chunk_ = kChunk;
+    scratch_.resize(static_cast<std::size_t>(chunk_ * (d_ + 1) + (keeps_activations_ ? chunk_ * m_ : 0)));
     if (p.flag("scale_by_sqrt_width")) scale_ /= std::sqrt(static_cast<double>(m_));
   }
 
@@ -135,13 +138,21 @@ class TwoLayerRelu final : public Model {
   // Samples are processed in chunks and neurons in blocks small enough that a
   // block's weights and gradient stay in L1 while the chunk's samples stream
   // past them. Pass 1 sums the chunk's outputs block by block; the residuals
-  // then give every sample's weight c_k = (2/n) r_k; pass 2 recomputes the
-  // block's pre-activations (cheaper than storing chunk x m of them) and
-  // accumulates the gradient. Neurons run in the SIMD lanes, so no reduction
-  // sits inside the inner loops except the output sum, which is vectorised by
-  // `omp simd reduction` (-fopenmp-simd: no OpenMP runtime).
+  // then give every sample's weight c_k = (2/n) r_k; pass 2 accumulates the
+  // gradient. Neurons run in the SIMD lanes, so no reduction sits inside the
+  // inner loops except the output sum, which is vectorised by `omp simd
+  // reduction` (-fopenmp-simd: no OpenMP runtime).
+  //
+  // Pass 2 needs relu(z) for every sample and neuron. Pass 1 keeps them when a
+  // chunk of them (chunk x m doubles) fits kActivationBudget, an L2 cache's
+  // share; that saves pass 2 the d multiply-adds per sample and neuron of
+  // recomputing z, about a third of the work at d = 5. A wider network keeps
+  // nothing and recomputes instead: a chunk short enough to fit would re-read
+  // W (d x m) too often. Both paths give the same bits.
   static constexpr Index kChunk = 64;
   static constexpr Index kBlock = 256;
+  static constexpr Index kActivationBudget = 32 * 1024;  // doubles: 256 KiB
+  static constexpr Index kMinKeptChunk = 16;
 
   // The input dimension and the bias as compile-time constants: the inner
   // loops unroll and the neuron loops carry no branch, so they vectorise.
@@ -169,12 +180,15 @@ class TwoLayerRelu final : public Model {
     const double* W = theta_.data();
     const double* a = W + d * m;
     const double* b = a + m;  // read only when Bias
+    const Index chunk = chunk_;
+    const bool keep = keeps_activations_;
     double* x = scratch_.data();  // chunk inputs, d per sample, contiguous
-    double* c = x + kChunk * d;   // per-sample outputs, then residual weights
+    double* c = x + chunk * d;    // per-sample outputs, then residual weights
+    double* act = c + chunk;      // relu(z), m per sample, when kept
     const double two_over_n = 2.0 / static_cast<double>(count);
     double sum_sq = 0.0;
-    for (Index t0 = 0; t0 < count; t0 += kChunk) {
-      const Index nc = std::min(kChunk, count - t0);
+    for (Index t0 = 0; t0 < count; t0 += chunk) {
+      const Index nc = std::min(chunk, count - t0);
       for (Index t = 0; t < nc; ++t) {
         const Index k = rows.empty() ? t0 + t : rows[t0 + t];
         std::copy_n(data.X.row(k).data(), d, x + t * d);
@@ -188,23 +202,45 @@ class TwoLayerRelu final : public Model {
         for (; D > 0 && t + 4 <= nc; t += 4) {
           const double *x0 = x + t * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
           double h0 = 0.0, h1 = 0.0, h2 = 0.0, h3 = 0.0;
+          if (keep) {
+            double *r0 = act + t * m, *r1 = r0 + m, *r2 = r1 + m, *r3 = r2 + m;
 #pragma omp simd reduction(+ : h0, h1, h2, h3)
-          for (Index j = j0; j < j1; ++j) {
-            const double bj = Bias ? b[j] : 0.0, aj = a[j];
-            h0 += aj * std::max(neuron_dot<D>(W, x0, m, j, d) + bj, 0.0);
-            h1 += aj * std::max(neuron_dot<D>(W, x1, m, j, d) + bj, 0.0);
-            h2 += aj * std::max(neuron_dot<D>(W, x2, m, j, d) + bj, 0.0);
-            h3 += aj * std::max(neuron_dot<D>(W, x3, m, j, d) + bj, 0.0);
+            for (Index j = j0; j < j1; ++j) {
+              const double bj = Bias ? b[j] : 0.0, aj = a[j];
+              // Every load before the first store, which might otherwise alias them.
+              const double z0 = std::max(neuron_dot<D>(W, x0, m, j, d) + bj, 0.0);
+              const double z1 = std::max(neuron_dot<D>(W, x1, m, j, d) + bj, 0.0);
+              const double z2 = std::max(neuron_dot<D>(W, x2, m, j, d) + bj, 0.0);
+              const double z3 = std::max(neuron_dot<D>(W, x3, m, j, d) + bj, 0.0);
+              r0[j] = z0, r1[j] = z1, r2[j] = z2, r3[j] = z3;
+              h0 += aj * z0, h1 += aj * z1, h2 += aj * z2, h3 += aj * z3;
+            }
+          } else {
+#pragma omp simd reduction(+ : h0, h1, h2, h3)
+            for (Index j = j0; j < j1; ++j) {
+              const double bj = Bias ? b[j] : 0.0, aj = a[j];
+              h0 += aj * std::max(neuron_dot<D>(W, x0, m, j, d) + bj, 0.0);
+              h1 += aj * std::max(neuron_dot<D>(W, x1, m, j, d) + bj, 0.0);
+              h2 += aj * std::max(neuron_dot<D>(W, x2, m, j, d) + bj, 0.0);
+              h3 += aj * std::max(neuron_dot<D>(W, x3, m, j, d) + bj, 0.0);
+            }
           }
           c[t] += h0, c[t + 1] += h1, c[t + 2] += h2, c[t + 3] += h3;
         }
         for (; t < nc; ++t) {
           const double* xt = x + t * d;
           double h = 0.0;
+          if (!keep) {
 #pragma omp simd reduction(+ : h)
-          for (Index j = j0; j < j1; ++j) {
-            const double z = neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : 0.0);
-            h += a[j] * std::max(z, 0.0);  // branch-free, so the loop vectorises
+            for (Index j = j0; j < j1; ++j) h += a[j] * std::max(neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : 0.0), 0.0);
+          } else {
+            double* rt = act + t * m;
+#pragma omp simd reduction(+ : h)
+            for (Index j = j0; j < j1; ++j) {
+              const double r = std::max(neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : 0.0), 0.0);
+              rt[j] = r;
+              h += a[j] * r;
+            }
           }
           c[t] += h;
         }
@@ -226,7 +262,22 @@ class TwoLayerRelu final : public Model {
         // gradient read and written, once for four samples (a single-sample
         // loop does ~2d + 3 memory operations per 2d + 2 multiply-adds and is
         // bound by them, not by arithmetic).
-        for (; D > 0 && t + 4 <= nc; t += 4) {
+        for (; D > 0 && keep && t + 4 <= nc; t += 4) {
+          const double *x0 = x + t * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
+          const double *r0 = act + t * m, *r1 = r0 + m, *r2 = r1 + m, *r3 = r2 + m;
+          const double c0 = c[t], c1 = c[t + 1], c2 = c[t + 2], c3 = c[t + 3];
+#pragma omp simd
+          for (Index j = j0; j < j1; ++j) {
+            const double aj = a[j], z0 = r0[j], z1 = r1[j], z2 = r2[j], z3 = r3[j];
+            ga[j] += c0 * z0 + c1 * z1 + c2 * z2 + c3 * z3;
+            const double s0 = (z0 > 0.0 ? c0 : 0.0) * aj, s1 = (z1 > 0.0 ? c1 : 0.0) * aj;
+            const double s2 = (z2 > 0.0 ? c2 : 0.0) * aj, s3 = (z3 > 0.0 ? c3 : 0.0) * aj;
+            if constexpr (Bias) gb[j] += s0 + s1 + s2 + s3;
+            for (Index i = 0; i < (D > 0 ? D : 1); ++i)
+              gW[i * m + j] += s0 * x0[i] + s1 * x1[i] + s2 * x2[i] + s3 * x3[i];
+          }
+        }
+        for (; D > 0 && !keep && t + 4 <= nc; t += 4) {
           const double *x0 = x + t * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
           const double c0 = c[t], c1 = c[t + 1], c2 = c[t + 2], c3 = c[t + 3];
 #pragma omp simd
@@ -245,14 +296,21 @@ class TwoLayerRelu final : public Model {
         for (; t < nc; ++t) {
           const double* xt = x + t * d;
           const double ct = c[t];
-#pragma omp simd
-          for (Index j = j0; j < j1; ++j) {
-            const double z = neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : 0.0);
-            // dL/da_j = c relu(z_j); dL/db_j = c a_j 1{z_j > 0}; dL/dw_j = dL/db_j x (sigma'(0) = 0, as PyTorch).
-            ga[j] += ct * std::max(z, 0.0);
-            const double s = (z > 0.0 ? ct : 0.0) * a[j];
+          // dL/da_j = c relu(z_j); dL/db_j = c a_j 1{z_j > 0}; dL/dw_j = dL/db_j x (sigma'(0) = 0, as PyTorch).
+          const auto accumulate = [&](Index j, double r) {
+            ga[j] += ct * r;
+            const double s = (r > 0.0 ? ct : 0.0) * a[j];
             if constexpr (Bias) gb[j] += s;
             neuron_axpy<D>(gW, xt, s, m, j, d);
+          };
+          if (keep) {
+            const double* rt = act + t * m;
+#pragma omp simd
+            for (Index j = j0; j < j1; ++j) accumulate(j, rt[j]);
+          } else {
+#pragma omp simd
+            for (Index j = j0; j < j1; ++j)
+              accumulate(j, std::max(neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : 0.0), 0.0));
           }
         }
       }
@@ -278,7 +336,9 @@ class TwoLayerRelu final : public Model {
   std::string init_;
   double scale_, ratio_;
   Vector theta_;
-  mutable std::vector<double> scratch_;  // a chunk of inputs and outputs; sized once, so calls never allocate
+  Index chunk_;              // samples per chunk
+  bool keeps_activations_;   // pass 1 keeps relu(z) for pass 2
+  mutable std::vector<double> scratch_;  // a chunk's inputs, outputs and activations; sized once, so calls never allocate
 };
 
 PluginDescriptor describe() {
