@@ -112,6 +112,46 @@ TEST_CASE("gradient matches central finite differences", "[model]") {
   }
 }
 
+TEST_CASE("the fused kernel equals the textbook gradient at widths that keep or recompute activations", "[model]") {
+  // Widths on both sides of the kernel's choice to keep pass 1's activations
+  // (chunk x m within 256 KiB: m <= 2048) or recompute them (m > 2048), a d
+  // with an unrolled kernel (5) and one without (7), and n not a multiple of
+  // the chunk or of the four-sample groups (sample tails take other loops).
+  for (const Index m : {Index(3), Index(300), Index(1000), Index(2048), Index(2049), Index(5000)})
+    for (const Index d : {Index(5), Index(7)})
+      for (const bool bias : {false, true}) {
+        DYNAMIC_SECTION("m " << m << ", d " << d << ", bias " << bias) {
+          auto model = make_model(d, m, bias);
+          Rng rng(5);
+          model->initialize(rng);
+          const Index n = 133;
+          const Dataset ds = random_dataset(n, d, 9);
+          Vector grad(model->num_parameters());
+          const double loss = model->loss_and_gradient(ds, {}, grad.data());
+          // The oracle, as the formulas read (SCIENCE.md section 1): Z = X W^T + b, r = relu(Z) a - y,
+          // loss = |r|^2 / n, dL/da = relu(Z)^T c, dL/db = (1{Z>0} o c a^T)^T 1, dL/dW = (1{Z>0} o c a^T)^T X,
+          // with c = 2 r / n.
+          const TwoLayerView v = model->view();
+          Eigen::MatrixXd Z = ds.X * v.W.transpose();
+          if (bias) Z.rowwise() += v.b.transpose();
+          const Eigen::MatrixXd H = Z.cwiseMax(0.0);
+          const Vector r = H * v.a - ds.y;
+          const Vector c = (2.0 / n) * r;
+          const Eigen::MatrixXd S = (Z.array() > 0).cast<double>().matrix().cwiseProduct(c * v.a.transpose());
+          Vector expected(model->num_parameters());
+          Eigen::Map<Eigen::MatrixXd>(expected.data(), m, d) = S.transpose() * ds.X;
+          expected.segment(d * m, m) = H.transpose() * c;
+          if (bias) expected.segment((d + 1) * m, m) = S.colwise().sum().transpose();
+          // Both compute the same sums in other orders: the difference is rounding, a few eps times the
+          // sum of |terms| (n terms of O(1) size / n, times up to m for r): 1e-12 relative to the largest
+          // entry leaves a wide margin, and any missing or wrong term is O(1) of it.
+          CHECK(loss == Approx(r.squaredNorm() / n).epsilon(1e-12));
+          const double scale = expected.cwiseAbs().maxCoeff();
+          CHECK((grad - expected).cwiseAbs().maxCoeff() <= 1e-12 * scale);
+        }
+      }
+}
+
 TEST_CASE("one SGD step equals the hand computation", "[model][sgd]") {
   // m = 2, d = 2: w1 = (1, 0), w2 = (0, 1), a = (1, -1); x1 = (1, 2), y1 = 1; x2 = (2, -1), y2 = 0.
   // h(x1) = relu(1) - relu(2) = -1, r1 = -2; h(x2) = relu(2) - relu(-1) = 2, r2 = 2; L = (4 + 4) / 2 = 4.
