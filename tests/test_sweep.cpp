@@ -23,6 +23,18 @@ host::Sweep sweep_from_text(const std::string& toml, fs::path* file_out = nullpt
   return host::expand_sweep(host::parse_experiment_file(file), registry());
 }
 
+}  // namespace
+
+TEST_CASE("a sweep beyond the cell limit is refused before any cell is expanded", "[sweep][config]") {
+  // 999 x 1000 cells: the fuzzer's find. Expanding them all took 2 minutes
+  // and gigabytes; the count is checked before any cell is built.
+  CHECK_THROWS_WITH(sweep_from_text(small_experiment(100) + "[sweep]\n\"data.d\" = { range = [1, 1000] }\n"
+                                                            "\"data.noise_std\" = { linspace = [0.1, 1.0, 1000] }\n"),
+                    Contains("[sweep] expands to more than " + std::to_string(host::kMaxCells) + " cells (999 x 1000"));
+}
+
+namespace {
+
 std::string labels(const host::Cell& c) {
   std::string s;
   for (const auto& [k, v] : c.labels) s += k + "=" + v + ";";

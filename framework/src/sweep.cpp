@@ -47,9 +47,6 @@ Location node_location(const RawExperiment& raw, const toml::source_region& src)
   return Location{raw.file.string(), src.begin.line, src.begin.column, ""};
 }
 
-// The most cells one sweep may have: validating each costs ~0.1 ms, so a
-// million is already minutes before anything runs.
-constexpr std::size_t kMaxCells = 1'000'000;
 
 // Expands a swept value: an array, or a helper table.
 toml::array expand_values(const RawExperiment& raw, const std::string& key, const toml::node& node,
@@ -178,7 +175,7 @@ std::string pad(std::size_t i, std::size_t total) {
 
 bool has_sweep(const RawExperiment& raw) { return raw.doc.get("sweep") != nullptr; }
 
-Sweep expand_sweep(const RawExperiment& raw, Registry& registry) {
+Sweep expand_sweep(const RawExperiment& raw, Registry& registry, std::size_t max_cells) {
   Sweep sweep;
   RawExperiment base = raw;
   const toml::node* sweep_node = raw.doc.get("sweep");
@@ -196,8 +193,8 @@ Sweep expand_sweep(const RawExperiment& raw, Registry& registry) {
     const std::size_t size = a.values.front().size();
     sizes += (sizes.empty() ? "" : " x ") + std::to_string(size);
     // Checked before multiplying, so many axes cannot overflow the count.
-    if (total > kMaxCells / size)
-      throw ConfigError(raw.file.string() + ": [sweep] expands to more than " + std::to_string(kMaxCells) +
+    if (total > max_cells / size)
+      throw ConfigError(raw.file.string() + ": [sweep] expands to more than " + std::to_string(max_cells) +
                         " cells (" + sizes + " ...); a sweep that large is surely a mistake: split it");
     total *= size;
   }

@@ -4,6 +4,11 @@
 //
 // Input format: the TOML text; each line of the form `#set KEY=VALUE` (a TOML
 // comment, so the file stays valid TOML) is also applied as a --set override.
+//
+// Sweeps are capped at kFuzzMaxCells cells rather than relulab's kMaxCells:
+// a legitimate 10^5-cell sweep takes ~10 s to validate (a minute under the
+// sanitizers), which libFuzzer would report as a hang; a lower cap exercises
+// the same refusal path at a cost the fuzzer can afford.
 // The loader may refuse an input only with a ConfigError (a located message
 // for the user); any other exception escaping is a bug, like a crash.
 #pragma once
@@ -18,6 +23,8 @@
 
 namespace relulab::fuzz {
 
+inline constexpr std::size_t kFuzzMaxCells = 1000;
+
 // What the loader did with an input: accepted it, or refused it with a message.
 enum class Outcome { Accepted, Refused };
 
@@ -28,7 +35,7 @@ inline Outcome load_experiment_text(std::string_view text, host::Registry& regis
     for (std::string line; std::getline(lines, line);)
       if (line.rfind("#set ", 0) == 0) host::apply_override(raw, line.substr(5));
     if (host::has_sweep(raw))
-      host::expand_sweep(raw, registry);
+      host::expand_sweep(raw, registry, kFuzzMaxCells);
     else
       host::validate_experiment(raw, registry);
     return Outcome::Accepted;
