@@ -63,10 +63,11 @@ TEST_CASE("the quickstart runs end to end and prints its comparison", "[cli][e2e
 
 TEST_CASE("SIGINT checkpoints, says how to resume, and the resumed run equals a straight one", "[cli][resume]") {
   const fs::path dir = temp_dir("sig");
-  // Seconds of work with a checkpoint every 0.2 s; the signal goes out once the
-  // first checkpoint exists, so the run is caught mid-way on any machine.
-  std::string text = small_experiment(2'000'000);
-  text.insert(text.find("seed = 7"), "checkpoint_seconds = 0.2\n");
+  // About a second of work (ten under the sanitizers) with a checkpoint every
+  // 0.05 s; the signal goes out once the first checkpoint exists, so the run
+  // is caught mid-way on any machine.
+  std::string text = small_experiment(600'000);
+  text.insert(text.find("seed = 7"), "checkpoint_seconds = 0.05\n");
   text.replace(text.find("{ every = 100 }"), 15, "{ geometric = 1.05 }");
   write_text(dir / "e.toml", text);
   const std::string cmd = relulab_exe() + " run " + (dir / "e.toml").string() + " --quiet --out ";
