@@ -175,7 +175,11 @@ class TwoLayerRelu final : public Model {
   double kernel(const Dataset& data, Rows rows, double* gradient) const {
     const Index d = D > 0 ? D : d_, m = m_;
     const Index count = rows.empty() ? data.size() : static_cast<Index>(rows.size());
-    if (gradient) std::fill(gradient, gradient + theta_.size(), 0.0);
+    // The first four-sample group of the kept path writes the gradient instead
+    // of adding to it (0.0 + sum: the same bits as adding to zeros), which
+    // saves a pass over it, ~8% of a step at width 1000. Other paths zero it.
+    const bool first_group_assigns = keeps_activations_ && D > 0 && count >= 4;
+    if (gradient && !first_group_assigns) std::fill(gradient, gradient + theta_.size(), 0.0);
     if (count == 0) return 0.0;
     const double* W = theta_.data();
     const double* a = W + d * m;
@@ -262,21 +266,26 @@ class TwoLayerRelu final : public Model {
         // gradient read and written, once for four samples (a single-sample
         // loop does ~2d + 3 memory operations per 2d + 2 multiply-adds and is
         // bound by them, not by arithmetic).
-        for (; D > 0 && keep && t + 4 <= nc; t += 4) {
+        const auto kept_group = [&]<bool Assign>(Index t) {
           const double *x0 = x + t * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
           const double *r0 = act + t * m, *r1 = r0 + m, *r2 = r1 + m, *r3 = r2 + m;
           const double c0 = c[t], c1 = c[t + 1], c2 = c[t + 2], c3 = c[t + 3];
 #pragma omp simd
           for (Index j = j0; j < j1; ++j) {
             const double aj = a[j], z0 = r0[j], z1 = r1[j], z2 = r2[j], z3 = r3[j];
-            ga[j] += c0 * z0 + c1 * z1 + c2 * z2 + c3 * z3;
+            ga[j] = (Assign ? 0.0 : ga[j]) + (c0 * z0 + c1 * z1 + c2 * z2 + c3 * z3);
             const double s0 = (z0 > 0.0 ? c0 : 0.0) * aj, s1 = (z1 > 0.0 ? c1 : 0.0) * aj;
             const double s2 = (z2 > 0.0 ? c2 : 0.0) * aj, s3 = (z3 > 0.0 ? c3 : 0.0) * aj;
-            if constexpr (Bias) gb[j] += s0 + s1 + s2 + s3;
+            if constexpr (Bias) gb[j] = (Assign ? 0.0 : gb[j]) + (s0 + s1 + s2 + s3);
             for (Index i = 0; i < (D > 0 ? D : 1); ++i)
-              gW[i * m + j] += s0 * x0[i] + s1 * x1[i] + s2 * x2[i] + s3 * x3[i];
+              gW[i * m + j] = (Assign ? 0.0 : gW[i * m + j]) + (s0 * x0[i] + s1 * x1[i] + s2 * x2[i] + s3 * x3[i]);
           }
+        };
+        if (D > 0 && keep && t0 == 0 && nc >= 4) {
+          kept_group.template operator()<true>(0);
+          t = 4;
         }
+        for (; D > 0 && keep && t + 4 <= nc; t += 4) kept_group.template operator()<false>(t);
         for (; D > 0 && !keep && t + 4 <= nc; t += 4) {
           const double *x0 = x + t * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
           const double c0 = c[t], c1 = c[t + 1], c2 = c[t + 2], c3 = c[t + 3];
