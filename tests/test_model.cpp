@@ -114,10 +114,11 @@ TEST_CASE("gradient matches central finite differences", "[model]") {
 
 TEST_CASE("the fused kernel equals the textbook gradient at widths that keep or recompute activations", "[model]") {
   // Widths on both sides of the kernel's choice to keep pass 1's activations
-  // (chunk x m within 256 KiB: m <= 2048) or recompute them (m > 2048), a d
-  // with an unrolled kernel (5) and one without (7), and n not a multiple of
-  // the chunk or of the four-sample groups (sample tails take other loops).
-  for (const Index m : {Index(3), Index(300), Index(1000), Index(2048), Index(2049), Index(5000)})
+  // (chunk x m within 256 KiB: m <= 2048) or recompute them (m > 2048), widths
+  // that are not a multiple of the vector width (3, 1001: the scalar neuron
+  // tail), a d with a compile-time kernel (5) and one without (7), and n not
+  // a multiple of the chunk or of the four-sample groups (other loops again).
+  for (const Index m : {Index(3), Index(300), Index(1001), Index(2048), Index(2049), Index(5000)})
     for (const Index d : {Index(5), Index(7)})
       for (const bool bias : {false, true}) {
         DYNAMIC_SECTION("m " << m << ", d " << d << ", bias " << bias) {

@@ -7,6 +7,8 @@
 // only with a hidden bias).
 #include <relulab/relulab.hpp>
 
+#include "simd.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -64,7 +66,10 @@ class TwoLayerRelu final : public Model {
         chunk_(std::min(kChunk, kActivationBudget / m_ / 4 * 4)),
         keeps_activations_(chunk_ >= kMinKeptChunk) {
     if (!keeps_activations_) chunk_ = kChunk;
-    scratch_.resize(static_cast<std::size_t>(chunk_ * (d_ + 1) + (keeps_activations_ ? chunk_ * m_ : 0)));
+    // A chunk's inputs and outputs; when kept, its activations and one vector
+    // of partial outputs per sample.
+    scratch_.resize(static_cast<std::size_t>(chunk_ * (d_ + 1) +
+                                             (keeps_activations_ ? chunk_ * (m_ + simd::kLanes) : 0)));
     if (p.flag("scale_by_sqrt_width")) scale_ /= std::sqrt(static_cast<double>(m_));
   }
 
@@ -135,20 +140,16 @@ class TwoLayerRelu final : public Model {
   }
 
  private:
-  // Samples are processed in chunks and neurons in blocks small enough that a
-  // block's weights and gradient stay in L1 while the chunk's samples stream
-  // past them. Pass 1 sums the chunk's outputs block by block; the residuals
-  // then give every sample's weight c_k = (2/n) r_k; pass 2 accumulates the
-  // gradient. Neurons run in the SIMD lanes, so no reduction sits inside the
-  // inner loops except the output sum, which is vectorised by `omp simd
-  // reduction` (-fopenmp-simd: no OpenMP runtime).
+  // Samples are processed in chunks. Pass 1 computes the chunk's outputs; the
+  // residuals then give every sample's weight c_k = (2/n) r_k; pass 2
+  // accumulates the gradient. Neurons run in the SIMD lanes, so no horizontal
+  // reduction sits inside an inner loop.
   //
-  // Pass 2 needs relu(z) for every sample and neuron. Pass 1 keeps them when a
-  // chunk of them (chunk x m doubles) fits kActivationBudget, an L2 cache's
-  // share; that saves pass 2 the d multiply-adds per sample and neuron of
-  // recomputing z, about a third of the work at d = 5. A wider network keeps
-  // nothing and recomputes instead: a chunk short enough to fit would re-read
-  // W (d x m) too often. Both paths give the same bits.
+  // Two paths. When a chunk of activations relu(z) (chunk x m doubles) fits
+  // kActivationBudget, an L2 cache's share, and d is a compile-time constant,
+  // `kept_kernel` keeps them from pass 1 for pass 2 and is register-blocked:
+  // see there. Otherwise `kernel` recomputes them in pass 2: a chunk short
+  // enough to keep them would re-read W (d x m) too often.
   static constexpr Index kChunk = 64;
   static constexpr Index kBlock = 256;
   static constexpr Index kActivationBudget = 32 * 1024;  // doubles: 256 KiB
@@ -171,28 +172,133 @@ class TwoLayerRelu final : public Model {
     }
   }
 
+  // The kept path, one vector of neurons at a time with everything that vector
+  // needs in registers. Pass 1 loads a vector's weights once and runs every
+  // sample of the chunk past them: d multiply-adds per sample, the inputs
+  // broadcast from L1, the activations stored for pass 2, the outputs summed
+  // in one vector of partial sums per sample (reduced once per chunk). Pass 2
+  // keeps the vector's gradient in registers across the chunk and adds each
+  // sample's share: per sample a load of its activations and d + 1
+  // multiply-adds, and the gradient is stored once per chunk (the first
+  // chunk writes it, so it is never zero-filled). With neurons in lanes and
+  // samples in the inner loop, loads per multiply-add stay near one: the
+  // arithmetic, not the memory operations, sets the pace. Neurons beyond the
+  // last whole vector take a scalar loop.
   template <int D, bool Bias>
-  double kernel(const Dataset& data, Rows rows, double* gradient) const {
-    const Index d = D > 0 ? D : d_, m = m_;
+  double kept_kernel(const Dataset& data, Rows rows, double* gradient) const {
+    using simd::Doubles;
+    constexpr Index L = simd::kLanes;
+    const Index m = m_, chunk = chunk_;
     const Index count = rows.empty() ? data.size() : static_cast<Index>(rows.size());
-    // The first four-sample group of the kept path writes the gradient instead
-    // of adding to it (0.0 + sum: the same bits as adding to zeros), which
-    // saves a pass over it, ~8% of a step at width 1000. Other paths zero it.
-    const bool first_group_assigns = keeps_activations_ && D > 0 && count >= 4;
-    if (gradient && !first_group_assigns) std::fill(gradient, gradient + theta_.size(), 0.0);
-    if (count == 0) return 0.0;
+    if (count == 0) {
+      if (gradient) std::fill(gradient, gradient + theta_.size(), 0.0);
+      return 0.0;
+    }
     const double* W = theta_.data();
-    const double* a = W + d * m;
+    const double* a = W + D * m;
     const double* b = a + m;  // read only when Bias
-    const Index chunk = chunk_;
-    const bool keep = keeps_activations_;
-    double* x = scratch_.data();  // chunk inputs, d per sample, contiguous
-    double* c = x + chunk * d;    // per-sample outputs, then residual weights
-    double* act = c + chunk;      // relu(z), m per sample, when kept
+    double* x = scratch_.data();  // chunk inputs, D per sample, contiguous
+    double* c = x + chunk * D;    // per-sample scalar-tail outputs, then residual weights
+    // relu(z), neuron-major so that both passes walk it contiguously: the
+    // chunk's values for neurons j..j+L-1 sit at act + j * chunk, L per sample
+    // (a scalar-tail neuron's at act + j * chunk, one per sample).
+    double* act = c + chunk;
+    double* partial = act + chunk * m;  // one vector of partial outputs per sample
+    const Index vector_end = m / L * L;
     const double two_over_n = 2.0 / static_cast<double>(count);
     double sum_sq = 0.0;
     for (Index t0 = 0; t0 < count; t0 += chunk) {
       const Index nc = std::min(chunk, count - t0);
+      for (Index t = 0; t < nc; ++t) {
+        const Index k = rows.empty() ? t0 + t : rows[t0 + t];
+        std::copy_n(data.X.row(k).data(), D, x + t * D);
+        c[t] = 0.0;
+        simd::store(partial + t * L, Doubles{});
+      }
+      for (Index j = 0; j < vector_end; j += L) {
+        Doubles w[D];
+        for (Index i = 0; i < D; ++i) w[i] = simd::load(W + i * m + j);
+        const Doubles aj = simd::load(a + j);
+        const Doubles bj = Bias ? simd::load(b + j) : Doubles{};
+        for (Index t = 0; t < nc; ++t) {
+          const double* xt = x + t * D;
+          Doubles z = w[0] * simd::broadcast(xt[0]);
+          for (Index i = 1; i < D; ++i) z += w[i] * simd::broadcast(xt[i]);
+          const Doubles r = simd::relu(z + bj);
+          simd::store(act + j * chunk + t * L, r);
+          simd::store(partial + t * L, simd::load(partial + t * L) + aj * r);
+        }
+      }
+      for (Index j = vector_end; j < m; ++j)
+        for (Index t = 0; t < nc; ++t) {
+          const double r = std::max(neuron_dot<D>(W, x + t * D, m, j, D) + (Bias ? b[j] : 0.0), 0.0);
+          act[j * chunk + t] = r;
+          c[t] += a[j] * r;
+        }
+      for (Index t = 0; t < nc; ++t) {
+        const Index k = rows.empty() ? t0 + t : rows[t0 + t];
+        const double r = simd::sum(simd::load(partial + t * L)) + c[t] - data.y[k];
+        sum_sq += r * r;
+        c[t] = two_over_n * r;
+      }
+      if (!gradient) continue;
+      // dL/da_j = c relu(z_j); dL/db_j = c a_j 1{z_j > 0}; dL/dw_j = dL/db_j x (sigma'(0) = 0, as PyTorch).
+      double* gW = gradient;
+      double* ga = gradient + D * m;
+      double* gb = ga + m;  // written only when Bias
+      const bool first = t0 == 0;
+      for (Index j = 0; j < vector_end; j += L) {
+        Doubles g[D], g_a = first ? Doubles{} : simd::load(ga + j), g_b{};
+        for (Index i = 0; i < D; ++i) g[i] = first ? Doubles{} : simd::load(gW + i * m + j);
+        if constexpr (Bias) g_b = first ? Doubles{} : simd::load(gb + j);
+        const Doubles aj = simd::load(a + j);
+        for (Index t = 0; t < nc; ++t) {
+          const Doubles r = simd::load(act + j * chunk + t * L), ct = simd::broadcast(c[t]);
+          g_a += ct * r;
+          const Doubles s = simd::select_or_zero(r > Doubles{}, ct) * aj;
+          if constexpr (Bias) g_b += s;
+          const double* xt = x + t * D;
+          for (Index i = 0; i < D; ++i) g[i] += s * simd::broadcast(xt[i]);
+        }
+        for (Index i = 0; i < D; ++i) simd::store(gW + i * m + j, g[i]);
+        simd::store(ga + j, g_a);
+        if constexpr (Bias) simd::store(gb + j, g_b);
+      }
+      for (Index j = vector_end; j < m; ++j) {
+        double g[D], g_a = first ? 0.0 : ga[j], g_b = Bias && !first ? gb[j] : 0.0;
+        for (Index i = 0; i < D; ++i) g[i] = first ? 0.0 : gW[i * m + j];
+        for (Index t = 0; t < nc; ++t) {
+          const double r = act[j * chunk + t];
+          g_a += c[t] * r;
+          const double s = (r > 0.0 ? c[t] : 0.0) * a[j];
+          g_b += s;
+          for (Index i = 0; i < D; ++i) g[i] += s * x[t * D + i];
+        }
+        for (Index i = 0; i < D; ++i) gW[i * m + j] = g[i];
+        ga[j] = g_a;
+        if constexpr (Bias) gb[j] = g_b;
+      }
+    }
+    return sum_sq / static_cast<double>(count);
+  }
+
+  template <int D, bool Bias>
+  double kernel(const Dataset& data, Rows rows, double* gradient) const {
+    if constexpr (D > 0)
+      if (keeps_activations_) return kept_kernel<D, Bias>(data, rows, gradient);
+    const Index d = D > 0 ? D : d_, m = m_;
+    const Index count = rows.empty() ? data.size() : static_cast<Index>(rows.size());
+    if (gradient) std::fill(gradient, gradient + theta_.size(), 0.0);
+    if (count == 0) return 0.0;
+    const double* W = theta_.data();
+    const double* a = W + d * m;
+    const double* b = a + m;  // read only when Bias
+    double* x = scratch_.data();  // chunk inputs, d per sample, contiguous
+    double* c = x + chunk_ * d;   // per-sample outputs, then residual weights
+    const double two_over_n = 2.0 / static_cast<double>(count);
+    double sum_sq = 0.0;
+    for (Index t0 = 0; t0 < count; t0 += chunk_) {
+      const Index nc = std::min(chunk_, count - t0);
       for (Index t = 0; t < nc; ++t) {
         const Index k = rows.empty() ? t0 + t : rows[t0 + t];
         std::copy_n(data.X.row(k).data(), d, x + t * d);
@@ -206,45 +312,23 @@ class TwoLayerRelu final : public Model {
         for (; D > 0 && t + 4 <= nc; t += 4) {
           const double *x0 = x + t * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
           double h0 = 0.0, h1 = 0.0, h2 = 0.0, h3 = 0.0;
-          if (keep) {
-            double *r0 = act + t * m, *r1 = r0 + m, *r2 = r1 + m, *r3 = r2 + m;
 #pragma omp simd reduction(+ : h0, h1, h2, h3)
-            for (Index j = j0; j < j1; ++j) {
-              const double bj = Bias ? b[j] : 0.0, aj = a[j];
-              // Every load before the first store, which might otherwise alias them.
-              const double z0 = std::max(neuron_dot<D>(W, x0, m, j, d) + bj, 0.0);
-              const double z1 = std::max(neuron_dot<D>(W, x1, m, j, d) + bj, 0.0);
-              const double z2 = std::max(neuron_dot<D>(W, x2, m, j, d) + bj, 0.0);
-              const double z3 = std::max(neuron_dot<D>(W, x3, m, j, d) + bj, 0.0);
-              r0[j] = z0, r1[j] = z1, r2[j] = z2, r3[j] = z3;
-              h0 += aj * z0, h1 += aj * z1, h2 += aj * z2, h3 += aj * z3;
-            }
-          } else {
-#pragma omp simd reduction(+ : h0, h1, h2, h3)
-            for (Index j = j0; j < j1; ++j) {
-              const double bj = Bias ? b[j] : 0.0, aj = a[j];
-              h0 += aj * std::max(neuron_dot<D>(W, x0, m, j, d) + bj, 0.0);
-              h1 += aj * std::max(neuron_dot<D>(W, x1, m, j, d) + bj, 0.0);
-              h2 += aj * std::max(neuron_dot<D>(W, x2, m, j, d) + bj, 0.0);
-              h3 += aj * std::max(neuron_dot<D>(W, x3, m, j, d) + bj, 0.0);
-            }
+          for (Index j = j0; j < j1; ++j) {
+            const double bj = Bias ? b[j] : 0.0, aj = a[j];
+            h0 += aj * std::max(neuron_dot<D>(W, x0, m, j, d) + bj, 0.0);
+            h1 += aj * std::max(neuron_dot<D>(W, x1, m, j, d) + bj, 0.0);
+            h2 += aj * std::max(neuron_dot<D>(W, x2, m, j, d) + bj, 0.0);
+            h3 += aj * std::max(neuron_dot<D>(W, x3, m, j, d) + bj, 0.0);
           }
           c[t] += h0, c[t + 1] += h1, c[t + 2] += h2, c[t + 3] += h3;
         }
         for (; t < nc; ++t) {
           const double* xt = x + t * d;
           double h = 0.0;
-          if (!keep) {
 #pragma omp simd reduction(+ : h)
-            for (Index j = j0; j < j1; ++j) h += a[j] * std::max(neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : 0.0), 0.0);
-          } else {
-            double* rt = act + t * m;
-#pragma omp simd reduction(+ : h)
-            for (Index j = j0; j < j1; ++j) {
-              const double r = std::max(neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : 0.0), 0.0);
-              rt[j] = r;
-              h += a[j] * r;
-            }
+          for (Index j = j0; j < j1; ++j) {
+            const double z = neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : 0.0);
+            h += a[j] * std::max(z, 0.0);  // branch-free, so the loop vectorises
           }
           c[t] += h;
         }
@@ -266,27 +350,7 @@ class TwoLayerRelu final : public Model {
         // gradient read and written, once for four samples (a single-sample
         // loop does ~2d + 3 memory operations per 2d + 2 multiply-adds and is
         // bound by them, not by arithmetic).
-        const auto kept_group = [&]<bool Assign>(Index t) {
-          const double *x0 = x + t * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
-          const double *r0 = act + t * m, *r1 = r0 + m, *r2 = r1 + m, *r3 = r2 + m;
-          const double c0 = c[t], c1 = c[t + 1], c2 = c[t + 2], c3 = c[t + 3];
-#pragma omp simd
-          for (Index j = j0; j < j1; ++j) {
-            const double aj = a[j], z0 = r0[j], z1 = r1[j], z2 = r2[j], z3 = r3[j];
-            ga[j] = (Assign ? 0.0 : ga[j]) + (c0 * z0 + c1 * z1 + c2 * z2 + c3 * z3);
-            const double s0 = (z0 > 0.0 ? c0 : 0.0) * aj, s1 = (z1 > 0.0 ? c1 : 0.0) * aj;
-            const double s2 = (z2 > 0.0 ? c2 : 0.0) * aj, s3 = (z3 > 0.0 ? c3 : 0.0) * aj;
-            if constexpr (Bias) gb[j] = (Assign ? 0.0 : gb[j]) + (s0 + s1 + s2 + s3);
-            for (Index i = 0; i < (D > 0 ? D : 1); ++i)
-              gW[i * m + j] = (Assign ? 0.0 : gW[i * m + j]) + (s0 * x0[i] + s1 * x1[i] + s2 * x2[i] + s3 * x3[i]);
-          }
-        };
-        if (D > 0 && keep && t0 == 0 && nc >= 4) {
-          kept_group.template operator()<true>(0);
-          t = 4;
-        }
-        for (; D > 0 && keep && t + 4 <= nc; t += 4) kept_group.template operator()<false>(t);
-        for (; D > 0 && !keep && t + 4 <= nc; t += 4) {
+        for (; D > 0 && t + 4 <= nc; t += 4) {
           const double *x0 = x + t * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
           const double c0 = c[t], c1 = c[t + 1], c2 = c[t + 2], c3 = c[t + 3];
 #pragma omp simd
@@ -305,21 +369,14 @@ class TwoLayerRelu final : public Model {
         for (; t < nc; ++t) {
           const double* xt = x + t * d;
           const double ct = c[t];
-          // dL/da_j = c relu(z_j); dL/db_j = c a_j 1{z_j > 0}; dL/dw_j = dL/db_j x (sigma'(0) = 0, as PyTorch).
-          const auto accumulate = [&](Index j, double r) {
-            ga[j] += ct * r;
-            const double s = (r > 0.0 ? ct : 0.0) * a[j];
+#pragma omp simd
+          for (Index j = j0; j < j1; ++j) {
+            const double z = neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : 0.0);
+            // dL/da_j = c relu(z_j); dL/db_j = c a_j 1{z_j > 0}; dL/dw_j = dL/db_j x (sigma'(0) = 0, as PyTorch).
+            ga[j] += ct * std::max(z, 0.0);
+            const double s = (z > 0.0 ? ct : 0.0) * a[j];
             if constexpr (Bias) gb[j] += s;
             neuron_axpy<D>(gW, xt, s, m, j, d);
-          };
-          if (keep) {
-            const double* rt = act + t * m;
-#pragma omp simd
-            for (Index j = j0; j < j1; ++j) accumulate(j, rt[j]);
-          } else {
-#pragma omp simd
-            for (Index j = j0; j < j1; ++j)
-              accumulate(j, std::max(neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : 0.0), 0.0));
           }
         }
       }
@@ -345,9 +402,9 @@ class TwoLayerRelu final : public Model {
   std::string init_;
   double scale_, ratio_;
   Vector theta_;
-  Index chunk_;              // samples per chunk
-  bool keeps_activations_;   // pass 1 keeps relu(z) for pass 2
-  mutable std::vector<double> scratch_;  // a chunk's inputs, outputs and activations; sized once, so calls never allocate
+  Index chunk_;             // samples per chunk
+  bool keeps_activations_;  // the kept path (for a compile-time d)
+  mutable std::vector<double> scratch_;  // sized once, so calls never allocate
 };
 
 PluginDescriptor describe() {
