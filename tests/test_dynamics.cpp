@@ -36,22 +36,25 @@ std::string small_dynamics(const std::string& optimizer, double init_scale = 0.1
 
 }  // namespace
 
-TEST_CASE("gradient flow conserves a_j^2 - |w_j|^2; finite steps do not", "[dynamics][gf]") {
+TEST_CASE("gradient flow conserves a_j^2 - |w_j|^2 and finite steps do not", "[dynamics][gf]") {
   const fs::path dir = temp_dir("gf");
-  // Gradient flow to t = 10 at tight tolerances, and gradient descent with lr 0.01 to the same time.
+  // Gradient flow to t = 2 at tight tolerances, and gradient descent with lr 0.01 to the same time.
+  // n = 20 and width 20 keep the kinks few: every sign change of a pre-activation forces the
+  // adaptive solver to tiny steps (at n = 50, width 200, rel_tol 1e-9 the run took over 5 minutes).
   const auto gf = experiment_from_text(small_dynamics(
-      "plugin = \"gradient_flow\"\nend_time = 10.0\nabs_tol = 1e-12\nrel_tol = 1e-10\n", 0.5));
+      "plugin = \"gradient_flow\"\nend_time = 2.0\nabs_tol = 1e-9\nrel_tol = 1e-8\n", 0.5, 20, 20));
   REQUIRE(run_into(gf, dir / "gf").status == host::RunStatus::Completed);
   const auto gd = experiment_from_text(
-      small_dynamics("plugin = \"sgd\"\nbatch_size = 0\nlr = 0.01\niterations = 1000\n", 0.5));
+      small_dynamics("plugin = \"sgd\"\nbatch_size = 0\nlr = 0.01\niterations = 200\n", 0.5, 20, 20));
   REQUIRE(run_into(gd, dir / "gd").status == host::RunStatus::Completed);
 
   const double gf_drift = (balance(dir / "gf", "final") - balance(dir / "gf", "init")).cwiseAbs().maxCoeff();
   const double gd_drift = (balance(dir / "gd", "final") - balance(dir / "gd", "init")).cwiseAbs().maxCoeff();
   const double scale = balance(dir / "gf", "init").cwiseAbs().maxCoeff();
   INFO("gradient flow drift " << gf_drift << ", gradient descent drift " << gd_drift << ", scale " << scale);
-  // Along exact gradient flow the quantity is constant; Dormand-Prince at rel_tol 1e-10 keeps the
-  // per-step error ~1e-10 relative, so over a few hundred steps the drift stays below 1e-7 of its scale.
+  // Along exact gradient flow the quantity is constant (kinks included: relu(z) = 1{z > 0} z);
+  // Dormand-Prince at rel_tol 1e-8 keeps each step's error ~1e-8 relative and the errors mostly
+  // cancel: measured drift 1.5e-10 of a scale of 2.4, so 1e-7 of the scale leaves a wide margin.
   CHECK(gf_drift < 1e-7 * scale);
   // A finite step changes it by lr^2 (g_a^2 - |g_w|^2) per step: O(lr * t) in all, far above.
   CHECK(gd_drift > 1e-4 * scale);

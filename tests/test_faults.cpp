@@ -83,7 +83,7 @@ TEST_CASE("a file-size limit (ulimit -f) is a write error with a message, not SI
   fs::remove_all(dir);
 }
 
-TEST_CASE("a truncated newest checkpoint falls back to the previous one; two bad ones are refused", "[faults][resume]") {
+TEST_CASE("a truncated newest checkpoint falls back to the previous one and two bad ones are refused", "[faults][resume]") {
   const fs::path dir = temp_dir("trunc");
   const auto ex = experiment_from_text(checkpointing_experiment(3000));
   REQUIRE(run_into(ex, dir / "straight").status == host::RunStatus::Completed);

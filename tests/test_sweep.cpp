@@ -109,7 +109,7 @@ TEST_CASE("every cell is validated before any runs, and an error names its cell"
                     Contains("1 values, but 'data.n' in the same zip group has 2"));
 }
 
-TEST_CASE("cells are bit-identical whatever the number of jobs; a table per sweep", "[sweep][determinism]") {
+TEST_CASE("cells are bit-identical whatever the number of jobs and a sweep gets one table", "[sweep][determinism]") {
   const fs::path dir = temp_dir("jobs");
   const std::string text = small_experiment(600) + "[sweep]\n\"data.n\" = [50, 100, 150]\n\"experiment.seed\" = [0, 1]\n";
   auto one = sweep_from_text(text), two = sweep_from_text(text);
