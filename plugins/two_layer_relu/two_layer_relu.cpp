@@ -172,6 +172,16 @@ class TwoLayerRelu final : public Model {
     }
   }
 
+  // Copies samples t0 .. t0 + nc - 1 (of `rows`, or of the data set when
+  // `rows` is empty) into x, d per sample, and zeroes their outputs c.
+  static void gather_chunk(const Dataset& data, Rows rows, Index t0, Index nc, Index d, double* x, double* c) {
+    for (Index t = 0; t < nc; ++t) {
+      const Index k = rows.empty() ? t0 + t : rows[t0 + t];
+      std::copy_n(data.X.row(k).data(), d, x + t * d);
+      c[t] = 0.0;
+    }
+  }
+
   // The kept path, one vector of neurons at a time with everything that vector
   // needs in registers. Pass 1 loads a vector's weights once and runs every
   // sample of the chunk past them: d multiply-adds per sample, the inputs
@@ -209,12 +219,8 @@ class TwoLayerRelu final : public Model {
     double sum_sq = 0.0;
     for (Index t0 = 0; t0 < count; t0 += chunk) {
       const Index nc = std::min(chunk, count - t0);
-      for (Index t = 0; t < nc; ++t) {
-        const Index k = rows.empty() ? t0 + t : rows[t0 + t];
-        std::copy_n(data.X.row(k).data(), D, x + t * D);
-        c[t] = 0.0;
-        simd::store(partial + t * L, Doubles{});
-      }
+      gather_chunk(data, rows, t0, nc, D, x, c);
+      for (Index t = 0; t < nc; ++t) simd::store(partial + t * L, Doubles{});
       for (Index j = 0; j < vector_end; j += L) {
         Doubles w[D];
         for (Index i = 0; i < D; ++i) w[i] = simd::load(W + i * m + j);
@@ -299,11 +305,7 @@ class TwoLayerRelu final : public Model {
     double sum_sq = 0.0;
     for (Index t0 = 0; t0 < count; t0 += chunk_) {
       const Index nc = std::min(chunk_, count - t0);
-      for (Index t = 0; t < nc; ++t) {
-        const Index k = rows.empty() ? t0 + t : rows[t0 + t];
-        std::copy_n(data.X.row(k).data(), d, x + t * d);
-        c[t] = 0.0;
-      }
+      gather_chunk(data, rows, t0, nc, d, x, c);
       for (Index j0 = 0; j0 < m; j0 += kBlock) {
         const Index j1 = std::min(m, j0 + kBlock);
         Index t = 0;
