@@ -5,8 +5,9 @@
 //   ./build/bench/relulab_bench --benchmark_filter=SgdStep
 #include "registry.hpp"
 
-#include <relulab/extremal.hpp>
+#include <relulab/math/extremal.hpp>
 #include <relulab/relulab.hpp>
+
 
 #include <benchmark/benchmark.h>
 
@@ -60,12 +61,12 @@ struct Problem {
 Problem make_problem(Index n, Index d, Index width) {
   BuildContext ctx;
   const auto& teacher = registry().find(PluginKind::DataGenerator, "linear_teacher")->descriptor;
-  auto gen = teacher.make_data_generator(defaults(teacher.schema, {{"d", std::int64_t(d)}}), ctx);
+  auto gen = teacher.make<DataGenerator>(defaults(teacher.schema, {{"d", std::int64_t(d)}}), ctx);
   Rng data_rng(1), init_rng(2);
   Problem p{gen->sample(n, data_rng), nullptr};
   ctx.input_dim = d;
   const auto& model = registry().find(PluginKind::Model, "two_layer_relu")->descriptor;
-  p.model = model.make_model(defaults(model.schema, {{"width", std::int64_t(width)}, {"init_scale", 0.1}}), ctx);
+  p.model = model.make<Model>(defaults(model.schema, {{"width", std::int64_t(width)}, {"init_scale", 0.1}}), ctx);
   p.model->initialize(init_rng);
   return p;
 }
@@ -101,7 +102,7 @@ void SgdStep(benchmark::State& state) {
   std::int64_t steps = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    auto sgd = sgd_desc.make_optimizer(
+    auto sgd = sgd_desc.make<Optimizer>(
         defaults(sgd_desc.schema, {{"batch_size", std::int64_t(batch)}, {"iterations", steps_per_round},
                                    {"lr", 1e-4}}),
         ctx);
@@ -215,7 +216,7 @@ void GradientFlowRun(benchmark::State& state) {
     state.PauseTiming();
     Problem p = make_problem(n, d, width);
     ModelObjective objective(*p.model, p.data);
-    auto gf = gf_desc.make_optimizer(defaults(gf_desc.schema, {{"end_time", 5.0}}), ctx);
+    auto gf = gf_desc.make<Optimizer>(defaults(gf_desc.schema, {{"end_time", 5.0}}), ctx);
     struct AtEnd final : Monitor {
       std::uint64_t next_iteration() const override { return ~std::uint64_t{0}; }
       double next_time() const override { return 5.0; }
@@ -237,12 +238,12 @@ void ExtremalSearch(benchmark::State& state) {
   const Index d = 5, n = state.range(0);
   Problem p = make_problem(n, d, 1);
   const Vector residual = -p.data.y;
-  extremal::SearchOptions options;
+  math::extremal::SearchOptions options;
   options.starts = 20;
   double found = 0;
   for (auto _ : state) {
     Rng rng(5);
-    found += static_cast<double>(extremal::search(p.data.X, residual, rng, options).size());
+    found += static_cast<double>(math::extremal::search(p.data.X, residual, rng, options).size());
   }
   state.counters["vectors"] = found / static_cast<double>(state.iterations());
 }
@@ -254,9 +255,9 @@ void PopulationLoss(benchmark::State& state) {
   const Index d = 5, width = state.range(0);
   BuildContext ctx;
   const auto& teacher = registry().find(PluginKind::DataGenerator, "linear_teacher")->descriptor;
-  auto gen = teacher.make_data_generator(defaults(teacher.schema, {{"d", std::int64_t(d)}}), ctx);
+  auto gen = teacher.make<DataGenerator>(defaults(teacher.schema, {{"d", std::int64_t(d)}}), ctx);
   Problem p = make_problem(10, d, width);
-  for (auto _ : state) benchmark::DoNotOptimize(gen->population_mse(p.model->view()));
+  for (auto _ : state) benchmark::DoNotOptimize(gen->teacher()->population_mse(p.model->view()));
   state.counters["neuron pairs/s"] = benchmark::Counter(static_cast<double>(width) * static_cast<double>(width),
                                                         benchmark::Counter::kIsIterationInvariantRate);
 }

@@ -1,8 +1,13 @@
 // Gradient flow, full-batch descent, schedules, warm starts, the ReLU teacher, Theorem 2's metric.
 #include <catch2/catch.hpp>
+#include <relulab/math/linalg.hpp>
+#include <relulab/io/npy.hpp>
+
 
 #include "output.hpp"
 #include "support.hpp"
+
+#include <relulab/lr_schedule.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -13,7 +18,7 @@ using Catch::Matchers::Contains;
 namespace {
 
 Eigen::MatrixXd load_matrix(const fs::path& p) {
-  const auto a = npy::decode(slurp(p));
+  const auto a = io::npy::decode(slurp(p));
   return Eigen::Map<const RowMatrix>(a.data.data(), static_cast<Index>(a.shape[0]),
                                      a.shape.size() > 1 ? static_cast<Index>(a.shape[1]) : 1);
 }
@@ -43,10 +48,10 @@ TEST_CASE("gradient flow conserves a_j^2 - |w_j|^2 and finite steps do not", "[d
   // adaptive solver to tiny steps (at n = 50, width 200, rel_tol 1e-9 the run took over 5 minutes).
   const auto gf = experiment_from_text(small_dynamics(
       "plugin = \"gradient_flow\"\nend_time = 2.0\nabs_tol = 1e-9\nrel_tol = 1e-8\n", 0.5, 20, 20));
-  REQUIRE(run_into(gf, dir / "gf").status == host::RunStatus::Completed);
+  REQUIRE(run_into(gf, dir / "gf").outcome == host::Outcome::Completed);
   const auto gd = experiment_from_text(
       small_dynamics("plugin = \"sgd\"\nbatch_size = 0\nlr = 0.01\niterations = 200\n", 0.5, 20, 20));
-  REQUIRE(run_into(gd, dir / "gd").status == host::RunStatus::Completed);
+  REQUIRE(run_into(gd, dir / "gd").outcome == host::Outcome::Completed);
 
   const double gf_drift = (balance(dir / "gf", "final") - balance(dir / "gf", "init")).cwiseAbs().maxCoeff();
   const double gd_drift = (balance(dir / "gd", "final") - balance(dir / "gd", "init")).cwiseAbs().maxCoeff();
@@ -71,8 +76,8 @@ TEST_CASE("gradient flow matches gradient descent with a tiny step, with far few
   const auto gf = experiment_from_text(small_dynamics("plugin = \"gradient_flow\"\nend_time = 5.0\n", 0.1, 1000, 20));
   const auto gd = experiment_from_text(
       small_dynamics("plugin = \"sgd\"\nbatch_size = 0\nlr = 0.00025\niterations = 20000\n", 0.1, 1000, 20));
-  REQUIRE(run_into(gf, dir / "gf").status == host::RunStatus::Completed);
-  REQUIRE(run_into(gd, dir / "gd").status == host::RunStatus::Completed);
+  REQUIRE(run_into(gf, dir / "gf").outcome == host::Outcome::Completed);
+  REQUIRE(run_into(gd, dir / "gd").outcome == host::Outcome::Completed);
   const Eigen::MatrixXd wf = load_matrix(dir / "gf" / "W_final.npy"), wd = load_matrix(dir / "gd" / "W_final.npy");
   const Eigen::MatrixXd w0 = load_matrix(dir / "gf" / "W_init.npy");
   const double rel = (wf - wd).norm() / (wf - w0).norm();
@@ -97,8 +102,8 @@ TEST_CASE("an interrupted gradient flow resumes bit for bit", "[dynamics][gf][re
   const auto ex = experiment_from_text(text);
   run_into(ex, dir / "a");
   std::atomic<int> stop{2};
-  REQUIRE(run_into(ex, dir / "b", &stop).status == host::RunStatus::Interrupted);
-  REQUIRE(run_into(ex, dir / "b").status == host::RunStatus::Completed);
+  REQUIRE(run_into(ex, dir / "b", &stop).outcome == host::Outcome::Interrupted);
+  REQUIRE(run_into(ex, dir / "b").outcome == host::Outcome::Completed);
   for (const char* f : {"metrics.csv", "W_final.npy", "a_final.npy"}) {
     INFO(f);
     CHECK(slurp(dir / "a" / f) == slurp(dir / "b" / f));
@@ -110,7 +115,7 @@ TEST_CASE("gradient flow stops once the gradient is small", "[dynamics][gf]") {
   const fs::path dir = temp_dir("gftol");
   const auto ex = experiment_from_text(
       small_dynamics("plugin = \"gradient_flow\"\nend_time = 1e6\ngrad_tol = 1e-2\n", 1.0, 1000, 20));
-  REQUIRE(run_into(ex, dir).status == host::RunStatus::Completed);
+  REQUIRE(run_into(ex, dir).outcome == host::Outcome::Completed);
   const auto s = nlohmann::json::parse(slurp(dir / "summary.json"));
   CHECK(s["statistics"]["converged"] == 1.0);
   CHECK(s["time"].get<double>() < 1e6);
@@ -141,17 +146,17 @@ TEST_CASE("learning-rate schedules", "[dynamics][lr]") {
 TEST_CASE("a warm start continues from an earlier run's weights on the same data", "[dynamics][warm]") {
   const fs::path dir = temp_dir("warm");
   const auto first = experiment_from_text(small_experiment(500));
-  REQUIRE(run_into(first, dir / "first").status == host::RunStatus::Completed);
+  REQUIRE(run_into(first, dir / "first").outcome == host::Outcome::Completed);
   const std::string from = "model.warm_start=\"" + (dir / "first").string() + "\"";
   const auto second = experiment_from_text(small_experiment(300), {from, "optimizer.lr_schedule=step"});
-  REQUIRE(run_into(second, dir / "second").status == host::RunStatus::Completed);
+  REQUIRE(run_into(second, dir / "second").outcome == host::Outcome::Completed);
   // The second run starts exactly where the first ended.
   CHECK(slurp(dir / "first" / "W_final.npy").substr(128) == slurp(dir / "second" / "W_init.npy").substr(128));
   CHECK(slurp(dir / "first" / "a_final.npy") == slurp(dir / "second" / "a_init.npy"));
   // From a checkpoint file too.
   const auto third = experiment_from_text(
       small_experiment(10), {"model.warm_start=\"" + (dir / "first" / "checkpoint.bin").string() + "\""});
-  REQUIRE(run_into(third, dir / "third").status == host::RunStatus::Completed);
+  REQUIRE(run_into(third, dir / "third").outcome == host::Outcome::Completed);
   CHECK(slurp(dir / "first" / "W_final.npy") == slurp(dir / "third" / "W_init.npy"));
   // Other data (another seed) is refused, at the key.
   const auto other = experiment_from_text(small_experiment(300), {from, "experiment.seed=99"});
@@ -162,7 +167,7 @@ TEST_CASE("a warm start continues from an earlier run's weights on the same data
   CHECK_THROWS_WITH(run_into(wide, dir / "wide"), Contains("do not fit this model (width 21"));
   // A pattern names a run whose folder name is not known in advance; it must match exactly one.
   const auto pattern = experiment_from_text(small_experiment(10), {"model.warm_start=\"" + (dir / "fir*").string() + "\""});
-  REQUIRE(run_into(pattern, dir / "pattern").status == host::RunStatus::Completed);
+  REQUIRE(run_into(pattern, dir / "pattern").outcome == host::Outcome::Completed);
   CHECK(slurp(dir / "first" / "a_final.npy") == slurp(dir / "pattern" / "a_init.npy"));
   const auto two = experiment_from_text(small_experiment(10), {"model.warm_start=\"" + (dir / "*").string() + "\""});
   CHECK_THROWS_WITH(run_into(two, dir / "two"), Contains("[model] warm_start:") && Contains("runs; name one:"));
@@ -174,11 +179,11 @@ TEST_CASE("a warm start continues from an earlier run's weights on the same data
 TEST_CASE("the ReLU teacher's exact test MSE agrees with Monte Carlo", "[dynamics][relu_teacher]") {
   const auto& desc = descriptor(PluginKind::DataGenerator, "relu_teacher");
   BuildContext ctx;
-  auto teacher = desc.make_data_generator(defaults(desc.schema, {{"d", std::int64_t(4)}, {"teacher_seed", std::int64_t(5)}}), ctx);
+  auto teacher = desc.make<DataGenerator>(defaults(desc.schema, {{"d", std::int64_t(4)}, {"teacher_seed", std::int64_t(5)}}), ctx);
   const RandomStudent f(5, 4, 21);
-  const double exact = *teacher->population_mse(f.view());
+  const double exact = *teacher->teacher()->population_mse(f.view());
   const Vector beta = Vector::LinSpaced(4, -1, 1);
-  const double exact_linear = *teacher->population_mse_linear(beta);
+  const double exact_linear = *teacher->teacher()->population_mse_linear(beta);
   Rng draw(8);
   const Dataset test = teacher->sample(400'000, draw);
   const auto student = monte_carlo_mse(test, f);
@@ -189,8 +194,8 @@ TEST_CASE("the ReLU teacher's exact test MSE agrees with Monte Carlo", "[dynamic
   CHECK(std::abs(exact - student.mean) < 5 * student.standard_error);
   CHECK(std::abs(exact_linear - linear.mean) < 5 * linear.standard_error);
   // The same teacher_seed gives the same teacher whatever the experiment seed: same labels for the same inputs.
-  auto again = desc.make_data_generator(defaults(desc.schema, {{"d", std::int64_t(4)}, {"teacher_seed", std::int64_t(5)}}), ctx);
-  CHECK(again->target(test.X.row(0).data()) == teacher->target(test.X.row(0).data()));
+  auto again = desc.make<DataGenerator>(defaults(desc.schema, {{"d", std::int64_t(4)}, {"teacher_seed", std::int64_t(5)}}), ctx);
+  CHECK(again->teacher()->target(test.X.row(0).data()) == teacher->teacher()->target(test.X.row(0).data()));
 }
 
 TEST_CASE("the theorem2 metric on hand-built networks", "[dynamics][theorem2]") {
@@ -198,7 +203,7 @@ TEST_CASE("the theorem2 metric on hand-built networks", "[dynamics][theorem2]") 
   // whose negative part is zero has gap_plus = 0 and gap_minus = 1 (|0 - beta_-| / |beta_-|).
   const auto& tdesc = descriptor(PluginKind::DataGenerator, "linear_teacher");
   BuildContext ctx;
-  auto data = tdesc.make_data_generator(defaults(tdesc.schema, {{"d", std::int64_t(2)},
+  auto data = tdesc.make<DataGenerator>(defaults(tdesc.schema, {{"d", std::int64_t(2)},
                                                                 {"input", std::string("two_cones")},
                                                                 {"beta_star", std::vector<double>{1.0, 0.5}}}),
                                         ctx);
@@ -206,10 +211,10 @@ TEST_CASE("the theorem2 metric on hand-built networks", "[dynamics][theorem2]") 
   const Dataset train = data->sample(400, rng);
   ctx.input_dim = 2;
   const auto& mdesc = descriptor(PluginKind::Metric, "theorem2");
-  auto metric = mdesc.make_metric(defaults(mdesc.schema, {}), ctx);
+  auto metric = mdesc.make<Metric>(defaults(mdesc.schema, {}), ctx);
   metric->prepare(train, *data, rng);
   const auto& model_desc = descriptor(PluginKind::Model, "two_layer_relu");
-  auto model = model_desc.make_model(defaults(model_desc.schema, {{"width", std::int64_t(3)}}), ctx);
+  auto model = model_desc.make<Model>(defaults(model_desc.schema, {{"width", std::int64_t(3)}}), ctx);
   // beta_+ from the metric's own definition, recomputed here: OLS on the rows with <x, beta*> > 0.
   std::vector<Index> plus;
   for (Index k = 0; k < train.size(); ++k)
@@ -217,7 +222,7 @@ TEST_CASE("the theorem2 metric on hand-built networks", "[dynamics][theorem2]") 
   RowMatrix Xp(static_cast<Index>(plus.size()), 2);
   Vector yp(static_cast<Index>(plus.size()));
   for (std::size_t r = 0; r < plus.size(); ++r) Xp.row(r) = train.X.row(plus[r]), yp[r] = train.y[plus[r]];
-  const Vector beta_plus = ordinary_least_squares(Xp, yp);
+  const Vector beta_plus = math::ordinary_least_squares(Xp, yp);
   // Neurons: 2 * (beta_+/2) with a = 2, the other two with a = 0 (they count in neither sum).
   Eigen::MatrixXd W(3, 2);
   W << beta_plus.transpose() / 2, 1, 1, -1, 1;

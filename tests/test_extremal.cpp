@@ -1,9 +1,11 @@
 // Extremal vectors: the search against the exact d = 2 enumeration, and the population limit.
 #include <catch2/catch.hpp>
+#include <relulab/math/extremal.hpp>
+#include <relulab/io/npy.hpp>
+
 
 #include "support.hpp"
 
-#include <relulab/extremal.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -34,19 +36,19 @@ TEST_CASE("d = 2: the search finds exactly the extremal vectors the enumeration 
     for (bool linear : {true, false}) {
       DYNAMIC_SECTION("seed " << seed << (linear ? " linear labels" : " random labels")) {
         const Dataset ds = planar(12, seed, linear);
-        const auto exact = extremal::enumerate_2d(ds.X, ds.y);
+        const auto exact = math::extremal::enumerate_2d(ds.X, ds.y);
         Rng rng(seed);
-        extremal::SearchOptions opt;
+        math::extremal::SearchOptions opt;
         // The smallest basins seen on these data cover ~2.5% of the circle: 500 starts of each
         // sign miss one with probability 0.975^500 ~ 3e-6.
         opt.starts = 1000;
-        const auto found = extremal::search(ds.X, ds.y, rng, opt);
+        const auto found = math::extremal::search(ds.X, ds.y, rng, opt);
         REQUIRE(!exact.empty());
         // Every enumerated vector is found, with its sign; 1e-6 rad: fixed points are exact, and
         // kink vectors are projected onto their line exactly.
         for (const auto& e : exact) {
           bool hit = false;
-          for (const auto& f : found) hit = hit || (f.sign == e.sign && extremal::angle(f.direction, e.direction) < 1e-6);
+          for (const auto& f : found) hit = hit || (f.sign == e.sign && math::extremal::angle(f.direction, e.direction) < 1e-6);
           INFO("enumerated sign " << e.sign << " at " << std::atan2(e.direction[1], e.direction[0]) << " kink " << e.kink);
           CHECK(hit);
           (e.kink ? kink_vectors : smooth_vectors)++;
@@ -62,19 +64,19 @@ TEST_CASE("d = 2: the search finds exactly the extremal vectors the enumeration 
 TEST_CASE("linear teacher, Gaussian inputs, large n: two extremal vectors near +-beta*", "[extremal]") {
   const auto& desc = descriptor(PluginKind::DataGenerator, "linear_teacher");
   BuildContext ctx;
-  auto teacher = desc.make_data_generator(
+  auto teacher = desc.make<DataGenerator>(
       defaults(desc.schema, {{"d", std::int64_t(4)}, {"beta_star", std::vector<double>{1.0, -1.0, 0.5, 0.0}}}), ctx);
   Rng data_rng(5);
   const Dataset ds = teacher->sample(20'000, data_rng);
   Rng rng(6);
-  extremal::SearchOptions opt;
+  math::extremal::SearchOptions opt;
   opt.starts = 20;
-  const auto found = extremal::search(ds.X, ds.y, rng, opt);
+  const auto found = math::extremal::search(ds.X, ds.y, rng, opt);
   REQUIRE(found.size() == 2);
   const Vector beta = Vector((Vector(4) << 1.0, -1.0, 0.5, 0.0).finished()).normalized();
   for (const auto& f : found) {
     // Theorem 1: sup_w |D_n - D| ~ n^-1/2 = 0.007 here; a few degrees is a wide margin.
-    const double deg = extremal::angle(f.direction, f.sign * beta) * 180 / std::numbers::pi;
+    const double deg = math::extremal::angle(f.direction, f.sign * beta) * 180 / std::numbers::pi;
     INFO("sign " << f.sign << ": " << deg << " degrees from sign * beta*/|beta*|");
     CHECK(deg < 3.0);
     CHECK(f.sign * f.G > 0);
@@ -90,7 +92,7 @@ namespace {
 std::vector<double> alignment_of(const Eigen::MatrixXd& W, const Vector& a) {
   BuildContext ctx;
   const auto& tdesc = descriptor(PluginKind::DataGenerator, "linear_teacher");
-  static const auto data = tdesc.make_data_generator(defaults(tdesc.schema, {{"d", std::int64_t(2)}}), ctx);
+  static const auto data = tdesc.make<DataGenerator>(defaults(tdesc.schema, {{"d", std::int64_t(2)}}), ctx);
   static const Dataset train = [] {
     Rng rng(3);
     return data->sample(20'000, rng);
@@ -98,10 +100,10 @@ std::vector<double> alignment_of(const Eigen::MatrixXd& W, const Vector& a) {
   Rng rng(4);
   ctx.input_dim = 2;
   const auto& mdesc = descriptor(PluginKind::Metric, "alignment");
-  auto metric = mdesc.make_metric(defaults(mdesc.schema, {{"starts", std::int64_t(4)}}), ctx);
+  auto metric = mdesc.make<Metric>(defaults(mdesc.schema, {{"starts", std::int64_t(4)}}), ctx);
   metric->prepare(train, *data, rng);
   const auto& model_desc = descriptor(PluginKind::Model, "two_layer_relu");
-  auto model = model_desc.make_model(defaults(model_desc.schema, {{"width", std::int64_t(W.rows())}}), ctx);
+  auto model = model_desc.make<Model>(defaults(model_desc.schema, {{"width", std::int64_t(W.rows())}}), ctx);
   model->assign(W, a, Vector(0));
   // Keeps the per-neuron angles, appended to the returned values.
   struct KeepSink : ArraySink {
@@ -174,18 +176,18 @@ TEST_CASE("the extremal_vectors metric in a run: columns and arrays", "[extremal
   const auto ex = experiment_from_text(
       "[data]\nplugin = \"linear_teacher\"\nn = 5000\nd = 3\n[model]\nplugin = \"two_layer_relu\"\nwidth = 1\n"
       "[optimizer]\nplugin = \"sgd\"\niterations = 0\n[[metrics]]\nplugin = \"extremal_vectors\"\nstarts = 6\n");
-  REQUIRE(run_into(ex, dir).status == host::RunStatus::Completed);
+  REQUIRE(run_into(ex, dir).outcome == host::Outcome::Completed);
   const auto summary = nlohmann::json::parse(slurp(dir / "summary.json"))["final"];
   CHECK(summary["extremal_plus"] == 1.0);
   CHECK(summary["extremal_minus"] == 1.0);
   // n = 5000: sup_w |D_n - D| ~ n^-1/2 ~ 0.014 against |D| = 0.5, a degree or two at most.
   CHECK(summary["extremal_angle_plus_deg"].get<double>() < 5.0);
   CHECK(summary["extremal_angle_minus_deg"].get<double>() < 5.0);
-  const auto info = npy::decode(slurp(dir / "extremal" / "info_0.npy"));
+  const auto info = io::npy::decode(slurp(dir / "extremal" / "info_0.npy"));
   REQUIRE(info.shape == std::vector<std::size_t>{2, 5});
   // Row 0's angle is the column of its sign (one vector per sign, so the maximum is that one).
   const std::string column = info.data[0] > 0 ? "extremal_angle_plus_deg" : "extremal_angle_minus_deg";
   CHECK(info.data[4] == Approx(summary[column].get<double>()).epsilon(1e-12));
-  CHECK(npy::decode(slurp(dir / "extremal" / "directions_0.npy")).shape == std::vector<std::size_t>{2, 3});
+  CHECK(io::npy::decode(slurp(dir / "extremal" / "directions_0.npy")).shape == std::vector<std::size_t>{2, 3});
   fs::remove_all(dir);
 }

@@ -43,10 +43,10 @@ TEST_CASE("a file where the output folder should be: a message naming it", "[fau
 TEST_CASE("disk full while writing a checkpoint: the run stops, keeps the last good one, resumes from it", "[faults]") {
   const fs::path dir = temp_dir("full");
   const auto ex = experiment_from_text(checkpointing_experiment(3000));
-  REQUIRE(run_into(ex, dir / "straight").status == host::RunStatus::Completed);
+  REQUIRE(run_into(ex, dir / "straight").outcome == host::Outcome::Completed);
 
   std::atomic<int> stop{2};  // stop (with a checkpoint) at the first report
-  REQUIRE(run_into(ex, dir / "split", &stop).status == host::RunStatus::Interrupted);
+  REQUIRE(run_into(ex, dir / "split", &stop).outcome == host::Outcome::Interrupted);
   REQUIRE(fs::exists(dir / "split" / "checkpoint.bin"));
   // The next checkpoint's temporary file leads to /dev/full: every write to it
   // fails with ENOSPC, as on a full disk.
@@ -57,7 +57,7 @@ TEST_CASE("disk full while writing a checkpoint: the run stops, keeps the last g
   CHECK(!fs::exists(dir / "split" / "summary.json"));
   CHECK(fs::exists(dir / "split" / "checkpoint.prev.bin"));  // the last good checkpoint survived
   // Room again: the run resumes from the previous checkpoint and ends exactly as the straight one.
-  REQUIRE(run_into(ex, dir / "split").status == host::RunStatus::Completed);
+  REQUIRE(run_into(ex, dir / "split").outcome == host::Outcome::Completed);
   for (const char* f : {"metrics.csv", "W_final.npy", "a_final.npy"}) {
     INFO(f);
     CHECK(slurp(dir / "straight" / f) == slurp(dir / "split" / f));
@@ -86,25 +86,25 @@ TEST_CASE("a file-size limit (ulimit -f) is a write error with a message, not SI
 TEST_CASE("a truncated newest checkpoint falls back to the previous one and two bad ones are refused", "[faults][resume]") {
   const fs::path dir = temp_dir("trunc");
   const auto ex = experiment_from_text(checkpointing_experiment(3000));
-  REQUIRE(run_into(ex, dir / "straight").status == host::RunStatus::Completed);
+  REQUIRE(run_into(ex, dir / "straight").outcome == host::Outcome::Completed);
   // Two checkpoints: stop at the second report.
   std::atomic<int> stop{2};
-  REQUIRE(run_into(ex, dir / "split", &stop).status == host::RunStatus::Interrupted);
+  REQUIRE(run_into(ex, dir / "split", &stop).outcome == host::Outcome::Interrupted);
   stop = 2;
-  REQUIRE(run_into(ex, dir / "split", &stop).status == host::RunStatus::Interrupted);
+  REQUIRE(run_into(ex, dir / "split", &stop).outcome == host::Outcome::Interrupted);
   REQUIRE(fs::exists(dir / "split" / "checkpoint.prev.bin"));
   const std::string newest = slurp(dir / "split" / "checkpoint.bin");
   write_text(dir / "split" / "checkpoint.bin", newest.substr(0, newest.size() / 3));  // a write cut short
   std::ostringstream log;
-  REQUIRE(run_into(ex, dir / "split", nullptr, &log).status == host::RunStatus::Completed);
+  REQUIRE(run_into(ex, dir / "split", nullptr, &log).outcome == host::Outcome::Completed);
   CHECK_THAT(log.str(), Contains("is damaged") && Contains("resumed from the previous checkpoint"));
   CHECK(slurp(dir / "straight" / "W_final.npy") == slurp(dir / "split" / "W_final.npy"));
 
   // Both damaged: refused, with the way out.
   std::atomic<int> stop_again{2};
-  REQUIRE(run_into(ex, dir / "both", &stop_again).status == host::RunStatus::Interrupted);
+  REQUIRE(run_into(ex, dir / "both", &stop_again).outcome == host::Outcome::Interrupted);
   stop_again = 2;
-  REQUIRE(run_into(ex, dir / "both", &stop_again).status == host::RunStatus::Interrupted);
+  REQUIRE(run_into(ex, dir / "both", &stop_again).outcome == host::Outcome::Interrupted);
   for (const char* f : {"checkpoint.bin", "checkpoint.prev.bin"}) {
     std::string bytes = slurp(dir / "both" / f);
     bytes[bytes.size() / 2] ^= 0x01;
@@ -169,8 +169,8 @@ TEST_CASE("numeric and shape edge cases: each a located error or a documented be
   // exactly full-batch gradient descent.
   const auto small_n = experiment_from_text(small_experiment(200), {"data.n=10", "optimizer.batch_size=32"});
   const auto full = experiment_from_text(small_experiment(200), {"data.n=10", "optimizer.batch_size=0"});
-  REQUIRE(run_into(small_n, dir / "small_n").status == host::RunStatus::Completed);
-  REQUIRE(run_into(full, dir / "full").status == host::RunStatus::Completed);
+  REQUIRE(run_into(small_n, dir / "small_n").outcome == host::Outcome::Completed);
+  REQUIRE(run_into(full, dir / "full").outcome == host::Outcome::Completed);
   CHECK(slurp(dir / "small_n" / "W_final.npy") == slurp(dir / "full" / "W_final.npy"));
 
   // init_scale = 0: W = 0, a = 0 is stationary; the run says so and the weights stay zero.

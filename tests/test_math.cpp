@@ -1,5 +1,9 @@
 // Closed forms: OLS, the Gaussian kernels and population loss, schedules, random streams, .npy.
 #include <catch2/catch.hpp>
+#include <relulab/math/gaussian.hpp>
+#include <relulab/math/linalg.hpp>
+#include <relulab/io/npy.hpp>
+
 
 #include "output.hpp"
 #include "schedule.hpp"
@@ -21,7 +25,7 @@ TEST_CASE("OLS equals the normal-equation solution", "[math]") {
     for (Index i = 0; i < d; ++i) X(k, i) = rng.normal();
     y[k] = rng.normal();
   }
-  const Vector beta = ordinary_least_squares(X, y);
+  const Vector beta = math::ordinary_least_squares(X, y);
   const Eigen::MatrixXd XtX = X.transpose() * X;
   const Vector normal = XtX.llt().solve(X.transpose() * y);
   // X^T X of Gaussian rows is well conditioned (n = 15 d): both solutions agree to ~1e-14.
@@ -32,17 +36,17 @@ TEST_CASE("OLS equals the normal-equation solution", "[math]") {
   SECTION("fewer samples than dimensions: the minimum-norm interpolant") {
     const RowMatrix Xs = X.topRows(3);
     const Vector ys = y.head(3);
-    const Vector b = ordinary_least_squares(Xs, ys);
+    const Vector b = math::ordinary_least_squares(Xs, ys);
     const Eigen::MatrixXd G = Xs * Xs.transpose();
     const Vector min_norm = Xs.transpose() * G.llt().solve(ys);
     CHECK((Xs * b - ys).norm() < 1e-12);
     CHECK((b - min_norm).norm() < 1e-12);
-    CHECK(mean_squared_residual(Xs, ys, b) < 1e-24);
+    CHECK(math::mean_squared_residual(Xs, ys, b) < 1e-24);
   }
 }
 
 TEST_CASE("the ReLU kernel at angles with known values", "[math]") {
-  using gaussian::relu_kernel;
+  using math::gaussian::relu_kernel;
   // phi = 0: E[relu(z)^2] |u||v| = |u||v| / 2.
   CHECK(relu_kernel(2.0, 3.0, 6.0) == Approx(3.0).epsilon(1e-15));
   // phi = pi: relu(z) relu(-z) = 0.
@@ -54,11 +58,11 @@ TEST_CASE("the ReLU kernel at angles with known values", "[math]") {
 TEST_CASE("exact population MSE agrees with Monte Carlo", "[math]") {
   const auto& desc = descriptor(PluginKind::DataGenerator, "linear_teacher");
   BuildContext ctx;
-  auto teacher = desc.make_data_generator(
+  auto teacher = desc.make<DataGenerator>(
       defaults(desc.schema, {{"d", std::int64_t(3)}, {"beta_star", std::vector<double>{0.5, -1.0, 2.0}}}), ctx);
   const RandomStudent f(6, 3, 12);
   const TwoLayerView student = f.view();
-  const double exact = *teacher->population_mse(student);
+  const double exact = *teacher->teacher()->population_mse(student);
   Rng draw(99);
   const auto mc = monte_carlo_mse(teacher->sample(400'000, draw), f);
   INFO("exact " << exact << ", Monte Carlo " << mc.mean << " +- " << mc.standard_error);
@@ -67,10 +71,10 @@ TEST_CASE("exact population MSE agrees with Monte Carlo", "[math]") {
 
   // The OLS closed form: sigma^2 + |beta - beta*|^2.
   const Vector beta = Vector::Zero(3);
-  CHECK(*teacher->population_mse_linear(beta) == Approx(0.09 + 0.25 + 1 + 4).epsilon(1e-15));
+  CHECK(*teacher->teacher()->population_mse_linear(beta) == Approx(0.09 + 0.25 + 1 + 4).epsilon(1e-15));
   // A bias makes the closed form unavailable.
   const TwoLayerView biased{student.W, student.a, Eigen::Map<const Vector>(f.a.data(), f.a.size()), "relu"};
-  CHECK(!teacher->population_mse(biased));
+  CHECK(!teacher->teacher()->population_mse(biased));
 }
 
 TEST_CASE("metric schedules", "[schedule]") {
@@ -125,7 +129,7 @@ TEST_CASE(".npy files load in numpy with the same values", "[npy]") {
     for (Index j = 0; j < 4; ++j) M(i, j) = 1.0 / (1 + i * 4 + j);
   host::write_npy(dir / "m.npy", M.data(), {3, 4});
   // Our own reader gets back the exact doubles.
-  const auto back = npy::decode(slurp(dir / "m.npy"));
+  const auto back = io::npy::decode(slurp(dir / "m.npy"));
   CHECK(back.shape == std::vector<std::size_t>{3, 4});
   CHECK(std::equal(back.data.begin(), back.data.end(), M.data()));
   // numpy reads the shape and the element (1, 2) = 1/7 exactly (repr prints the shortest round trip).

@@ -16,7 +16,7 @@ std::unique_ptr<Model> make_model(Index d, Index width, bool bias, const std::st
   const auto& desc = descriptor(PluginKind::Model, "two_layer_relu");
   BuildContext ctx;
   ctx.input_dim = d;
-  return desc.make_model(defaults(desc.schema, {{"width", std::int64_t(width)},
+  return desc.make<Model>(defaults(desc.schema, {{"width", std::int64_t(width)},
                                                 {"bias", bias},
                                                 {"init", init},
                                                 {"init_scale", scale}}),
@@ -71,7 +71,7 @@ std::unique_ptr<Optimizer> make_optimizer(const std::string& name, Index n,
   const auto& desc = descriptor(PluginKind::Optimizer, name);
   BuildContext ctx;
   ctx.num_samples = n;
-  return desc.make_optimizer(defaults(desc.schema, set), ctx);
+  return desc.make<Optimizer>(defaults(desc.schema, set), ctx);
 }
 
 }  // namespace

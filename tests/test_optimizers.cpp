@@ -46,7 +46,7 @@ Vector run_full_batch(const std::string& name, SeparableObjective& objective, st
   set["iterations"] = std::int64_t(steps);
   BuildContext ctx;
   ctx.num_samples = 1;
-  auto opt = desc.make_optimizer(defaults(desc.schema, set), ctx);
+  auto opt = desc.make<Optimizer>(defaults(desc.schema, set), ctx);
   RunToEnd monitor(steps);
   Rng rng(1);
   opt->run(objective, monitor, rng);

@@ -1,5 +1,8 @@
 // Running experiments in-process: outputs, determinism, resume, divergence.
 #include <catch2/catch.hpp>
+#include <relulab/math/linalg.hpp>
+#include <relulab/io/npy.hpp>
+
 
 #include "output.hpp"
 #include "support.hpp"
@@ -28,7 +31,7 @@ TEST_CASE("a run directory holds config, CSV, summary and arrays", "[run]") {
   const fs::path dir = temp_dir("run");
   const auto ex = experiment_from_text(small_experiment(1000));
   const auto r = run_into(ex, dir / "out");
-  REQUIRE(r.status == host::RunStatus::Completed);
+  REQUIRE(r.outcome == host::Outcome::Completed);
   const auto csv = lines_of(slurp(dir / "out" / "metrics.csv"));
   CHECK(csv.front() == "iteration,time,train_mse,test_mse,ols_train_mse,ols_test_mse");
   // every = 100 over 1000 iterations: 0, 100, ..., 1000.
@@ -40,14 +43,14 @@ TEST_CASE("a run directory holds config, CSV, summary and arrays", "[run]") {
   CHECK(summary["iteration"] == 1000);
   // The summary's final values are the CSV's last row, digit for digit.
   CHECK_THAT(csv.back(), Contains(host::format_number(summary["final"]["train_mse"].get<double>())));
-  CHECK(npy::decode(slurp(dir / "out" / "X_train.npy")).shape == std::vector<std::size_t>{200, 5});
-  CHECK(npy::decode(slurp(dir / "out" / "W_final.npy")).shape == std::vector<std::size_t>{20, 5});
+  CHECK(io::npy::decode(slurp(dir / "out" / "X_train.npy")).shape == std::vector<std::size_t>{200, 5});
+  CHECK(io::npy::decode(slurp(dir / "out" / "W_final.npy")).shape == std::vector<std::size_t>{20, 5});
   // The stored training set is the one trained on: OLS on it reproduces the recorded OLS train MSE.
-  const auto X = npy::decode(slurp(dir / "out" / "X_train.npy"));
-  const auto y = npy::decode(slurp(dir / "out" / "y_train.npy"));
+  const auto X = io::npy::decode(slurp(dir / "out" / "X_train.npy"));
+  const auto y = io::npy::decode(slurp(dir / "out" / "y_train.npy"));
   const RowMatrix Xm = Eigen::Map<const RowMatrix>(X.data.data(), 200, 5);
   const Vector ym = Eigen::Map<const Vector>(y.data.data(), 200);
-  CHECK(mean_squared_residual(Xm, ym, ordinary_least_squares(Xm, ym)) ==
+  CHECK(math::mean_squared_residual(Xm, ym, math::ordinary_least_squares(Xm, ym)) ==
         Approx(summary["final"]["ols_train_mse"].get<double>()).epsilon(1e-12));
   const std::string config = slurp(dir / "out" / "config.toml");
   CHECK_THAT(config, Contains("lr_schedule = 'constant'") && Contains("[provenance]") && Contains("git_commit"));
@@ -77,18 +80,18 @@ TEST_CASE("an interrupted run resumes to the uninterrupted result", "[run][resum
   // A stop request already pending: the run checkpoints at its first report and stops.
   std::atomic<int> stop{2};
   const auto first = run_into(ex, dir / "split", &stop);
-  REQUIRE(first.status == host::RunStatus::Interrupted);
+  REQUIRE(first.outcome == host::Outcome::Interrupted);
   CHECK(!fs::exists(dir / "split" / "summary.json"));
   CHECK(fs::exists(dir / "split" / "checkpoint.bin"));
   const auto second = run_into(ex, dir / "split");
-  REQUIRE(second.status == host::RunStatus::Completed);
+  REQUIRE(second.outcome == host::Outcome::Completed);
   for (const auto& f : kOutputs) {
     INFO(f);
     CHECK(slurp(dir / "straight" / f) == slurp(dir / "split" / f));
   }
   // Running a finished experiment again changes nothing and reports it.
   const auto third = run_into(ex, dir / "split");
-  CHECK(third.status == host::RunStatus::AlreadyDone);
+  CHECK((third.already_done && third.outcome == host::Outcome::Completed));
   CHECK(third.final_values == second.final_values);
   // A different experiment is not written into the same directory.
   const auto other = experiment_from_text(small_experiment(3000), {"optimizer.lr=0.01"});
@@ -100,7 +103,7 @@ TEST_CASE("a damaged checkpoint is never resumed from", "[run][resume]") {
   const fs::path dir = temp_dir("damaged");
   const auto ex = experiment_from_text(small_experiment(3000));
   std::atomic<int> stop{2};
-  REQUIRE(run_into(ex, dir, &stop).status == host::RunStatus::Interrupted);
+  REQUIRE(run_into(ex, dir, &stop).outcome == host::Outcome::Interrupted);
   std::string bytes = slurp(dir / "checkpoint.bin");
   bytes[bytes.size() / 2] ^= 0x10;  // one flipped bit
   host::write_file_atomic(dir / "checkpoint.bin", bytes);
@@ -112,7 +115,7 @@ TEST_CASE("a diverging run is marked and keeps its finite metrics", "[run][diver
   const fs::path dir = temp_dir("div");
   const auto ex = experiment_from_text(small_experiment(3000), {"optimizer.lr=50", "model.init_scale=1"});
   const auto r = run_into(ex, dir);
-  REQUIRE(r.status == host::RunStatus::Diverged);
+  REQUIRE(r.outcome == host::Outcome::Diverged);
   CHECK_THAT(r.reason, Contains("the training loss became"));
   const auto summary = nlohmann::json::parse(slurp(dir / "summary.json"));
   CHECK(summary["status"] == "diverged");

@@ -4,6 +4,7 @@
 #include "support.hpp"
 #include "plot.hpp"
 #include "sweep.hpp"
+#include "sweep_table.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -121,7 +122,7 @@ TEST_CASE("cells are bit-identical whatever the number of jobs and a sweep gets 
   const auto r2 = run_sweep(two, o2);
   for (std::size_t i = 0; i < one.cells.size(); ++i) {
     INFO("cell " << i);
-    CHECK(r2.outcomes[i].status == "completed");
+    CHECK(r2.outcomes[i].outcome == host::Outcome::Completed);
     CHECK(cell_outputs(one.cells[i].dir) == cell_outputs(two.cells[i].dir));
   }
   const auto t = host::sweep_table(dir / "two");
@@ -148,7 +149,7 @@ TEST_CASE("shards run disjoint cells and the table merges them", "[sweep][shard]
     o.dir = dir;
     o.shard_index = i, o.shard_count = 2;
     const auto r = run_sweep(s, o);
-    for (std::size_t c = 0; c < 5; ++c) CHECK(r.outcomes[c].status == (c % 2 == i ? "completed" : "not run"));
+    for (std::size_t c = 0; c < 5; ++c) CHECK(r.outcomes[c].outcome == (c % 2 == i ? host::Outcome::Completed : host::Outcome::NotRun));
     if (i == 0) CHECK(host::sweep_table(dir).rows[1][2] == "pending");
   }
   for (const auto& row : host::sweep_table(dir).rows) CHECK(row[2] == "completed");
@@ -162,8 +163,8 @@ TEST_CASE("a diverged cell is recorded and the sweep goes on", "[sweep][diverge]
   o.progress = false;
   o.dir = dir;
   const auto r = run_sweep(s, o);
-  CHECK(r.outcomes[0].status == "completed");
-  CHECK(r.outcomes[1].status == "diverged");
+  CHECK(r.outcomes[0].outcome == host::Outcome::Completed);
+  CHECK(r.outcomes[1].outcome == host::Outcome::Diverged);
   const auto summary = nlohmann::json::parse(slurp(dir / "summary.json"));
   CHECK(summary["status"]["diverged"] == 1);
   CHECK_THAT(summary["diverged"][0]["reason"].get<std::string>(), Contains("the training loss became"));

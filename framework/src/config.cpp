@@ -131,98 +131,104 @@ Location location_of(const RawExperiment& raw, const std::string& dotted, const 
 
 bool integral_double(double v) { return std::isfinite(v) && std::floor(v) == v && std::fabs(v) < 9.2e18; }
 
-// Converts a TOML value to the spec's type; on failure returns nothing and sets `error`.
-std::optional<ParamValue> convert(const toml::node& node, const ParamSpec& spec, std::string& error) {
-  auto found = [&] { return std::string("expected ") + type_name(spec.type) + ", found " + node_kind(node) + " " + render(node); };
-  auto number = [&](const toml::node& n, bool want_int) -> std::optional<double> {
+// Converting one TOML value to a parameter's type: each converter returns
+// nothing and sets `error` when the value does not fit.
+struct Converter {
+  const toml::node& node;
+  const ParamSpec& spec;
+  std::string& error;
+
+  std::optional<ParamValue> wrong_type() const {
+    error = std::string("expected ") + type_name(spec.type) + ", found " + node_kind(node) + " " + render(node);
+    return std::nullopt;
+  }
+
+  static std::optional<double> number(const toml::node& n, bool want_int) {
     if (auto i = n.as_integer()) return static_cast<double>(i->get());
     if (auto f = n.as_floating_point()) {
       if (want_int && !integral_double(f->get())) return std::nullopt;
       return f->get();
     }
     return std::nullopt;
-  };
-  switch (spec.type) {
-    case ParamType::Bool:
-      if (auto b = node.as_boolean()) return ParamValue(b->get());
-      error = found();
-      return std::nullopt;
-    case ParamType::Int: {
-      std::int64_t v;
-      if (auto i = node.as_integer()) v = i->get();
-      else if (auto f = number(node, true)) v = static_cast<std::int64_t>(*f);
-      else {
-        error = found();
-        return std::nullopt;
-      }
-      error = spec.check_number(static_cast<double>(v));
-      if (!error.empty()) return std::nullopt;
-      return ParamValue(v);
-    }
-    case ParamType::Float: {
-      auto v = number(node, false);
-      if (!v) {
-        error = found();
-        return std::nullopt;
-      }
-      error = spec.check_number(*v);
-      if (!error.empty()) return std::nullopt;
-      return ParamValue(*v);
-    }
-    case ParamType::String: {
-      auto s = node.as_string();
-      if (!s) {
-        error = found();
-        return std::nullopt;
-      }
-      error = spec.check_choice(s->get());
-      if (!error.empty()) return std::nullopt;
-      return ParamValue(s->get());
-    }
-    case ParamType::FloatList: {
-      auto arr = node.as_array();
-      if (!arr) {
-        error = found();
-        return std::nullopt;
-      }
-      std::vector<double> out;
-      for (std::size_t i = 0; i < arr->size(); ++i) {
-        auto v = number(*arr->get(i), false);
-        if (!v) {
-          error = "element " + std::to_string(i) + ": expected a number, found " + node_kind(*arr->get(i));
-          return std::nullopt;
-        }
-        if (auto why = spec.check_number(*v); !why.empty()) {
-          error = "element " + std::to_string(i) + ": " + why;
-          return std::nullopt;
-        }
-        out.push_back(*v);
-      }
-      return ParamValue(std::move(out));
-    }
-    case ParamType::StringList: {
-      auto arr = node.as_array();
-      if (!arr) {
-        error = found();
-        return std::nullopt;
-      }
-      std::vector<std::string> out;
-      for (std::size_t i = 0; i < arr->size(); ++i) {
-        auto s = arr->get(i)->as_string();
-        if (!s) {
-          error = "element " + std::to_string(i) + ": expected a string, found " + node_kind(*arr->get(i));
-          return std::nullopt;
-        }
-        if (auto why = spec.check_choice(s->get()); !why.empty()) {
-          error = "element " + std::to_string(i) + ": " + why;
-          return std::nullopt;
-        }
-        out.push_back(s->get());
-      }
-      return ParamValue(std::move(out));
-    }
   }
-  return std::nullopt;
+
+  std::optional<ParamValue> checked(double v, ParamValue value) const {
+    error = spec.check_number(v);
+    return error.empty() ? std::optional<ParamValue>(std::move(value)) : std::nullopt;
+  }
+
+  std::optional<ParamValue> to_integer() const {
+    if (auto i = node.as_integer()) return checked(static_cast<double>(i->get()), ParamValue(i->get()));
+    if (auto f = number(node, true)) return checked(*f, ParamValue(static_cast<std::int64_t>(*f)));
+    return wrong_type();
+  }
+
+  std::optional<ParamValue> to_real() const {
+    if (auto v = number(node, false)) return checked(*v, ParamValue(*v));
+    return wrong_type();
+  }
+
+  std::optional<ParamValue> to_text() const {
+    auto s = node.as_string();
+    if (!s) return wrong_type();
+    error = spec.check_choice(s->get());
+    return error.empty() ? std::optional<ParamValue>(ParamValue(s->get())) : std::nullopt;
+  }
+
+  // Each element through `element`, which returns its value or sets `why`.
+  template <class T, class Element>
+  std::optional<ParamValue> to_list(Element element) const {
+    auto arr = node.as_array();
+    if (!arr) return wrong_type();
+    std::vector<T> out;
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      std::string why;
+      auto v = element(*arr->get(i), why);
+      if (!v) {
+        error = "element " + std::to_string(i) + ": " + why;
+        return std::nullopt;
+      }
+      out.push_back(std::move(*v));
+    }
+    return ParamValue(std::move(out));
+  }
+
+  std::optional<ParamValue> to_reals() const {
+    return to_list<double>([&](const toml::node& e, std::string& why) -> std::optional<double> {
+      auto v = number(e, false);
+      if (!v) why = std::string("expected a number, found ") + node_kind(e);
+      else why = spec.check_number(*v);
+      return why.empty() ? v : std::nullopt;
+    });
+  }
+
+  std::optional<ParamValue> to_texts() const {
+    return to_list<std::string>([&](const toml::node& e, std::string& why) -> std::optional<std::string> {
+      auto s = e.as_string();
+      if (!s) why = std::string("expected a string, found ") + node_kind(e);
+      else why = spec.check_choice(s->get());
+      return why.empty() ? std::optional<std::string>(s->get()) : std::nullopt;
+    });
+  }
+
+  std::optional<ParamValue> convert() const {
+    switch (spec.type) {
+      case ParamType::Bool:
+        if (auto b = node.as_boolean()) return ParamValue(b->get());
+        return wrong_type();
+      case ParamType::Int: return to_integer();
+      case ParamType::Float: return to_real();
+      case ParamType::String: return to_text();
+      case ParamType::FloatList: return to_reals();
+      case ParamType::StringList: return to_texts();
+    }
+    return std::nullopt;
+  }
+};
+
+// Converts a TOML value to the spec's type; on failure returns nothing and sets `error`.
+std::optional<ParamValue> convert(const toml::node& node, const ParamSpec& spec, std::string& error) {
+  return Converter{node, spec, error}.convert();
 }
 
 void insert_value(toml::table& t, const std::string& key, const ParamValue& v) {
@@ -244,6 +250,40 @@ struct SectionReader {
   const RawExperiment& raw;
   Registry& registry;
 
+  // The plugin a section names with `plugin = "..."`, or a ConfigError that
+  // lists the known ones (with a did-you-mean).
+  const LoadedPlugin* named_plugin(const toml::table& tbl, const std::string& table_name,
+                                   const std::string& dotted_prefix, PluginKind kind, Section& s) {
+    const toml::node* pn = tbl.get("plugin");
+    if (!pn)
+      throw ConfigError(located(s.location, table_name, "",
+                                "missing required key 'plugin' (one of: " + join(registry.names(kind)) + ")"));
+    const Location ploc = location_of(raw, dotted_prefix + ".plugin", tbl.find("plugin")->first.source());
+    s.where["plugin"] = ploc;
+    auto name = pn->as_string();
+    if (!name)
+      throw ConfigError(located(ploc, table_name, "plugin", std::string("expected string, found ") + node_kind(*pn)));
+    if (const LoadedPlugin* found = registry.find(kind, name->get())) return found;
+    std::string msg = "unknown " + std::string(kind_name(kind)) + " plugin '" + name->get() + "'";
+    if (auto other = registry.find_any(name->get()))
+      msg = "'" + name->get() + "' is a " + kind_name(other->descriptor.kind) + " plugin, not a " + kind_name(kind) +
+            " plugin";
+    else if (auto guess = did_you_mean(name->get(), registry.names(kind)); !guess.empty())
+      msg += " (did you mean '" + guess + "'?)";
+    msg += "; known " + std::string(kind_name(kind)) + " plugins: " + join(registry.names(kind));
+    if (auto hint = registry.refusal_hint(name->get()); !hint.empty()) msg += "; " + hint;
+    throw ConfigError(located(ploc, table_name, "plugin", msg));
+  }
+
+  [[noreturn]] static void unknown_key(const Location& loc, const std::string& table_name, const std::string& key,
+                                       const Section& s, std::vector<std::string> known) {
+    std::string msg = "unknown key";
+    if (s.plugin) msg += " for plugin '" + s.plugin->descriptor.name + "'";
+    if (auto guess = did_you_mean(key, known); !guess.empty()) msg += " (did you mean '" + guess + "'?)";
+    std::sort(known.begin(), known.end());
+    throw ConfigError(located(loc, table_name, key, msg + "; valid keys: " + join(known)));
+  }
+
   // Validates `tbl` against the host schema plus, if `kind` is given, the
   // schema of the plugin it names. Host values go to `host`.
   Section read(const toml::table& tbl, const std::string& table_name, const std::string& dotted_prefix,
@@ -252,62 +292,30 @@ struct SectionReader {
     Section s;
     s.table = table_name;
     s.location = location_of(raw, dotted_prefix, tbl.source());
-    const Schema* plugin_schema = &empty_schema();
-    if (kind) {
-      const toml::node* pn = tbl.get("plugin");
-      if (!pn)
-        throw ConfigError(located(s.location, table_name, "",
-                                  "missing required key 'plugin' (one of: " + join(registry.names(*kind)) + ")"));
-      const Location ploc = location_of(raw, dotted_prefix + ".plugin", tbl.find("plugin")->first.source());
-      auto name = pn->as_string();
-      if (!name)
-        throw ConfigError(located(ploc, table_name, "plugin", std::string("expected string, found ") + node_kind(*pn)));
-      s.plugin = registry.find(*kind, name->get());
-      if (!s.plugin) {
-        std::string msg = "unknown " + std::string(kind_name(*kind)) + " plugin '" + name->get() + "'";
-        if (auto other = registry.find_any(name->get()))
-          msg = "'" + name->get() + "' is a " + kind_name(other->descriptor.kind) + " plugin, not a " +
-                kind_name(*kind) + " plugin";
-        else if (auto guess = did_you_mean(name->get(), registry.names(*kind)); !guess.empty())
-          msg += " (did you mean '" + guess + "'?)";
-        msg += "; known " + std::string(kind_name(*kind)) + " plugins: " + join(registry.names(*kind));
-        if (auto hint = registry.refusal_hint(name->get()); !hint.empty()) msg += "; " + hint;
-        throw ConfigError(located(ploc, table_name, "plugin", msg));
-      }
-      plugin_schema = &s.plugin->descriptor.schema;
-      s.where["plugin"] = ploc;
-    }
+    if (kind) s.plugin = named_plugin(tbl, table_name, dotted_prefix, *kind, s);
+    const Schema& plugin_schema = s.plugin ? s.plugin->descriptor.schema : empty_schema();
     for (auto&& [k, node] : tbl) {
       const std::string key(k.str());
       if (key == "plugin" && kind) continue;
       if (std::find(special_keys.begin(), special_keys.end(), key) != special_keys.end()) continue;
       const Location loc = location_of(raw, dotted_prefix + "." + key, k.source());
       s.where[key] = loc;
-      const ParamSpec* spec = host_schema.find(key);
-      Params* target = &host;
-      if (!spec) {
-        spec = plugin_schema->find(key);
-        target = &s.params;
-      }
+      const bool host_key = host_schema.find(key) != nullptr;
+      const ParamSpec* spec = host_key ? host_schema.find(key) : plugin_schema.find(key);
       if (!spec) {
         std::vector<std::string> known = special_keys;
         for (const auto& p : host_schema.specs()) known.push_back(p.name);
-        for (const auto& p : plugin_schema->specs()) known.push_back(p.name);
+        for (const auto& p : plugin_schema.specs()) known.push_back(p.name);
         if (kind) known.push_back("plugin");
-        std::string msg = "unknown key";
-        if (s.plugin) msg += " for plugin '" + s.plugin->descriptor.name + "'";
-        if (auto guess = did_you_mean(key, known); !guess.empty()) msg += " (did you mean '" + guess + "'?)";
-        std::sort(known.begin(), known.end());
-        msg += "; valid keys: " + join(known);
-        throw ConfigError(located(loc, table_name, key, msg));
+        unknown_key(loc, table_name, key, s, std::move(known));
       }
       std::string error;
       auto value = convert(node, *spec, error);
       if (!value) throw ConfigError(located(loc, table_name, key, error));
-      target->set(key, *value);
+      (host_key ? host : s.params).set(key, *value);
     }
     fill_defaults(host_schema, host, s, table_name);
-    fill_defaults(*plugin_schema, s.params, s, table_name);
+    fill_defaults(plugin_schema, s.params, s, table_name);
     return s;
   }
 
@@ -489,41 +497,44 @@ Location Experiment::locate(const Section& s, const std::string& key) const {
   return s.location;
 }
 
-Experiment validate_experiment(const RawExperiment& raw, Registry& registry) {
-  Experiment ex;
-  ex.file = raw.file;
-  const Location file_loc{raw.file.string(), 0, 0, ""};
-  SectionReader reader{raw, registry};
+namespace {
 
-  static const std::vector<std::string> sections = {"experiment", "data", "model", "optimizer",
-                                                    "metrics",    "sweep", "provenance"};
+const std::vector<std::string> kSections = {"experiment", "data", "model", "optimizer", "metrics", "sweep", "provenance"};
+
+void refuse_unknown_sections(const RawExperiment& raw) {
   for (auto&& [k, node] : raw.doc) {
     const std::string key(k.str());
-    if (std::find(sections.begin(), sections.end(), key) != sections.end()) continue;
-    const Location loc = location_of(raw, key, k.source());
+    if (std::find(kSections.begin(), kSections.end(), key) != kSections.end()) continue;
     std::string msg = "unknown top-level key";
-    if (auto guess = did_you_mean(key, sections); !guess.empty()) msg += " (did you mean '" + guess + "'?)";
-    throw ConfigError(located(loc, "", key, msg + "; sections are [experiment], [data], [model], [optimizer], "
-                                                 "[[metrics]], [sweep]"));
+    if (auto guess = did_you_mean(key, kSections); !guess.empty()) msg += " (did you mean '" + guess + "'?)";
+    throw ConfigError(located(location_of(raw, key, k.source()), "", key,
+                              msg + "; sections are [experiment], [data], [model], [optimizer], [[metrics]], [sweep]"));
   }
-  auto table = [&](const std::string& name) -> const toml::table& {
-    static const toml::table empty;
-    const toml::node* n = raw.doc.get(name);
-    if (!n) {
-      if (name == "experiment") return empty;
-      throw ConfigError(located(file_loc, "", "", "missing section [" + name + "]"));
-    }
-    if (!n->is_table())
-      throw ConfigError(located(location_of(raw, name, n->source()), "", name, "expected a table [" + name + "]"));
-    return *n->as_table();
-  };
+  if (const toml::node* sw = raw.doc.get("sweep"); sw && !sw->is_table())
+    throw ConfigError(located(location_of(raw, "sweep", sw->source()), "", "sweep", "expected a table [sweep]"));
+}
 
-  // [experiment] first: its plugin_paths must be scanned before plugins are named.
+// A section that must be a table; [experiment] may be left out.
+const toml::table& section_table(const RawExperiment& raw, const std::string& name) {
+  static const toml::table empty;
+  const toml::node* n = raw.doc.get(name);
+  if (!n) {
+    if (name == "experiment") return empty;
+    throw ConfigError(located(Location{raw.file.string(), 0, 0, ""}, "", "", "missing section [" + name + "]"));
+  }
+  if (!n->is_table())
+    throw ConfigError(located(location_of(raw, name, n->source()), "", name, "expected a table [" + name + "]"));
+  return *n->as_table();
+}
+
+// [experiment] first: its plugin_paths must be scanned before plugins are named.
+Params read_experiment_section(Experiment& ex, SectionReader& reader, const RawExperiment& raw, Registry& registry) {
   Params exp;
-  Section exp_section = reader.read(table("experiment"), "experiment", "experiment", experiment_schema(), nullptr, exp);
+  const Section section =
+      reader.read(section_table(raw, "experiment"), "experiment", "experiment", experiment_schema(), nullptr, exp);
   ex.name = exp.has("name") ? exp.text("name") : raw.file.stem().string();
   if (ex.name.empty() || ex.name.find('/') != std::string::npos)
-    throw ConfigError(located(exp_section.location, "experiment", "name", "must be a non-empty name without '/'"));
+    throw ConfigError(located(section.location, "experiment", "name", "must be a non-empty name without '/'"));
   exp.set("name", ex.name);
   ex.seed = static_cast<std::uint64_t>(exp.integer("seed"));
   ex.output = exp.text("output");
@@ -533,71 +544,83 @@ Experiment validate_experiment(const RawExperiment& raw, Registry& registry) {
     registry.add_search_dir(dir, "plugin_paths of " + raw.file.string());
   }
   registry.scan();
+  return exp;
+}
 
-  Params data_host, none;
-  const PluginKind k_data = PluginKind::DataGenerator, k_model = PluginKind::Model, k_opt = PluginKind::Optimizer,
-                   k_metric = PluginKind::Metric;
-  ex.data = reader.read(table("data"), "data", "data", data_host_schema(), &k_data, data_host);
-  ex.n = static_cast<Index>(data_host.integer("n"));
-  Params model_host;
-  ex.model = reader.read(table("model"), "model", "model", model_host_schema(), &k_model, model_host);
-  if (model_host.has("warm_start")) ex.warm_start = model_host.text("warm_start");
-  ex.warm_start_check_data = model_host.flag("warm_start_check_data");
-  ex.optimizer = reader.read(table("optimizer"), "optimizer", "optimizer", empty_schema(), &k_opt, none);
-
+void read_metrics(Experiment& ex, SectionReader& reader, const RawExperiment& raw) {
   const toml::node* mnode = raw.doc.get("metrics");
-  if (mnode) {
-    auto arr = mnode->as_array();
-    if (!arr || !arr->is_array_of_tables())
-      throw ConfigError(located(location_of(raw, "metrics", mnode->source()), "", "metrics",
-                                "expected an array of tables: write each metric as [[metrics]]"));
-    for (std::size_t i = 0; i < arr->size(); ++i) {
-      const toml::table& mt = *arr->get(i)->as_table();
-      const std::string name = "metrics[" + std::to_string(i) + "]", dotted = "metrics." + std::to_string(i);
-      Params mh;
-      MetricSection ms;
-      static_cast<Section&>(ms) = reader.read(mt, name, dotted, empty_schema(), &k_metric, mh, {"schedule"});
-      if (const toml::node* sn = mt.get("schedule")) {
-        const Location sl = location_of(raw, dotted + ".schedule", sn->source());
-        ms.where["schedule"] = sl;
-        ms.schedule = reader.read_schedule(*sn, name, sl);
-      }
-      ex.metrics.push_back(std::move(ms));
+  if (!mnode) return;
+  auto arr = mnode->as_array();
+  if (!arr || !arr->is_array_of_tables())
+    throw ConfigError(located(location_of(raw, "metrics", mnode->source()), "", "metrics",
+                              "expected an array of tables: write each metric as [[metrics]]"));
+  const PluginKind kind = PluginKind::Metric;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const toml::table& mt = *arr->get(i)->as_table();
+    const std::string name = "metrics[" + std::to_string(i) + "]", dotted = "metrics." + std::to_string(i);
+    Params none;
+    MetricSection ms;
+    static_cast<Section&>(ms) = reader.read(mt, name, dotted, empty_schema(), &kind, none, {"schedule"});
+    if (const toml::node* sn = mt.get("schedule")) {
+      const Location sl = location_of(raw, dotted + ".schedule", sn->source());
+      ms.where["schedule"] = sl;
+      ms.schedule = reader.read_schedule(*sn, name, sl);
     }
+    ex.metrics.push_back(std::move(ms));
   }
-  if (const toml::node* sw = raw.doc.get("sweep"); sw && !sw->is_table())
-    throw ConfigError(located(location_of(raw, "sweep", sw->source()), "", "sweep", "expected a table [sweep]"));
+}
 
-  // The canonical configuration: what was run, with every default spelled out.
+toml::table section_with_plugin(const Section& s, const Params& host) {
+  toml::table t = to_toml(s.params);
+  for (const auto& [k, v] : host.values()) insert_value(t, k, v);
+  t.insert_or_assign("plugin", s.plugin->descriptor.name);
+  return t;
+}
+
+// The canonical configuration: what was run, with every default spelled out;
+// and its hash, which names the computation.
+void resolve(Experiment& ex, const Params& exp, const Params& data_host, const Params& model_host) {
   toml::table r;
   r.insert("experiment", to_toml(exp));
-  auto with_plugin = [](const Section& s, toml::table t) {
-    t.insert_or_assign("plugin", s.plugin->descriptor.name);
-    return t;
-  };
-  toml::table data_t = to_toml(ex.data.params);
-  for (const auto& [k, v] : data_host.values()) insert_value(data_t, k, v);
-  r.insert("data", with_plugin(ex.data, std::move(data_t)));
-  toml::table model_t = to_toml(ex.model.params);
-  for (const auto& [k, v] : model_host.values()) insert_value(model_t, k, v);
-  r.insert("model", with_plugin(ex.model, std::move(model_t)));
-  r.insert("optimizer", with_plugin(ex.optimizer, to_toml(ex.optimizer.params)));
+  r.insert("data", section_with_plugin(ex.data, data_host));
+  r.insert("model", section_with_plugin(ex.model, model_host));
+  r.insert("optimizer", section_with_plugin(ex.optimizer, Params{}));
   if (!ex.metrics.empty()) {
     toml::array metrics;
     for (const auto& m : ex.metrics) {
-      toml::table t = with_plugin(m, to_toml(m.params));
+      toml::table t = section_with_plugin(m, Params{});
       t.insert("schedule", schedule_table(m.schedule));
       metrics.push_back(std::move(t));
     }
     r.insert("metrics", std::move(metrics));
   }
   ex.resolved = std::move(r);
-  // The hash names the computation: keys that cannot change a result stay out of it,
-  // so a run may be resumed with another checkpoint interval or output folder.
+  // Keys that cannot change a result stay out of the hash, so a run may be
+  // resumed with another checkpoint interval or output folder.
   toml::table semantic = ex.resolved;
   for (const char* k : {"output", "description", "checkpoint_seconds", "plugin_paths"})
     semantic["experiment"].as_table()->erase(k);
   ex.hash = short_hash(format_toml(semantic));
+}
+
+}  // namespace
+
+Experiment validate_experiment(const RawExperiment& raw, Registry& registry) {
+  Experiment ex;
+  ex.file = raw.file;
+  SectionReader reader{raw, registry};
+  refuse_unknown_sections(raw);
+  const Params exp = read_experiment_section(ex, reader, raw, registry);
+  Params data_host, model_host, none;
+  const PluginKind k_data = PluginKind::DataGenerator, k_model = PluginKind::Model, k_opt = PluginKind::Optimizer;
+  ex.data = reader.read(section_table(raw, "data"), "data", "data", data_host_schema(), &k_data, data_host);
+  ex.n = static_cast<Index>(data_host.integer("n"));
+  ex.model = reader.read(section_table(raw, "model"), "model", "model", model_host_schema(), &k_model, model_host);
+  if (model_host.has("warm_start")) ex.warm_start = model_host.text("warm_start");
+  ex.warm_start_check_data = model_host.flag("warm_start_check_data");
+  ex.optimizer = reader.read(section_table(raw, "optimizer"), "optimizer", "optimizer", empty_schema(), &k_opt, none);
+  read_metrics(ex, reader, raw);
+  resolve(ex, exp, data_host, model_host);
   return ex;
 }
 

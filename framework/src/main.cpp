@@ -5,6 +5,8 @@
 #include "registry.hpp"
 #include "runner.hpp"
 #include "sweep.hpp"
+#include "sweep_table.hpp"
+#include "build.hpp"
 
 #include <CLI/CLI.hpp>
 #ifdef RELULAB_WITH_MPI
@@ -12,6 +14,7 @@
 #endif
 
 #include <atomic>
+#include <map>
 #include <csignal>
 #include <thread>
 #include <cstdio>
@@ -34,7 +37,7 @@ extern "C" void on_stop_signal(int sig) {
 }
 
 void print_plugin_list(const Registry& reg) {
-  for (PluginKind kind : {PluginKind::DataGenerator, PluginKind::Model, PluginKind::Optimizer, PluginKind::Metric}) {
+  for (PluginKind kind : kAllKinds) {
     std::cout << kind_name(kind) << ":\n";
     for (const auto& p : reg.plugins())
       if (p.descriptor.kind == kind)
@@ -88,14 +91,6 @@ int describe_plugin(const Registry& reg, const std::string& name) {
   return 0;
 }
 
-Experiment load(const std::string& file, const std::vector<std::string>& sets, Registry& reg) {
-  RawExperiment raw = parse_experiment_file(file);
-  for (const auto& s : sets) apply_override(raw, s);
-  Experiment ex = validate_experiment(raw, reg);
-  (void)build(ex);  // the factories check what the schemas cannot (lengths, combinations)
-  return ex;
-}
-
 }  // namespace
 
 // MPI is started only under a launcher (mpirun sets these), so a plain
@@ -120,199 +115,247 @@ struct MpiSession {
   }
 };
 
+namespace {
+
+// What the command line asked for, filled in by CLI11.
+struct Options {
+  std::vector<std::string> plugin_paths;
+  std::string file, out, shard, plugin_name, table_dir, aggregate, plot_y;
+  std::vector<std::string> sets;
+  bool fresh = false, quiet = false, dry_run = false, csv_out = false, print_resolved = false;
+  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  bool jobs_given = false;
+  PlotOptions plot;
+};
+
+struct Subcommands {
+  CLI::App *run, *table, *plot, *validate, *plugins, *describe;
+};
+
+Subcommands declare_run(CLI::App& app, Options& o, Subcommands s) {
+  s.run = app.add_subcommand("run", "run an experiment file");
+  s.run->add_option("file", o.file, "experiment TOML file")->required();
+  s.run->add_option("--set", o.sets, "override a dotted key, e.g. --set optimizer.lr=0.005 (repeatable)");
+  s.run->add_option("--out", o.out, "run directory (default: <experiment.output>/<name>-<config hash>)");
+  s.run->add_flag("--fresh", o.fresh, "discard the results already in the run directory and start over");
+  s.run->add_flag("--quiet", o.quiet, "no progress output");
+  s.run->add_flag("--dry-run", o.dry_run, "validate every cell and list them, run nothing");
+  s.run->add_option("--jobs,-j", o.jobs, "sweep cells run in parallel (default: the number of cores)")
+      ->check(CLI::Range(1u, 4096u));
+  s.run->add_option("--shard", o.shard,
+                    "run only share i of K of the sweep's cells (i/K, 0-based), e.g. for a Slurm job array");
+  return s;
+}
+
+Subcommands declare_others(CLI::App& app, Options& o, Subcommands s) {
+  s.table = app.add_subcommand("table", "one row per cell of a sweep: swept keys and final metrics");
+  s.table->add_option("dir", o.table_dir, "sweep directory")->required();
+  s.table->add_option("--aggregate", o.aggregate, "mean and standard deviation over this swept key, e.g. experiment.seed");
+  s.table->add_flag("--csv", o.csv_out, "CSV even on a terminal");
+  s.plot = app.add_subcommand("plot", "a figure through gnuplot: a sweep's final metrics, or a run's curves");
+  s.plot->add_option("dir", o.plot.dir, "sweep or run directory")->required();
+  s.plot->add_option("--x", o.plot.x, "a swept key (sweep), or iteration/time (run; default iteration)");
+  s.plot->add_option("--y", o.plot_y, "comma-separated metric columns (default: all)");
+  s.plot->add_flag("--logx", o.plot.logx, "logarithmic x axis");
+  s.plot->add_flag("--logy", o.plot.logy, "logarithmic y axis");
+  s.plot->add_option("--out", o.plot.out, "output .png or .svg (default: <dir>/plot.png)");
+  s.plot->add_option("--title", o.plot.title, "figure title");
+  s.validate = app.add_subcommand("validate", "check an experiment file without running it");
+  s.validate->add_option("file", o.file, "experiment TOML file")->required();
+  s.validate->add_option("--set", o.sets, "override a dotted key (repeatable)");
+  s.validate->add_flag("--print", o.print_resolved, "print the resolved configuration");
+  s.plugins = app.add_subcommand("plugins", "list the plugins found, or describe one");
+  s.describe = s.plugins->add_subcommand("describe", "every parameter of a plugin");
+  s.describe->add_option("name", o.plugin_name, "plugin name")->required();
+  return s;
+}
+
+RawExperiment load_raw(const Options& o) {
+  RawExperiment raw = parse_experiment_file(o.file);
+  for (const auto& s : o.sets) apply_override(raw, s);
+  return raw;
+}
+
+int validate_command(const Options& o, Registry& registry) {
+  const RawExperiment raw = load_raw(o);
+  if (has_sweep(raw)) {  // every cell, as `run --dry-run` checks them
+    const Sweep sweep = expand_sweep(raw, registry);
+    std::cout << o.file << ": valid (" << sweep.name << ", " << sweep.cells.size() << " sweep cells, sweep directory "
+              << sweep.dir.string() << ")\n";
+    if (o.print_resolved) std::cout << format_toml(sweep.cells.front().experiment.resolved) << "\n";
+    return 0;
+  }
+  const Experiment ex = validate_and_build(raw, registry);
+  std::cout << o.file << ": valid (" << ex.name << ", run directory " << default_run_dir(ex).string() << ")\n";
+  if (o.print_resolved) std::cout << format_toml(ex.resolved) << "\n";
+  return 0;
+}
+
+int plot_command(Options& o) {
+  std::stringstream ss(o.plot_y);
+  for (std::string c; std::getline(ss, c, ',');)
+    if (!c.empty()) o.plot.y.push_back(c);
+  std::cout << "wrote " << plot(o.plot).string() << "\n";
+  return 0;
+}
+
+int table_command(const Options& o) {
+  Table t = sweep_table(o.table_dir);
+  if (!o.aggregate.empty()) t = aggregate_table(t, o.aggregate);
+  std::cout << (o.csv_out || !isatty(STDOUT_FILENO) ? format_csv(t) : format_aligned(t));
+  return 0;
+}
+
+std::string resume_command(const Options& o) {
+  std::string cmd = "relulab run " + o.file;
+  for (const auto& s : o.sets) cmd += " --set '" + s + "'";
+  if (!o.out.empty()) cmd += " --out " + o.out;
+  return cmd;
+}
+
+int list_cells(const Sweep& sweep, bool is_sweep) {
+  std::cout << sweep.cells.size() << " cell" << (sweep.cells.size() == 1 ? "" : "s") << ", all valid; "
+            << (is_sweep ? "sweep directory " + sweep.dir.string()
+                         : "run directory " + default_run_dir(sweep.cells[0].experiment).string())
+            << "\n";
+  for (const auto& c : sweep.cells) {
+    std::cout << "  " << c.index;
+    for (const auto& [k, v] : c.labels) std::cout << "  " << k << "=" << v;
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+void parse_shard(const std::string& shard, SweepOptions& so) {
+  if (shard.empty()) return;
+  const auto slash = shard.find('/');
+  try {
+    if (slash == std::string::npos) throw std::invalid_argument("");
+    so.shard_index = std::stoul(shard.substr(0, slash));
+    so.shard_count = std::stoul(shard.substr(slash + 1));
+  } catch (const std::exception&) {
+    so.shard_count = 0;
+  }
+  if (so.shard_count == 0 || so.shard_index >= so.shard_count)
+    throw ConfigError("--shard " + shard + ": expected i/K with 0 <= i < K, e.g. --shard 3/16");
+}
+
+void catch_stop_signals() {
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+}
+
+// The leader's closing lines; the exit code: 2 if a cell failed, 128 + signal if interrupted.
+int report_sweep(const Sweep& sweep, const SweepResult& r, const Options& o) {
+  std::map<Outcome, std::size_t> count;
+  std::size_t ran = 0;
+  for (const auto& c : r.outcomes)
+    if (c.outcome != Outcome::NotRun) ++ran, ++count[c.outcome];
+  std::cout << sweep.name << ": " << count[Outcome::Completed] << " of " << ran << " cells completed";
+  if (count[Outcome::Diverged]) std::cout << ", " << count[Outcome::Diverged] << " diverged";
+  if (count[Outcome::Failed]) std::cout << ", " << count[Outcome::Failed] << " failed";
+  std::cout << " in " << r.wall_seconds << " s\n  sweep directory: " << sweep.dir.string() << "\n";
+  for (std::size_t i = 0; i < r.outcomes.size(); ++i)
+    if (r.outcomes[i].outcome == Outcome::Failed || r.outcomes[i].outcome == Outcome::Diverged)
+      std::cout << "  cell " << i << " " << outcome_name(r.outcomes[i].outcome) << ": " << r.outcomes[i].reason
+                << "\n";
+  if (r.interrupted) {
+    std::cerr << "relulab: sweep interrupted; finished cells are kept and running ones checkpointed\n  resume with: "
+              << resume_command(o) << "\n";
+    return exit_code(Outcome::Interrupted, g_stop_signal.load());
+  }
+  std::cout << "  table: relulab table " << sweep.dir.string() << "\n";
+  return count[Outcome::Failed] ? exit_code(Outcome::Failed, 0) : 0;
+}
+
+int sweep_command(const RawExperiment& raw, const Options& o, Registry& registry) {
+  Sweep sweep = expand_sweep(raw, registry);
+  if (o.dry_run) return list_cells(sweep, has_sweep(raw));
+  const auto mpi_queue = make_mpi_queue();
+  const bool leader = !mpi_queue || mpi_queue->rank() == 0;
+  SweepOptions so;
+  so.queue = mpi_queue.get();
+  so.jobs = mpi_queue && !o.jobs_given ? 1 : o.jobs;  // a rank per core by default
+  so.fresh = o.fresh;
+  so.progress = !o.quiet && leader;
+  so.stop_signal = &g_stop_signal;
+  if (!o.out.empty()) so.dir = o.out;
+  parse_shard(o.shard, so);
+  catch_stop_signals();
+  const SweepResult r = run_sweep(sweep, so);
+  if (!leader) return r.interrupted ? exit_code(Outcome::Interrupted, g_stop_signal.load()) : 0;
+  return report_sweep(sweep, r, o);
+}
+
+int report_run(const Experiment& ex, const RunResult& r, const Options& o) {
+  if (r.already_done) {
+    std::cout << ex.name << ": already finished in " << r.dir.string() << " (" << outcome_name(r.outcome)
+              << (r.reason.empty() ? "" : ": " + r.reason) << "; --fresh reruns it)\n"
+              << r.report;
+    return 0;
+  }
+  switch (r.outcome) {
+    case Outcome::Interrupted:
+      std::cerr << "relulab: " << r.reason << "; checkpoint saved in " << r.dir.string()
+                << "\n  resume with: " << resume_command(o) << "\n";
+      break;
+    case Outcome::Diverged:
+      std::cout << ex.name << ": diverged: " << r.reason << "\n  run directory: " << r.dir.string()
+                << " (metrics.csv keeps the last finite values)\n";
+      break;
+    default:
+      std::cout << ex.name << ": completed in " << r.wall_seconds << " s\n  run directory: " << r.dir.string()
+                << "\n" << r.report;
+  }
+  return exit_code(r.outcome, g_stop_signal.load());
+}
+
+int run_command(const Options& o, Registry& registry) {
+  const RawExperiment raw = load_raw(o);
+  if (has_sweep(raw) || o.dry_run) return sweep_command(raw, o, registry);
+  ResourceEstimate estimate;
+  const Experiment ex = validate_and_build(raw, registry, &estimate);
+  RunOptions opt;
+  opt.run_dir = o.out;
+  opt.fresh = o.fresh;
+  opt.progress = !o.quiet;
+  opt.stop_signal = &g_stop_signal;
+  const fs::path dir = opt.run_dir.empty() ? default_run_dir(ex) : opt.run_dir;
+  if (auto warning = disk_warning(estimate, free_disk_bytes(dir), dir.string()))
+    std::cerr << "relulab: warning: " << *warning << "\n";
+  catch_stop_signals();
+  return report_run(ex, run_experiment(ex, opt), o);
+}
+
+int dispatch(const Subcommands& s, Options& o, Registry& registry) {
+  if (*s.plugins) return *s.describe ? describe_plugin(registry, o.plugin_name) : (print_plugin_list(registry), 0);
+  if (*s.validate) return validate_command(o, registry);
+  if (*s.plot) return plot_command(o);
+  if (*s.table) return table_command(o);
+  return run_command(o, registry);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   // A file-size limit (ulimit -f) must surface as a write error with a
   // message, not as SIGXFSZ killing the process mid-write.
   std::signal(SIGXFSZ, SIG_IGN);
   MpiSession mpi(argc, argv);
-  CLI::App app{"relulab: training dynamics of two-layer ReLU networks, composed from plugins"};
+  CLI::App app{"relulab: training dynamics of two-layer networks, composed from plugins"};
   app.set_version_flag("--version", std::string("relulab ") + kVersion + " (" + git_commit() + ")");
   app.require_subcommand(1);
-  std::vector<std::string> plugin_paths;
-  app.add_option("--plugin-path", plugin_paths, "extra plugin folder (searched first; repeatable)");
-
-  std::string file, out;
-  std::vector<std::string> sets;
-  bool fresh = false, quiet = false;
-  auto* run = app.add_subcommand("run", "run an experiment file");
-  run->add_option("file", file, "experiment TOML file")->required();
-  run->add_option("--set", sets, "override a dotted key, e.g. --set optimizer.lr=0.005 (repeatable)");
-  run->add_option("--out", out, "run directory (default: <experiment.output>/<name>-<config hash>)");
-  run->add_flag("--fresh", fresh, "discard the results already in the run directory and start over");
-  run->add_flag("--quiet", quiet, "no progress output");
-
-  bool dry_run = false;
-  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
-  std::string shard;
-  run->add_flag("--dry-run", dry_run, "validate every cell and list them, run nothing");
-  run->add_option("--jobs,-j", jobs, "sweep cells run in parallel (default: the number of cores)")->check(CLI::Range(1u, 4096u));
-  run->add_option("--shard", shard, "run only share i of K of the sweep's cells (i/K, 0-based), e.g. for a Slurm job array");
-
-  std::string table_dir, aggregate;
-  bool csv_out = false;
-  auto* table = app.add_subcommand("table", "one row per cell of a sweep: swept keys and final metrics");
-  table->add_option("dir", table_dir, "sweep directory")->required();
-  table->add_option("--aggregate", aggregate, "mean and standard deviation over this swept key, e.g. experiment.seed");
-  table->add_flag("--csv", csv_out, "CSV even on a terminal");
-
-  PlotOptions plot_opt;
-  std::string plot_y;
-  auto* plot_cmd = app.add_subcommand("plot", "a figure through gnuplot: a sweep's final metrics, or a run's curves");
-  plot_cmd->add_option("dir", plot_opt.dir, "sweep or run directory")->required();
-  plot_cmd->add_option("--x", plot_opt.x, "a swept key (sweep), or iteration/time (run; default iteration)");
-  plot_cmd->add_option("--y", plot_y, "comma-separated metric columns (default: all)");
-  plot_cmd->add_flag("--logx", plot_opt.logx, "logarithmic x axis");
-  plot_cmd->add_flag("--logy", plot_opt.logy, "logarithmic y axis");
-  plot_cmd->add_option("--out", plot_opt.out, "output .png or .svg (default: <dir>/plot.png)");
-  plot_cmd->add_option("--title", plot_opt.title, "figure title");
-
-  auto* validate = app.add_subcommand("validate", "check an experiment file without running it");
-  validate->add_option("file", file, "experiment TOML file")->required();
-  validate->add_option("--set", sets, "override a dotted key (repeatable)");
-  bool print_resolved = false;
-  validate->add_flag("--print", print_resolved, "print the resolved configuration");
-
-  auto* plugins = app.add_subcommand("plugins", "list the plugins found, or describe one");
-  auto* describe = plugins->add_subcommand("describe", "every parameter of a plugin");
-  std::string plugin_name;
-  describe->add_option("name", plugin_name, "plugin name")->required();
-
+  Options o;
+  app.add_option("--plugin-path", o.plugin_paths, "extra plugin folder (searched first; repeatable)");
+  const Subcommands s = declare_others(app, o, declare_run(app, o, {}));
   CLI11_PARSE(app, argc, argv);
-
+  o.jobs_given = s.run->count("--jobs") > 0;
   Registry registry;
-  for (const auto& p : plugin_paths) registry.add_search_dir(p, "--plugin-path");
+  for (const auto& p : o.plugin_paths) registry.add_search_dir(p, "--plugin-path");
   registry.add_default_search_dirs();
   registry.scan();
-
   try {
-    if (*plugins) {
-      if (*describe) return describe_plugin(registry, plugin_name);
-      print_plugin_list(registry);
-      return 0;
-    }
-    if (*validate) {
-      RawExperiment raw = parse_experiment_file(file);
-      for (const auto& s : sets) apply_override(raw, s);
-      if (has_sweep(raw)) {  // every cell, as `run --dry-run` checks them
-        const Sweep sweep = expand_sweep(raw, registry);
-        std::cout << file << ": valid (" << sweep.name << ", " << sweep.cells.size() << " sweep cells, sweep directory "
-                  << sweep.dir.string() << ")\n";
-        if (print_resolved) std::cout << format_toml(sweep.cells.front().experiment.resolved) << "\n";
-        return 0;
-      }
-      Experiment ex = load(file, sets, registry);
-      std::cout << file << ": valid (" << ex.name << ", run directory " << default_run_dir(ex).string() << ")\n";
-      if (print_resolved) std::cout << format_toml(ex.resolved) << "\n";
-      return 0;
-    }
-    if (*plot_cmd) {
-      std::stringstream ss(plot_y);
-      for (std::string c; std::getline(ss, c, ',');)
-        if (!c.empty()) plot_opt.y.push_back(c);
-      std::cout << "wrote " << plot(plot_opt).string() << "\n";
-      return 0;
-    }
-    if (*table) {
-      Table t = sweep_table(table_dir);
-      if (!aggregate.empty()) t = aggregate_table(t, aggregate);
-      std::cout << (csv_out || !isatty(STDOUT_FILENO) ? format_csv(t) : format_aligned(t));
-      return 0;
-    }
-    RawExperiment raw = parse_experiment_file(file);
-    for (const auto& s : sets) apply_override(raw, s);
-    std::string resume_cmd = "relulab run " + file;
-    for (const auto& s : sets) resume_cmd += " --set '" + s + "'";
-    if (!out.empty()) resume_cmd += " --out " + out;
-    if (has_sweep(raw) || dry_run) {
-      Sweep sweep = expand_sweep(raw, registry);
-      if (dry_run) {
-        std::cout << sweep.cells.size() << " cell" << (sweep.cells.size() == 1 ? "" : "s") << ", all valid; "
-                  << (has_sweep(raw) ? "sweep directory " + sweep.dir.string() : "run directory " + default_run_dir(sweep.cells[0].experiment).string()) << "\n";
-        for (const auto& c : sweep.cells) {
-          std::cout << "  " << c.index;
-          for (const auto& [k, v] : c.labels) std::cout << "  " << k << "=" << v;
-          std::cout << "\n";
-        }
-        return 0;
-      }
-      const auto mpi_queue = make_mpi_queue();
-      const bool leader = !mpi_queue || mpi_queue->rank() == 0;
-      SweepOptions so;
-      so.queue = mpi_queue.get();
-      so.jobs = mpi_queue && !app.get_subcommand("run")->count("--jobs") ? 1 : jobs;  // a rank per core by default
-      so.fresh = fresh;
-      so.progress = !quiet && leader;
-      so.stop_signal = &g_stop_signal;
-      if (!out.empty()) so.dir = out;
-      if (!shard.empty()) {
-        const auto slash = shard.find('/');
-        try {
-          if (slash == std::string::npos) throw std::invalid_argument("");
-          so.shard_index = std::stoul(shard.substr(0, slash));
-          so.shard_count = std::stoul(shard.substr(slash + 1));
-        } catch (const std::exception&) {
-          so.shard_count = 0;
-        }
-        if (so.shard_count == 0 || so.shard_index >= so.shard_count)
-          throw ConfigError("--shard " + shard + ": expected i/K with 0 <= i < K, e.g. --shard 3/16");
-      }
-      std::signal(SIGINT, on_stop_signal);
-      std::signal(SIGTERM, on_stop_signal);
-      const SweepResult r = run_sweep(sweep, so);
-      if (!leader) return r.interrupted ? 128 + (g_stop_signal.load() ? g_stop_signal.load() : SIGINT) : 0;
-      std::size_t completed = 0, diverged = 0, failed = 0, ran = 0;
-      for (const auto& o : r.outcomes) {
-        if (o.status == "not run") continue;
-        ++ran;
-        completed += o.status == "completed";
-        diverged += o.status == "diverged";
-        failed += o.status == "failed";
-      }
-      std::cout << sweep.name << ": " << completed << " of " << ran << " cells completed";
-      if (diverged) std::cout << ", " << diverged << " diverged";
-      if (failed) std::cout << ", " << failed << " failed";
-      std::cout << " in " << r.wall_seconds << " s\n  sweep directory: " << sweep.dir.string() << "\n";
-      for (std::size_t i = 0; i < r.outcomes.size(); ++i)
-        if (r.outcomes[i].status == "failed" || r.outcomes[i].status == "diverged")
-          std::cout << "  cell " << i << " " << r.outcomes[i].status << ": " << r.outcomes[i].reason << "\n";
-      if (r.interrupted) {
-        std::cerr << "relulab: sweep interrupted; finished cells are kept and running ones checkpointed\n  resume with: "
-                  << resume_cmd << "\n";
-        return 128 + (g_stop_signal.load() ? g_stop_signal.load() : SIGINT);
-      }
-      std::cout << "  table: relulab table " << sweep.dir.string() << "\n";
-      return failed ? 2 : 0;
-    }
-    Experiment ex = validate_experiment(raw, registry);
-    (void)build(ex);
-    std::signal(SIGINT, on_stop_signal);
-    std::signal(SIGTERM, on_stop_signal);
-    RunOptions opt;
-    opt.run_dir = out;
-    opt.fresh = fresh;
-    opt.progress = !quiet;
-    opt.stop_signal = &g_stop_signal;
-    const RunResult r = run_experiment(ex, opt);
-    switch (r.status) {
-      case RunStatus::Interrupted:
-        std::cerr << "relulab: " << r.reason << "; checkpoint saved in " << r.dir.string()
-                  << "\n  resume with: " << resume_cmd << "\n";
-        return 128 + g_stop_signal.load();
-      case RunStatus::Diverged:
-        std::cout << ex.name << ": diverged: " << r.reason << "\n  run directory: " << r.dir.string()
-                  << " (metrics.csv keeps the last finite values)\n";
-        return 3;
-      case RunStatus::AlreadyDone:
-        std::cout << ex.name << ": already finished in " << r.dir.string() << " (" << r.reason
-                  << "; --fresh reruns it)\n"
-                  << r.report;
-        return 0;
-      case RunStatus::Completed:
-        std::cout << ex.name << ": completed in " << r.wall_seconds << " s\n  run directory: " << r.dir.string()
-                  << "\n"
-                  << r.report;
-        return 0;
-    }
+    return dispatch(s, o, registry);
   } catch (const ConfigError& e) {
     std::cerr << e.what() << "\n";
     return 1;
@@ -320,5 +363,4 @@ int main(int argc, char** argv) {
     std::cerr << "relulab: " << e.what() << "\n";
     return 2;
   }
-  return 0;
 }

@@ -1,6 +1,6 @@
 #include "output.hpp"
 
-#include <relulab/npy.hpp>
+#include <relulab/io/npy.hpp>
 
 #include <boost/crc.hpp>
 #include <fcntl.h>
@@ -81,6 +81,18 @@ void write_file_atomic(const fs::path& path, const std::string& bytes) {
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0)
     throw OutputError("cannot rename " + tmp.string() + " to " + path.string() + ": " + std::strerror(errno));
+  sync_directory(path.parent_path().empty() ? fs::path(".") : path.parent_path());
+}
+
+void sync_directory(const fs::path& dir) {
+  // The rename lives in the folder's own blocks: until they reach the disk a
+  // power cut can bring back the old file, or none (SQLite syncs the folder too).
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw OutputError("cannot open the folder " + dir.string() + " to sync it: " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const std::string why = rc != 0 ? std::strerror(errno) : "";
+  ::close(fd);
+  if (rc != 0) throw OutputError("cannot sync the folder " + dir.string() + ": " + why);
 }
 
 void create_output_directory(const fs::path& dir) {
@@ -145,7 +157,7 @@ std::string format_duration(double s) {
 }
 
 void write_npy(const fs::path& path, const double* data, const std::vector<std::size_t>& shape) {
-  write_file_atomic(path, npy::encode(data, shape));
+  write_file_atomic(path, io::npy::encode(data, shape));
 }
 
 void write_checkpoint(const fs::path& dir, const State& state) {

@@ -39,10 +39,12 @@ class DirectoryLock {
   int fd_ = -1;
 };
 
-// Writes `bytes` to `path` through a temporary file and a rename, so a reader
-// (or a crash) sees the old file or the new one, never half of one. Throws
-// OutputError.
+// Writes `bytes` to `path` through a temporary file, an fsync, a rename and
+// an fsync of the folder, so a reader (or a crash, or a power cut) sees the old
+// file or the new one, never half of one. Throws OutputError.
 void write_file_atomic(const fs::path& path, const std::string& bytes);
+// fsync of a folder: makes the renames and creations in it durable.
+void sync_directory(const fs::path& dir);
 std::string read_file(const fs::path& path);
 
 // Shortest text that reads back to the same double ("nan", "inf" for those).

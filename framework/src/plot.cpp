@@ -1,8 +1,11 @@
 #include "plot.hpp"
 
 #include "output.hpp"
-#include "sweep.hpp"
+#include "sweep_table.hpp"
 
+#include <unistd.h>
+
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <optional>
 #include <cstdlib>
 #include <regex>
 #include <set>
@@ -101,89 +102,102 @@ void Registry::scan_dir(const fs::path& dir, const std::string& origin) {
   for (const auto& f : files) inspect_and_load(f, origin);
 }
 
-void Registry::inspect_and_load(const fs::path& file, const std::string& origin) {
-  if (auto why = world_writable_problem(file); !why.empty()) {
-    refused_.push_back({file, why});
-    return;
-  }
-  // Read the symbol table without loading: nothing from the file runs unless it passes.
-  std::vector<std::string> entries;
+// The ABI-tagged entry a library exports, read from its symbol table.
+struct PluginEntry {
+  std::string symbol;
+  int abi = 0;
+  std::string toolchain;
+};
+
+// Reads the symbol table without loading: nothing from the file runs unless it passes.
+std::optional<PluginEntry> Registry::read_entry(const fs::path& file) {
+  std::vector<std::string> symbols;
   try {
     boost::dll::library_info info(file);
     const auto sections = info.sections();
     if (std::find(sections.begin(), sections.end(), kSectionName) == sections.end()) {
       ignored_.push_back({file, std::string("not a relulab plugin (no '") + kSectionName + "' section)"});
-      return;
+      return std::nullopt;
     }
-    entries = info.symbols(kSectionName);
+    symbols = info.symbols(kSectionName);
   } catch (const std::exception& e) {
     ignored_.push_back({file, std::string("not a readable shared library: ") + e.what()});
-    return;
+    return std::nullopt;
   }
   static const std::regex entry_re("^relulab_plugin_abi([0-9]+)_(.+)$");
   std::smatch m;
-  const std::string* entry = nullptr;
-  for (const auto& s : entries)
-    if (std::regex_match(s, m, entry_re)) {
-      entry = &s;
-      break;
-    }
-  if (!entry) {
-    ignored_.push_back({file, "has a relulab section but no relulab_plugin_abi<N>_<toolchain> entry"});
-    return;
-  }
-  const int abi = std::stoi(m[1].str());
-  const std::string toolchain = m[2].str();
-  if (abi != kAbiVersion) {
-    refused_.push_back({file, "built for plugin ABI " + std::to_string(abi) + ", but this relulab speaks ABI " +
-                                  std::to_string(kAbiVersion) +
-                                  ": rebuild the plugin against this relulab's SDK (" + kSdkIncludeHint + ")"});
-    return;
-  }
-  if (toolchain != kToolchainTag) {
-    refused_.push_back({file, "built with toolchain " + toolchain + ", but this relulab was built with " +
-                                  kToolchainTag +
-                                  " (compiler family, C++ library ABI, Eigen version and alignment must match): "
-                                  "rebuild the plugin with the same compiler, Eigen and -march setting"});
-    return;
-  }
+  for (const auto& s : symbols)
+    if (std::regex_match(s, m, entry_re)) return PluginEntry{s, std::stoi(m[1].str()), m[2].str()};
+  ignored_.push_back({file, "has a relulab section but no relulab_plugin_abi<N>_<toolchain> entry"});
+  return std::nullopt;
+}
+
+std::string Registry::entry_problem(const PluginEntry& entry) {
+  if (entry.abi != kAbiVersion)
+    return "built for plugin ABI " + std::to_string(entry.abi) + ", but this relulab speaks ABI " +
+           std::to_string(kAbiVersion) + ": rebuild the plugin against this relulab's SDK (" + kSdkIncludeHint + ")";
+  if (entry.toolchain != kToolchainTag)
+    return "built with toolchain " + entry.toolchain + ", but this relulab was built with " + kToolchainTag +
+           " (compiler family, C++ library ABI, Eigen version and alignment must match): "
+           "rebuild the plugin with the same compiler, Eigen and -march setting";
+  return "";
+}
+
+std::optional<LoadedPlugin> Registry::load(const fs::path& file, const PluginEntry& entry) {
   LoadedPlugin loaded;
   try {
     loaded.library = std::make_shared<boost::dll::shared_library>(file, boost::dll::load_mode::rtld_local |
                                                                              boost::dll::load_mode::rtld_now);
-    auto& describe = loaded.library->get_alias<DescribeFunction>(*entry);
+    auto& describe = loaded.library->get_alias<DescribeFunction>(entry.symbol);
     loaded.descriptor = describe();
   } catch (const std::exception& e) {
     refused_.push_back({file, std::string("failed to load: ") + e.what()});
-    return;
+    return std::nullopt;
   }
   const auto& d = loaded.descriptor;
   if (d.abi_version != kAbiVersion || d.toolchain != kToolchainTag) {
     refused_.push_back({file, "its descriptor disagrees with its entry name (ABI " + std::to_string(d.abi_version) +
                                   ", toolchain " + d.toolchain + "): rebuild it"});
-    return;
+    return std::nullopt;
   }
-  const bool has_factory = (d.kind == PluginKind::DataGenerator && d.make_data_generator) ||
-                           (d.kind == PluginKind::Model && d.make_model) ||
-                           (d.kind == PluginKind::Optimizer && d.make_optimizer) ||
-                           (d.kind == PluginKind::Metric && d.make_metric);
-  if (d.name.empty() || !has_factory) {
-    refused_.push_back({file, "its descriptor has no name or no factory for its kind"});
-    return;
-  }
-  for (const auto& other : plugins_) {
-    if (other.descriptor.name != d.name) continue;
-    if (other.path.parent_path() == file.parent_path()) {
-      refused_.push_back({file, "declares the plugin name '" + d.name + "', already taken by " +
-                                    other.path.string() + " in the same folder: rename one of them"});
-    } else {
-      shadowed_.push_back(d.name + ": " + file.string() + " (shadowed by " + other.path.string() + ")");
-    }
-    return;
+  if (d.name.empty() || !d.factory) {
+    refused_.push_back({file, "its descriptor has no name or no factory"});
+    return std::nullopt;
   }
   loaded.path = file;
-  loaded.origin = origin;
-  plugins_.push_back(std::move(loaded));
+  return loaded;
+}
+
+// A name clash: refused within one folder, shadowed across folders (the earlier folder wins).
+bool Registry::name_taken(const LoadedPlugin& plugin) {
+  const std::string& name = plugin.descriptor.name;
+  for (const auto& other : plugins_) {
+    if (other.descriptor.name != name) continue;
+    if (other.path.parent_path() == plugin.path.parent_path())
+      refused_.push_back({plugin.path, "declares the plugin name '" + name + "', already taken by " +
+                                           other.path.string() + " in the same folder: rename one of them"});
+    else
+      shadowed_.push_back(name + ": " + plugin.path.string() + " (shadowed by " + other.path.string() + ")");
+    return true;
+  }
+  return false;
+}
+
+void Registry::inspect_and_load(const fs::path& file, const std::string& origin) {
+  if (auto why = world_writable_problem(file); !why.empty()) {
+    refused_.push_back({file, why});
+    return;
+  }
+  const auto entry = read_entry(file);
+  if (!entry) return;
+  if (auto why = entry_problem(*entry); !why.empty()) {
+    refused_.push_back({file, why});
+    return;
+  }
+  auto loaded = load(file, *entry);
+  if (!loaded || name_taken(*loaded)) return;
+  loaded->origin = origin;
+  plugins_.push_back(std::move(*loaded));
 }
 
 const LoadedPlugin* Registry::find(PluginKind kind, const std::string& name) const {

@@ -6,6 +6,7 @@
 #include <boost/dll/shared_library.hpp>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct IgnoredLibrary {
   std::string reason;
 };
 
+// The ABI-tagged entry a plugin library exports (registry.cpp).
+struct PluginEntry;
+
 class Registry {
  public:
   // Directories in priority order: earlier ones shadow later ones on a name clash.
@@ -57,6 +61,10 @@ class Registry {
  private:
   void scan_dir(const fs::path& dir, const std::string& origin);
   void inspect_and_load(const fs::path& file, const std::string& origin);
+  std::optional<PluginEntry> read_entry(const fs::path& file);
+  static std::string entry_problem(const PluginEntry& entry);
+  std::optional<LoadedPlugin> load(const fs::path& file, const PluginEntry& entry);
+  bool name_taken(const LoadedPlugin& plugin);
 
   std::vector<std::pair<fs::path, std::string>> dirs_;
   std::size_t scanned_ = 0;

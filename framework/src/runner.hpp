@@ -1,32 +1,29 @@
-// Runs one validated experiment into a run directory, resuming from its checkpoint.
+// Runs one validated experiment into a run directory, resuming from its
+// checkpoint. The stages, each in its own file:
+//   run_directory  lock, --fresh, finished or resumable
+//   build          the plugin objects
+//   warm_start     starting weights from an earlier run
+//   recorder       metric columns and metrics.csv
+//   monitor        when to record, checkpoint or stop
+//   checkpoint     compose and restore
+//   summary        summary.json
 #pragma once
 
+#include "build.hpp"
 #include "config.hpp"
+#include "outcome.hpp"
 #include "registry.hpp"
 
 #include <relulab/relulab.hpp>
 
 #include <atomic>
-#include <stdexcept>
 #include <filesystem>
-#include <map>
-#include <memory>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace relulab::host {
-
-// The plugin objects of one experiment.
-struct Built {
-  std::unique_ptr<DataGenerator> data;
-  std::unique_ptr<Model> model;
-  std::unique_ptr<Optimizer> optimizer;
-  std::vector<std::unique_ptr<Metric>> metrics;
-};
-
-// Calls every factory; a plugin's ParameterError becomes a ConfigError at the key's location.
-Built build(const Experiment& ex);
 
 // A plugin threw while a run was under way; the message names the plugin, the
 // iteration and what was kept.
@@ -34,9 +31,6 @@ class PluginFailure : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-
-enum class RunStatus { Completed, Diverged, Interrupted, AlreadyDone };
-const char* status_name(RunStatus s);
 
 struct RunOptions {
   std::filesystem::path run_dir;  // empty: <output>/<name>-<hash>
@@ -47,7 +41,8 @@ struct RunOptions {
 };
 
 struct RunResult {
-  RunStatus status = RunStatus::Completed;
+  Outcome outcome = Outcome::Completed;
+  bool already_done = false;  // the run directory held the finished run: nothing ran
   std::filesystem::path dir;
   std::vector<std::string> columns;
   std::vector<double> final_values;

@@ -38,15 +38,6 @@ struct Schedule {
     }
     return INFINITY;
   }
-
-  std::string describe() const {
-    switch (kind) {
-      case Kind::Every: return "every " + std::to_string(every);
-      case Kind::Geometric: return "geometric " + std::to_string(ratio);
-      case Kind::Points: return std::to_string(points.size()) + " points";
-    }
-    return "";
-  }
 };
 
 }  // namespace relulab::host

@@ -14,6 +14,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "outcome.hpp"
 #include "runner.hpp"
 
 #include <atomic>
@@ -76,8 +77,8 @@ struct SweepOptions {
 };
 
 struct CellOutcome {
-  std::string status;  // completed, diverged, interrupted, failed, not run
-  std::string reason;
+  Outcome outcome = Outcome::NotRun;
+  std::string reason;  // why it diverged or failed
   std::vector<std::string> columns;
   std::vector<double> final_values;
 };
@@ -89,17 +90,5 @@ struct SweepResult {
 };
 
 SweepResult run_sweep(Sweep& sweep, const SweepOptions& options);
-
-// The sweep's table: one row per cell, swept keys then final metrics, read
-// from the cells' summaries (so it also merges shards run elsewhere).
-struct Table {
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-};
-Table sweep_table(const std::filesystem::path& sweep_dir);
-// Mean and standard deviation over the rows that differ only in `over` (e.g. experiment.seed).
-Table aggregate_table(const Table& t, const std::string& over);
-std::string format_csv(const Table& t);
-std::string format_aligned(const Table& t);
 
 }  // namespace relulab::host

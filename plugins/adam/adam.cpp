@@ -57,7 +57,7 @@ PluginDescriptor describe() {
   s.real("beta1", "decay of the first-moment estimate").def(0.9).at_least(0).below(1);
   s.real("beta2", "decay of the second-moment estimate").def(0.999).at_least(0).below(1);
   s.real("eps", "added to the root of the second moment").def(1e-8).above(0);
-  return make_optimizer_plugin<Adam>("adam", "1.0.0", "Adam with bias correction (PyTorch's convention)", s);
+  return make_plugin<Adam>("adam", "1.0.0", "Adam with bias correction (PyTorch's convention)", s);
 }
 
 }  // namespace

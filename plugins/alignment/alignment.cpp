@@ -11,8 +11,9 @@
 //                      aligned_fraction: the end of early alignment (NaN before)
 // Array alignment/angles_<iteration>.npy: each neuron's angle (degrees) to the
 // nearest extremal vector of its sign (NaN for a neuron with a_j = 0 or w_j = 0).
-#include <relulab/extremal.hpp>
+#include <relulab/math/extremal.hpp>
 #include <relulab/relulab.hpp>
+
 
 #include <cstdio>
 #include <numbers>
@@ -36,7 +37,7 @@ class Alignment final : public Metric {
   }
 
   void prepare(const Dataset& train, const DataGenerator&, Rng& rng) override {
-    targets_ = extremal::search(train.X, train.y, rng, options_);
+    targets_ = math::extremal::search(train.X, train.y, rng, options_);
   }
 
   // Exposed for tests: the measures of a network against given extremal vectors.
@@ -44,7 +45,7 @@ class Alignment final : public Metric {
     double aligned_mass, aligned_neurons, effective_width;
     std::vector<double> angles_deg;  // per neuron
   };
-  static Measures measure(const TwoLayerView& v, const std::vector<extremal::ExtremalVector>& targets, double angle,
+  static Measures measure(const TwoLayerView& v, const std::vector<math::extremal::ExtremalVector>& targets, double angle,
                           double cluster_angle, double delta) {
     const Index m = v.width();
     double mass_total = 0, mass_aligned = 0;
@@ -68,13 +69,13 @@ class Alignment final : public Metric {
       const int sign = v.a[j] > 0 ? 1 : -1;
       double nearest = INFINITY;
       for (const auto& t : targets)
-        if (t.sign == sign) nearest = std::min(nearest, extremal::angle(u, t.direction));
+        if (t.sign == sign) nearest = std::min(nearest, math::extremal::angle(u, t.direction));
       angles[static_cast<std::size_t>(j)] = nearest * 180 / std::numbers::pi;
       if (nearest <= angle) mass_aligned += mass[j], ++neurons_aligned;
       // Greedy clustering, heaviest neurons first: each joins the first cluster of its sign within reach.
       bool joined = false;
       for (auto& c : clusters)
-        if (c.sign == sign && extremal::angle(u, c.center) <= cluster_angle) {
+        if (c.sign == sign && math::extremal::angle(u, c.center) <= cluster_angle) {
           c.mass += mass[j];
           joined = true;
           break;
@@ -117,8 +118,8 @@ class Alignment final : public Metric {
 
  private:
   double angle_, cluster_angle_, delta_, fraction_;
-  extremal::SearchOptions options_;
-  std::vector<extremal::ExtremalVector> targets_;
+  math::extremal::SearchOptions options_;
+  std::vector<math::extremal::ExtremalVector> targets_;
   double alignment_time_ = NAN;
 };
 
@@ -129,7 +130,7 @@ PluginDescriptor describe() {
   s.real("delta", "effective width: clusters needed to carry all but this share of the norm mass").def(0.01).at_least(0).below(1);
   s.real("aligned_fraction", "alignment_time: when this share of the neurons is aligned").def(0.9).above(0).at_most(1);
   s.integer("starts", "starts of the extremal-vector search").def(200).at_least(2);
-  return make_metric_plugin<Alignment>("alignment", "1.0.0",
+  return make_plugin<Alignment>("alignment", "1.0.0",
                                        "neuron alignment to the extremal vectors, effective width, end of early alignment", s);
 }
 

@@ -3,8 +3,9 @@
 // data generator must know D in closed form). Theorem 1: it decays like
 // n^-1/2 up to logarithms. Columns: the largest and the mean error over the
 // directions.
-#include <relulab/extremal.hpp>
+#include <relulab/math/extremal.hpp>
 #include <relulab/relulab.hpp>
+
 
 namespace {
 
@@ -25,9 +26,10 @@ class DriftConcentration final : public Metric {
     }
     population_.resize(directions_);
     for (Index i = 0; i < directions_; ++i) {
-      auto D = data.population_drift(W_.row(i).transpose());
+      auto D = data.teacher() ? data.teacher()->population_drift(W_.row(i).transpose()) : std::nullopt;
       if (!D)
-        throw std::runtime_error("drift_concentration: this data generator has no closed-form population drift");
+        throw std::runtime_error("drift_concentration: this data generator has no closed-form population drift "
+                                 "(it needs a teacher with a known input law)");
       population_[static_cast<std::size_t>(i)] = *D;
     }
   }
@@ -35,7 +37,7 @@ class DriftConcentration final : public Metric {
   void evaluate(const Snapshot& s, std::span<double> out) override {
     double sup = 0, sum = 0;
     for (Index i = 0; i < directions_; ++i) {
-      const double e = (extremal::drift(s.train.X, s.train.y, W_.row(i).transpose()) - population_[static_cast<std::size_t>(i)]).norm();
+      const double e = (math::extremal::drift(s.train.X, s.train.y, W_.row(i).transpose()) - population_[static_cast<std::size_t>(i)]).norm();
       sup = std::max(sup, e);
       sum += e;
     }
@@ -52,7 +54,7 @@ class DriftConcentration final : public Metric {
 PluginDescriptor describe() {
   Schema s;
   s.integer("directions", "random unit directions over which the supremum is estimated").def(1000).at_least(1);
-  return make_metric_plugin<DriftConcentration>("drift_concentration", "1.0.0",
+  return make_plugin<DriftConcentration>("drift_concentration", "1.0.0",
                                                 "sup_w |D_n(w) - D(w)| over random directions (Theorem 1)", s);
 }
 

@@ -8,8 +8,9 @@
 // Arrays: extremal/directions_<iteration>.npy (K x d) and
 // extremal/info_<iteration>.npy (K x 5: sign, G, share of starts, on a kink,
 // angle in degrees to the nearest population extremal vector of its sign or NaN).
-#include <relulab/extremal.hpp>
+#include <relulab/math/extremal.hpp>
 #include <relulab/relulab.hpp>
+
 
 #include <cstdio>
 #include <numbers>
@@ -32,7 +33,7 @@ class ExtremalVectorsMetric final : public Metric {
 
   void prepare(const Dataset&, const DataGenerator& data, Rng& rng) override {
     seed_ = rng.engine()();  // each evaluation derives its own stream from this and its iteration
-    population_ = data.population_extremal_vectors();
+    if (data.teacher()) population_ = data.teacher()->population_extremal_vectors();
   }
 
   void evaluate(const Snapshot& s, std::span<double> out) override {
@@ -43,7 +44,7 @@ class ExtremalVectorsMetric final : public Metric {
       r -= h;
     }
     Rng rng(derive_seed(seed_, "iteration" + std::to_string(s.iteration)));
-    last_ = extremal::search(s.train.X, r, rng, options_);
+    last_ = math::extremal::search(s.train.X, r, rng, options_);
     double g_max = NAN, angle[2] = {NAN, NAN};
     int count[2] = {0, 0};
     std::vector<double> to_population(last_.size(), NAN);
@@ -54,7 +55,7 @@ class ExtremalVectorsMetric final : public Metric {
       if (e.sign > 0) g_max = std::isnan(g_max) ? e.G : std::max(g_max, e.G);
       for (const auto& [u, sign] : population_)
         if (sign == e.sign) {
-          const double a = extremal::angle(e.direction, u) * 180 / std::numbers::pi;
+          const double a = math::extremal::angle(e.direction, u) * 180 / std::numbers::pi;
           to_population[i] = std::isnan(to_population[i]) ? a : std::min(to_population[i], a);
         }
       if (!std::isnan(to_population[i]))
@@ -93,10 +94,10 @@ class ExtremalVectorsMetric final : public Metric {
 
  private:
   bool use_residual_;
-  extremal::SearchOptions options_;
+  math::extremal::SearchOptions options_;
   std::uint64_t seed_ = 0;
   std::vector<std::pair<Vector, int>> population_;
-  std::vector<extremal::ExtremalVector> last_;
+  std::vector<math::extremal::ExtremalVector> last_;
 };
 
 PluginDescriptor describe() {
@@ -107,7 +108,7 @@ PluginDescriptor describe() {
       .one_of({"labels", "current"});
   s.real("merge_angle_deg", "vectors closer than this (degrees) are one").def(1.0).above(0).below(90);
   s.integer("ascent_iterations", "subgradient steps where the fixed-point iteration cycles (kinks)").def(2000).at_least(10);
-  return make_metric_plugin<ExtremalVectorsMetric>(
+  return make_plugin<ExtremalVectorsMetric>(
       "extremal_vectors", "1.0.0", "extremal vectors of the drift field D_n: count, G, angle to the population ones", s);
 }
 

@@ -1,6 +1,8 @@
 // y = <beta*, x> + eta, eta ~ N(0, noise_std^2). Inputs are standard Gaussian
 // (the paper's Figure 1) or Theorem 2's two opposite cones around +-beta*.
 #include <relulab/relulab.hpp>
+#include <relulab/math/gaussian.hpp>
+
 
 #include <cmath>
 
@@ -8,7 +10,7 @@ namespace {
 
 using namespace relulab;
 
-class LinearTeacher final : public DataGenerator {
+class LinearTeacher final : public TeacherGenerator {
  public:
   LinearTeacher(const Params& p, const BuildContext&)
       : d_(p.integer("d")), noise_std_(p.real("noise_std")), cone_spread_(p.real("cone_spread")) {
@@ -30,7 +32,6 @@ class LinearTeacher final : public DataGenerator {
 
   Index dim() const override { return d_; }
   double noise_variance() const override { return noise_std_ * noise_std_; }
-  InputLaw input_law() const override { return two_cones_ ? InputLaw::Other : InputLaw::StandardGaussian; }
 
   Dataset sample(Index n, Rng& rng) const override {
     Dataset ds{RowMatrix(n, d_), Vector(n)};
@@ -55,9 +56,9 @@ class LinearTeacher final : public DataGenerator {
     if (two_cones_ || s.activation != "relu" || s.has_bias()) return std::nullopt;
     const Eigen::MatrixXd no_neurons(0, d_);
     const Vector no_weights(0), no_linear(0);
-    const gaussian::ReluExpansion student{s.W, s.a, no_linear};
-    const gaussian::ReluExpansion teacher{no_neurons, no_weights, beta_};
-    return gaussian::squared_distance(student, teacher) + noise_variance();
+    const math::gaussian::ReluExpansion student{s.W, s.a, no_linear};
+    const math::gaussian::ReluExpansion teacher{no_neurons, no_weights, beta_};
+    return math::gaussian::squared_distance(student, teacher) + noise_variance();
   }
 
   std::optional<Vector> linear_teacher() const override { return beta_; }
@@ -96,7 +97,7 @@ PluginDescriptor describe() {
       .def("gaussian")
       .one_of({"gaussian", "two_cones"});
   s.real("cone_spread", "spread epsilon of the two cones (input = two_cones)").def(0.1).at_least(0);
-  return make_data_generator_plugin<LinearTeacher>("linear_teacher", "1.0.0",
+  return make_plugin<LinearTeacher>("linear_teacher", "1.0.0",
                                                    "linear teacher y = <beta*, x> + noise, Gaussian or two-cone inputs", s);
 }
 

@@ -5,6 +5,8 @@
 // student (Gaussian inputs, bias-free ReLU student: SCIENCE.md section 5) and
 // is otherwise measured on a held-out sample drawn once from the test stream.
 #include <relulab/relulab.hpp>
+#include <relulab/math/linalg.hpp>
+
 
 #include <cstdio>
 #include <sstream>
@@ -23,19 +25,20 @@ class Losses final : public Metric {
   }
 
   void prepare(const Dataset& train, const DataGenerator& data, Rng& rng) override {
-    const Vector beta = ordinary_least_squares(train.X, train.y);
-    ols_train_ = mean_squared_residual(train.X, train.y, beta);
-    const auto exact = mode_ == "sample" ? std::nullopt : data.population_mse_linear(beta);
+    const Vector beta = math::ordinary_least_squares(train.X, train.y);
+    ols_train_ = math::mean_squared_residual(train.X, train.y, beta);
+    const Teacher* teacher = data.teacher();
+    const auto exact = mode_ == "sample" || !teacher ? std::nullopt : teacher->population_mse_linear(beta);
     // The held-out sample is drawn even when the OLS loss is exact: the
     // network's test loss may still need it (a student with a bias).
     test_ = data.sample(test_samples_, rng);
-    ols_test_ = exact ? *exact : mean_squared_residual(test_.X, test_.y, beta);
+    ols_test_ = exact ? *exact : math::mean_squared_residual(test_.X, test_.y, beta);
   }
 
   void evaluate(const Snapshot& s, std::span<double> out) override {
     out[0] = s.model.loss_and_gradient(s.train, {}, nullptr);
     std::optional<double> exact;
-    if (mode_ != "sample") exact = s.data.population_mse(s.model.view());
+    if (mode_ != "sample" && s.data.teacher()) exact = s.data.teacher()->population_mse(s.model.view());
     if (mode_ == "exact" && !exact)
       throw std::runtime_error(
           "losses: test = \"exact\" but the data generator has no closed-form test loss for this model; use "
@@ -50,10 +53,14 @@ class Losses final : public Metric {
     std::snprintf(buf, sizeof buf,
                   "               network        OLS\n"
                   "  train MSE  %10.6f %10.6f\n"
-                  "  test MSE   %10.6f %10.6f\n"
-                  "  noise level sigma^2 = %.6f",
-                  v[0], v[2], v[1], v[3], data.noise_variance());
-    return buf;
+                  "  test MSE   %10.6f %10.6f",
+                  v[0], v[2], v[1], v[3]);
+    std::string report = buf;
+    if (const Teacher* teacher = data.teacher()) {
+      std::snprintf(buf, sizeof buf, "\n  noise level sigma^2 = %.6f", teacher->noise_variance());
+      report += buf;
+    }
+    return report;
   }
 
  private:
@@ -69,7 +76,7 @@ PluginDescriptor describe() {
       .def("auto")
       .one_of({"auto", "exact", "sample"});
   s.integer("test_samples", "size of the held-out test sample when one is used").def(10'000).at_least(1);
-  return make_metric_plugin<Losses>("losses", "1.0.0", "train/test MSE with the OLS baseline on the same data", s);
+  return make_plugin<Losses>("losses", "1.0.0", "train/test MSE with the OLS baseline on the same data", s);
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ PluginDescriptor describe() {
   Schema s = FirstOrderOptimizer::schema();
   s.real("momentum", "momentum coefficient mu").def(0.9).at_least(0).below(1);
   s.flag("nesterov", "Nesterov's look-ahead form instead of the heavy ball").def(true);
-  return make_optimizer_plugin<Momentum>("momentum", "1.0.0",
+  return make_plugin<Momentum>("momentum", "1.0.0",
                                          "SGD with heavy-ball or Nesterov momentum (PyTorch's convention)", s);
 }
 

@@ -36,7 +36,7 @@ class NeuronSnapshots final : public Metric {
 PluginDescriptor describe() {
   Schema s;
   s.real("mass_threshold", "a neuron counts as alive above this fraction of the total norm mass").def(1e-3).at_least(0).below(1);
-  return make_metric_plugin<NeuronSnapshots>("neuron_snapshots", "1.0.0",
+  return make_plugin<NeuronSnapshots>("neuron_snapshots", "1.0.0",
                                              "(W, a, b) as .npy files on a schedule, with the count of live neurons", s);
 }
 

@@ -3,12 +3,14 @@
 // teacher_seed, independent of the experiment seed, so one teacher serves
 // every cell of a sweep over n or over seeds; or they are given explicitly.
 #include <relulab/relulab.hpp>
+#include <relulab/math/gaussian.hpp>
+
 
 namespace {
 
 using namespace relulab;
 
-class ReluTeacher final : public DataGenerator {
+class ReluTeacher final : public TeacherGenerator {
  public:
   ReluTeacher(const Params& p, const BuildContext&)
       : d_(p.integer("d")), k_(p.integer("k")), noise_std_(p.real("noise_std")), W_(k_, d_), a_(k_) {
@@ -37,7 +39,6 @@ class ReluTeacher final : public DataGenerator {
 
   Index dim() const override { return d_; }
   double noise_variance() const override { return noise_std_ * noise_std_; }
-  InputLaw input_law() const override { return InputLaw::StandardGaussian; }
 
   Dataset sample(Index n, Rng& rng) const override {
     Dataset ds{RowMatrix(n, d_), Vector(n)};
@@ -56,13 +57,13 @@ class ReluTeacher final : public DataGenerator {
   std::optional<double> population_mse(const TwoLayerView& s) const override {
     if (s.activation != "relu" || s.has_bias()) return std::nullopt;
     const Vector no_linear(0);
-    return gaussian::squared_distance({s.W, s.a, no_linear}, {W_, a_, no_linear}) + noise_variance();
+    return math::gaussian::squared_distance({s.W, s.a, no_linear}, {W_, a_, no_linear}) + noise_variance();
   }
 
   std::optional<double> population_mse_linear(const Vector& beta) const override {
     const Eigen::MatrixXd no_neurons(0, d_);
     const Vector none(0), no_linear(0);
-    return gaussian::squared_distance({no_neurons, none, beta}, {W_, a_, no_linear}) + noise_variance();
+    return math::gaussian::squared_distance({no_neurons, none, beta}, {W_, a_, no_linear}) + noise_variance();
   }
 
  private:
@@ -80,7 +81,7 @@ PluginDescriptor describe() {
   s.integer("teacher_seed", "seed of the teacher's weights (independent of experiment.seed)").def(0).at_least(0);
   s.reals("teacher_W", "explicit teacher weights, k * d entries, row i = w*_i (default: drawn)").optional();
   s.reals("teacher_a", "explicit output weights, k entries (default: drawn)").optional();
-  return make_data_generator_plugin<ReluTeacher>(
+  return make_plugin<ReluTeacher>(
       "relu_teacher", "1.0.0", "sum of k ReLUs with N(0,1) weights drawn once, Gaussian inputs, exact test MSE", s);
 }
 

@@ -5,6 +5,8 @@
 // difference of two ReLUs, each the OLS fit of its half of the data.
 // Columns: the relative gaps |sum - beta_+-| / |beta_+-|. (A hidden bias is ignored.)
 #include <relulab/relulab.hpp>
+#include <relulab/math/linalg.hpp>
+
 
 #include <cstdio>
 
@@ -27,7 +29,7 @@ class Theorem2 final : public Metric {
 
   void prepare(const Dataset& train, const DataGenerator& data, Rng&) override {
     if (axis_.size() == 0) {
-      const auto beta = data.linear_teacher();
+      const auto beta = data.teacher() ? data.teacher()->linear_teacher() : std::nullopt;
       if (!beta)
         throw std::runtime_error("theorem2: the data generator is not a linear teacher; give the split direction "
                                  "as axis = [...]");
@@ -43,7 +45,7 @@ class Theorem2 final : public Metric {
         X.row(static_cast<Index>(r)) = train.X.row(rows[r]);
         y[static_cast<Index>(r)] = train.y[rows[r]];
       }
-      ols_[side] = ordinary_least_squares(X, y);
+      ols_[side] = math::ordinary_least_squares(X, y);
       count_[side] = rows.size();
     }
   }
@@ -94,7 +96,7 @@ class Theorem2 final : public Metric {
 PluginDescriptor describe() {
   Schema s;
   s.reals("axis", "direction splitting the data into S+ and S- (default: the linear teacher's beta*)").optional();
-  return make_metric_plugin<Theorem2>("theorem2", "1.0.0",
+  return make_plugin<Theorem2>("theorem2", "1.0.0",
                                       "Theorem 2: gaps between the network's +/- parts and OLS on each half", s);
 }
 

@@ -423,7 +423,7 @@ PluginDescriptor describe() {
       .at_least(0);
   s.flag("scale_by_sqrt_width", "divide init_scale by sqrt(width)").def(false);
   s.real("dominance_ratio", "|w_j| / |a_j| at initialisation for init = dominated").def(0.5).above(0).below(1);
-  return make_model_plugin<TwoLayerRelu>("two_layer_relu", "1.0.0",
+  return make_plugin<TwoLayerRelu>("two_layer_relu", "1.0.0",
                                          "two-layer ReLU network, MSE loss, optional hidden bias", s);
 }
 

@@ -44,8 +44,7 @@ class ClippedSgd final : public FirstOrderOptimizer {
 PluginDescriptor describe() {
   Schema s = FirstOrderOptimizer::schema();  // lr, lr_schedule, batch_size, iterations, sampling
   s.real("clip_norm", "largest gradient norm a step uses").def(1.0).above(0);
-  return make_optimizer_plugin<ClippedSgd>("clipped_sgd", "1.0.0", "SGD with gradient-norm clipping (example plugin)",
-                                           s);
+  return make_plugin<ClippedSgd>("clipped_sgd", "1.0.0", "SGD with gradient-norm clipping (example plugin)", s);
 }
 
 }  // namespace

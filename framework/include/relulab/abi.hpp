@@ -13,7 +13,7 @@
 #include <cstddef>
 
 // Bump when any SDK interface (a virtual function, a struct layout) changes.
-#define RELULAB_ABI_VERSION 1
+#define RELULAB_ABI_VERSION 2
 
 #ifdef RELULAB_TEST_ABI_OVERRIDE  // only the refusal tests build plugins with a foreign ABI
 #undef RELULAB_ABI_VERSION
@@ -61,7 +61,7 @@
 #endif
 
 // The exported symbol: relulab_plugin_abi<N>_<toolchain tag>, e.g.
-// relulab_plugin_abi1_gnu12_stdcxx11_eigen3x4x0_align16.
+// relulab_plugin_abi2_gnu12_stdcxx11_eigen3x4x0_align16.
 #define RELULAB_ENTRY_SYMBOL \
   BOOST_PP_CAT(BOOST_PP_CAT(BOOST_PP_CAT(relulab_plugin_abi, RELULAB_ABI_VERSION), _), RELULAB_TOOLCHAIN_TAG)
 

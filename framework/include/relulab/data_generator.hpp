@@ -1,49 +1,27 @@
-// Data generator interface: a teacher f*, an input law and label noise.
+// Data generator interface: where the training set comes from. A data set on
+// disk needs only dim() and sample(); a teacher (a known f* and input law)
+// also answers teacher() with the closed forms of teacher.hpp.
 #pragma once
 
 #include <relulab/dataset.hpp>
-#include <relulab/model.hpp>
+#include <relulab/plugin_object.hpp>
 #include <relulab/rng.hpp>
-
-#include <optional>
-#include <vector>
 
 namespace relulab {
 
-enum class InputLaw { StandardGaussian, Other };
+class Teacher;
 
-class DataGenerator {
+class DataGenerator : public PluginObject {
  public:
-  virtual ~DataGenerator() = default;
-
   virtual Index dim() const = 0;
-  // Variance of the label noise: the best achievable test MSE.
-  virtual double noise_variance() const = 0;
-  virtual InputLaw input_law() const { return InputLaw::Other; }
 
   // n labelled samples. Samples are drawn one after the other, so the first n
   // samples of a larger draw with the same stream are the same samples.
   virtual Dataset sample(Index n, Rng& rng) const = 0;
-  // The clean teacher f*(x), x of length dim().
-  virtual double target(const double* x) const = 0;
 
-  // Exact test MSE E[(h(x) - y)^2], noise included, when the input law allows
-  // a closed form for this student; nothing otherwise (a metric then uses a
-  // held-out sample).
-  virtual std::optional<double> population_mse(const TwoLayerView& /*student*/) const { return std::nullopt; }
-  // The same for a linear predictor x -> <beta, x>.
-  virtual std::optional<double> population_mse_linear(const Vector& /*beta*/) const { return std::nullopt; }
-
-  // The population drift D(w) = E[1{<w,x> > 0} y x] when known in closed form.
-  virtual std::optional<Vector> population_drift(const Vector& /*w*/) const { return std::nullopt; }
-
-  // The extremal vectors of the population drift D(w) = E[1{<w,x> > 0} y x],
-  // as (unit direction, sign) pairs, when the input law gives them in closed
-  // form (a linear teacher with Gaussian inputs: +-beta*/|beta*|).
-  virtual std::vector<std::pair<Vector, int>> population_extremal_vectors() const { return {}; }
-
-  // beta* when the teacher is linear, f*(x) = <beta*, x> (Theorem 2 splits the data by its sign).
-  virtual std::optional<Vector> linear_teacher() const { return std::nullopt; }
+  // The teacher behind the data, when there is one (null: a data set whose
+  // law is unknown; metrics that need the population then say so).
+  virtual const Teacher* teacher() const { return nullptr; }
 };
 
 }  // namespace relulab

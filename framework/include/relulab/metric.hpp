@@ -4,6 +4,7 @@
 #include <relulab/data_generator.hpp>
 #include <relulab/dataset.hpp>
 #include <relulab/model.hpp>
+#include <relulab/plugin_object.hpp>
 #include <relulab/rng.hpp>
 #include <relulab/state.hpp>
 
@@ -31,9 +32,8 @@ struct Snapshot {
   ArraySink& arrays;
 };
 
-class Metric {
+class Metric : public PluginObject {
  public:
-  virtual ~Metric() = default;
   // Column names, fixed for the run (they head the CSV).
   virtual std::vector<std::string> columns() const = 0;
   // Called once before the first evaluation: draw test samples from `rng`, fit baselines, ...

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <relulab/dataset.hpp>
+#include <relulab/plugin_object.hpp>
 #include <relulab/rng.hpp>
 
 #include <Eigen/Core>
@@ -22,10 +23,8 @@ struct TwoLayerView {
   bool has_bias() const { return b.size() != 0; }
 };
 
-class Model {
+class Model : public PluginObject {
  public:
-  virtual ~Model() = default;
-
   virtual Index input_dim() const = 0;
   virtual Index width() const = 0;
   virtual bool has_bias() const = 0;

@@ -6,6 +6,7 @@
 
 #include <relulab/dataset.hpp>
 #include <relulab/model.hpp>
+#include <relulab/plugin_object.hpp>
 #include <relulab/rng.hpp>
 #include <relulab/state.hpp>
 
@@ -68,10 +69,8 @@ class ModelObjective final : public Objective {
   const Dataset& data_;
 };
 
-class Optimizer {
+class Optimizer : public PluginObject {
  public:
-  virtual ~Optimizer() = default;
-
   virtual Clock clock() const = 0;
   // Where the run ends: a number of iterations, or an end time.
   virtual double horizon() const = 0;

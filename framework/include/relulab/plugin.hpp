@@ -6,9 +6,11 @@
 //   relulab::PluginDescriptor describe() {
 //     relulab::Schema s;
 //     s.real("noise_std", "label noise").def(0.3).at_least(0);
-//     return relulab::make_data_generator_plugin<MyTeacher>("my_teacher", "1.0.0", "what it is", s);
+//     return relulab::make_plugin<MyTeacher>("my_teacher", "1.0.0", "what it is", s);
 //   }
 //   RELULAB_PLUGIN(describe)
+//
+// make_plugin works out the kind from the interface MyTeacher derives from.
 #pragma once
 
 #include <relulab/abi.hpp>
@@ -22,21 +24,35 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <tuple>
+#include <type_traits>
 
 namespace relulab {
 
+// The plugin kinds. A new kind is one more interface here: an enum value, its
+// entry in PluginInterfaces (same position) and its name in kKindNames.
 enum class PluginKind { DataGenerator, Model, Optimizer, Metric };
+using PluginInterfaces = std::tuple<DataGenerator, Model, Optimizer, Metric>;
+inline constexpr const char* kKindNames[] = {"data", "model", "optimizer", "metric"};
+inline constexpr PluginKind kAllKinds[] = {PluginKind::DataGenerator, PluginKind::Model, PluginKind::Optimizer,
+                                           PluginKind::Metric};
 
-inline const char* kind_name(PluginKind k) {
-  switch (k) {
-    case PluginKind::DataGenerator: return "data";
-    case PluginKind::Model: return "model";
-    case PluginKind::Optimizer: return "optimizer";
-    case PluginKind::Metric: return "metric";
-  }
-  return "?";
+inline const char* kind_name(PluginKind k) { return kKindNames[static_cast<int>(k)]; }
+
+namespace detail {
+template <class T, std::size_t I = 0>
+constexpr PluginKind kind_of() {
+  static_assert(I < std::tuple_size_v<PluginInterfaces>, "a plugin class must derive from one plugin interface");
+  if constexpr (std::is_base_of_v<std::tuple_element_t<I, PluginInterfaces>, T>) return static_cast<PluginKind>(I);
+  else return kind_of<T, I + 1>();
 }
+}  // namespace detail
+
+// The kind of a plugin class or interface: the first interface it derives from.
+template <class T>
+inline constexpr PluginKind kind_of = detail::kind_of<T>();
 
 // What the host knows when it builds a plugin object.
 struct BuildContext {
@@ -53,55 +69,33 @@ struct PluginDescriptor {
   int abi_version = kAbiVersion;
   std::string toolchain = kToolchainTag;
   Schema schema;
-  // Exactly one factory is set, the one of `kind`.
-  std::function<std::unique_ptr<DataGenerator>(const Params&, const BuildContext&)> make_data_generator;
-  std::function<std::unique_ptr<Model>(const Params&, const BuildContext&)> make_model;
-  std::function<std::unique_ptr<Optimizer>(const Params&, const BuildContext&)> make_optimizer;
-  std::function<std::unique_ptr<Metric>(const Params&, const BuildContext&)> make_metric;
+  // Builds an object of the plugin's class from validated parameters.
+  std::function<std::unique_ptr<PluginObject>(const Params&, const BuildContext&)> factory;
+
+  // The object as its kind's interface; throws if `Interface` is another kind.
+  template <class Interface>
+  std::unique_ptr<Interface> make(const Params& params, const BuildContext& context) const {
+    if (kind != kind_of<Interface>)
+      throw std::logic_error("plugin '" + name + "' is a " + kind_name(kind) + " plugin, not a " +
+                             kind_name(kind_of<Interface>) + " plugin");
+    // The factory made an object of this kind, so the downcast is exact.
+    return std::unique_ptr<Interface>(static_cast<Interface*>(factory(params, context).release()));
+  }
 };
 
-namespace detail {
-inline PluginDescriptor base_descriptor(PluginKind kind, std::string name, std::string version, std::string summary,
-                                        Schema schema) {
+// T is constructed as T(const Params&, const BuildContext&).
+template <class T>
+PluginDescriptor make_plugin(std::string name, std::string version, std::string summary, Schema schema) {
+  using Interface = std::tuple_element_t<static_cast<std::size_t>(kind_of<T>), PluginInterfaces>;
   PluginDescriptor d;
-  d.kind = kind;
+  d.kind = kind_of<T>;
   d.name = std::move(name);
   d.version = std::move(version);
   d.summary = std::move(summary);
   d.schema = std::move(schema);
-  return d;
-}
-}  // namespace detail
-
-// T is constructed as T(const Params&, const BuildContext&).
-template <class T>
-PluginDescriptor make_data_generator_plugin(std::string name, std::string version, std::string summary,
-                                            Schema schema) {
-  auto d = detail::base_descriptor(PluginKind::DataGenerator, std::move(name), std::move(version),
-                                   std::move(summary), std::move(schema));
-  d.make_data_generator = [](const Params& p, const BuildContext& c) { return std::make_unique<T>(p, c); };
-  return d;
-}
-template <class T>
-PluginDescriptor make_model_plugin(std::string name, std::string version, std::string summary, Schema schema) {
-  auto d = detail::base_descriptor(PluginKind::Model, std::move(name), std::move(version), std::move(summary),
-                                   std::move(schema));
-  d.make_model = [](const Params& p, const BuildContext& c) { return std::make_unique<T>(p, c); };
-  return d;
-}
-template <class T>
-PluginDescriptor make_optimizer_plugin(std::string name, std::string version, std::string summary,
-                                       Schema schema) {
-  auto d = detail::base_descriptor(PluginKind::Optimizer, std::move(name), std::move(version),
-                                   std::move(summary), std::move(schema));
-  d.make_optimizer = [](const Params& p, const BuildContext& c) { return std::make_unique<T>(p, c); };
-  return d;
-}
-template <class T>
-PluginDescriptor make_metric_plugin(std::string name, std::string version, std::string summary, Schema schema) {
-  auto d = detail::base_descriptor(PluginKind::Metric, std::move(name), std::move(version), std::move(summary),
-                                   std::move(schema));
-  d.make_metric = [](const Params& p, const BuildContext& c) { return std::make_unique<T>(p, c); };
+  d.factory = [](const Params& p, const BuildContext& c) -> std::unique_ptr<PluginObject> {
+    return std::unique_ptr<Interface>(std::make_unique<T>(p, c));
+  };
   return d;
 }
 

@@ -1,10 +1,11 @@
+// Linear algebra helpers: least squares without intercept, for baselines.
 #pragma once
 
 #include <relulab/dataset.hpp>
 
 #include <Eigen/Dense>
 
-namespace relulab {
+namespace relulab::math {
 
 // Ordinary least squares without intercept: argmin_beta |X beta - y|^2, the
 // minimum-norm solution when X has fewer rows than columns or is rank deficient.
@@ -20,4 +21,4 @@ inline double mean_squared_residual(const RowMatrix& X, const Vector& y, const V
   return (X * beta - y).squaredNorm() / static_cast<double>(X.rows());
 }
 
-}  // namespace relulab
+}  // namespace relulab::math

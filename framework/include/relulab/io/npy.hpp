@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace relulab::npy {
+namespace relulab::io::npy {
 
 inline std::string encode(const double* data, const std::vector<std::size_t>& shape) {
   static_assert(sizeof(double) == 8);
@@ -87,4 +87,4 @@ inline Array decode(const std::string& bytes) {
   return a;
 }
 
-}  // namespace relulab::npy
+}  // namespace relulab::io::npy

@@ -14,7 +14,7 @@
 #include <cmath>
 #include <numbers>
 
-namespace relulab::gaussian {
+namespace relulab::math::gaussian {
 
 // E[relu(<u,x>) relu(<v,x>)] from the norms and the inner product.
 inline double relu_kernel(double norm_u, double norm_v, double inner) {
@@ -60,4 +60,4 @@ inline double squared_distance(const ReluExpansion& F, const ReluExpansion& G) {
   return inner_product(F, F) - 2.0 * inner_product(F, G) + inner_product(G, G);
 }
 
-}  // namespace relulab::gaussian
+}  // namespace relulab::math::gaussian

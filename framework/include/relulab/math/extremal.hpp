@@ -17,7 +17,7 @@
 #include <numbers>
 #include <vector>
 
-namespace relulab::extremal {
+namespace relulab::math::extremal {
 
 struct ExtremalVector {
   Vector direction;   // unit
@@ -270,4 +270,4 @@ inline std::vector<ExtremalVector> enumerate_2d(const RowMatrix& X, const Vector
   return out;
 }
 
-}  // namespace relulab::extremal
+}  // namespace relulab::math::extremal
