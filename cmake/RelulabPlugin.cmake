@@ -6,6 +6,7 @@
 # <prefix>/lib/relulab/plugins.
 function(relulab_add_plugin name)
   add_library(${name} MODULE ${ARGN})
+  set_property(GLOBAL APPEND PROPERTY RELULAB_PLUGIN_TARGETS ${name})  # the tests depend on every plugin
   target_link_libraries(${name} PRIVATE relulab::sdk)
   if(RELULAB_NATIVE)
     target_compile_options(${name} PRIVATE -march=native)

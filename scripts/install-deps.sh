@@ -11,6 +11,8 @@ packages=(
   libeigen3-dev libboost-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   catch2 libbenchmark-dev
   python3 python3-numpy
+  strace                         # tests: a rename is followed by an fsync of its folder
+  universal-ctags                # tests: scripts/function_lengths.sh measures the host's functions
   gnuplot-nox
   libopenmpi-dev openmpi-bin
   clang libclang-rt-dev          # libFuzzer, for scripts/fuzz.sh

@@ -1,0 +1,174 @@
+// Helpers for the per-plugin test files (plugins/<name>/test_<name>.cpp):
+// building one plugin by name, small objectives and monitors to drive an
+// optimizer by hand.
+#pragma once
+
+#include "output.hpp"
+#include "support.hpp"
+
+#include <relulab/io/npy.hpp>
+#include <relulab/lr_schedule.hpp>
+#include <relulab/math/extremal.hpp>
+#include <relulab/math/gaussian.hpp>
+#include <relulab/math/linalg.hpp>
+
+#include <Eigen/Dense>
+#include <nlohmann/json.hpp>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace relulab::test {
+
+// A sink for metrics evaluated by hand, when their arrays are not the point.
+struct NoArrays final : ArraySink {
+  void write(const std::string&, const double*, const std::vector<std::size_t>&) override {}
+};
+
+inline std::unique_ptr<Model> make_model(Index d, Index width, bool bias, const std::string& init = "gaussian",
+                                  double scale = 1.0) {
+  const auto& desc = descriptor(PluginKind::Model, "two_layer_relu");
+  BuildContext ctx;
+  ctx.input_dim = d;
+  return desc.make<Model>(defaults(desc.schema, {{"width", std::int64_t(width)},
+                                                {"bias", bias},
+                                                {"init", init},
+                                                {"init_scale", scale}}),
+                         ctx);
+}
+
+inline Dataset random_dataset(Index n, Index d, std::uint64_t seed) {
+  Rng rng(seed);
+  Dataset ds{RowMatrix(n, d), Vector(n)};
+  for (Index k = 0; k < n; ++k) {
+    for (Index i = 0; i < d; ++i) ds.X(k, i) = rng.normal();
+    ds.y[k] = rng.normal();
+  }
+  return ds;
+}
+
+// Records every batch an optimizer asks for, and applies the real model's gradient.
+class SpyObjective : public Objective {
+ public:
+  SpyObjective(Model& m, const Dataset& d) : model_(m), data_(d) {}
+  Index num_samples() const override { return data_.size(); }
+  Index num_parameters() const override { return model_.num_parameters(); }
+  Eigen::Map<Vector> parameters() override { return model_.parameters(); }
+  double loss_and_gradient(Rows rows, double* g) override {
+    batches.emplace_back(rows.begin(), rows.end());
+    return model_.loss_and_gradient(data_, rows, g);
+  }
+  std::vector<std::vector<Index>> batches;
+
+ private:
+  Model& model_;
+  const Dataset& data_;
+};
+
+class NeverMonitor : public Monitor {
+ public:
+  explicit NeverMonitor(std::uint64_t end) : end_(end) {}
+  std::uint64_t next_iteration() const override { return end_; }
+  double next_time() const override { return 1e300; }
+  Directive report(const Progress& p) override {
+    reports.push_back(p);
+    return Directive::Continue;
+  }
+  std::vector<Progress> reports;
+
+ private:
+  std::uint64_t end_;
+};
+
+inline std::unique_ptr<Optimizer> make_optimizer(const std::string& name, Index n,
+                                          const std::map<std::string, ParamValue>& set) {
+  const auto& desc = descriptor(PluginKind::Optimizer, name);
+  BuildContext ctx;
+  ctx.num_samples = n;
+  return desc.make<Optimizer>(defaults(desc.schema, set), ctx);
+}
+
+
+// f(theta) = sum_i c_i theta_i + 0.5 lambda_i theta_i^2, gradient c + lambda .* theta.
+class SeparableObjective final : public Objective {
+ public:
+  SeparableObjective(Vector theta0, Vector linear, Vector curvature)
+      : theta_(std::move(theta0)), c_(std::move(linear)), lambda_(std::move(curvature)) {}
+  Index num_samples() const override { return 1; }
+  Index num_parameters() const override { return theta_.size(); }
+  Eigen::Map<Vector> parameters() override { return {theta_.data(), theta_.size()}; }
+  double loss_and_gradient(Rows, double* g) override {
+    if (g) Eigen::Map<Vector>(g, theta_.size()) = c_ + lambda_.cwiseProduct(theta_);
+    return c_.dot(theta_) + 0.5 * theta_.dot(lambda_.cwiseProduct(theta_));
+  }
+  const Vector& theta() const { return theta_; }
+
+ private:
+  Vector theta_, c_, lambda_;
+};
+
+struct RunToEnd : Monitor {
+  std::uint64_t end;
+  explicit RunToEnd(std::uint64_t e) : end(e) {}
+  std::uint64_t next_iteration() const override { return end; }
+  double next_time() const override { return 1e300; }
+  Directive report(const Progress&) override { return Directive::Continue; }
+};
+
+inline Vector run_full_batch(const std::string& name, SeparableObjective& objective, std::uint64_t steps,
+                      std::map<std::string, ParamValue> set) {
+  const auto& desc = descriptor(PluginKind::Optimizer, name);
+  set["batch_size"] = std::int64_t(0);
+  set["iterations"] = std::int64_t(steps);
+  BuildContext ctx;
+  ctx.num_samples = 1;
+  auto opt = desc.make<Optimizer>(defaults(desc.schema, set), ctx);
+  RunToEnd monitor(steps);
+  Rng rng(1);
+  opt->run(objective, monitor, rng);
+  return objective.theta();
+}
+
+// On f = 0.5 lambda theta^2 one momentum step is linear in (theta, v):
+//   heavy ball: v' = mu v + lambda theta,  theta' = theta - lr v'
+//   Nesterov:   v' = mu v + lambda theta,  theta' = theta - lr (lambda theta + mu v')
+// so T steps are the T-th power of a 2x2 matrix applied to (theta0, 0).
+inline double momentum_closed_form(double theta0, double lambda, double lr, double mu, bool nesterov, int steps) {
+  Eigen::Matrix2d step;
+  if (nesterov)
+    step << 1 - lr * lambda * (1 + mu), -lr * mu * mu, lambda, mu;
+  else
+    step << 1 - lr * lambda, -lr * mu, lambda, mu;
+  Eigen::Matrix2d power = Eigen::Matrix2d::Identity();
+  for (int t = 0; t < steps; ++t) power = step * power;
+  return (power * Eigen::Vector2d(theta0, 0.0))[0];
+}
+
+
+inline Eigen::MatrixXd load_matrix(const fs::path& p) {
+  const auto a = io::npy::decode(slurp(p));
+  return Eigen::Map<const RowMatrix>(a.data.data(), static_cast<Index>(a.shape[0]),
+                                     a.shape.size() > 1 ? static_cast<Index>(a.shape[1]) : 1);
+}
+
+// a_j^2 - |w_j|^2 for every neuron of a run directory's weights.
+inline Vector balance(const fs::path& dir, const std::string& which) {
+  const Eigen::MatrixXd W = load_matrix(dir / ("W_" + which + ".npy"));
+  const Eigen::MatrixXd a = load_matrix(dir / ("a_" + which + ".npy"));
+  return a.col(0).array().square() - W.rowwise().squaredNorm().array();
+}
+
+// d = 2, n samples, m neurons, with the given optimizer section.
+inline std::string small_dynamics(const std::string& optimizer, double init_scale = 0.1, int n = 50, int m = 200) {
+  return "[experiment]\nname = \"dyn\"\nseed = 3\n"
+         "[data]\nplugin = \"linear_teacher\"\nn = " + std::to_string(n) + "\nd = 2\nnoise_std = 0.3\n"
+         "[model]\nplugin = \"two_layer_relu\"\nwidth = " + std::to_string(m) + "\ninit_scale = " +
+         host::format_number(init_scale) + "\n[optimizer]\n" + optimizer +
+         "[[metrics]]\nplugin = \"losses\"\nschedule = { points = [1.0] }\ntest_samples = 10\n";
+}
+
+
+}  // namespace relulab::test

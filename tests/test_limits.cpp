@@ -1,0 +1,125 @@
+// The gaps found by trying relulab as a new user would: a run too large for
+// the machine, a stopped run's progress line, how soon a stop takes effect,
+// and a rename that must survive a power cut. Each is a row of docs/reliability.md.
+#include <catch2/catch.hpp>
+
+#include "build.hpp"
+#include "output.hpp"
+#include "support.hpp"
+
+#include <regex>
+
+using namespace relulab;
+using namespace relulab::test;
+using Catch::Matchers::Contains;
+
+TEST_CASE("a training set larger than the machine is refused at validation, naming data.n", "[limits]") {
+  const fs::path dir = temp_dir("huge");
+  std::string text = small_experiment(100);
+  text.replace(text.find("n = 200"), 7, "n = 100000000000");
+  write_text(dir / "e.toml", text);
+  const auto r = run_command(relulab_exe() + " validate " + (dir / "e.toml").string());
+  CHECK(r.exit_code == 1);
+  // 10^11 samples x (5 + 1) doubles = 4.8e12 bytes = 4.4 TiB.
+  CHECK_THAT(r.err, Contains("e.toml:") && Contains("[data] n: the run would need about 4.4 TiB of memory") &&
+                        Contains("this machine has"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a network larger than the memory is refused naming model.width, and the estimate bounds the checkpoint",
+          "[limits]") {
+  const fs::path dir = temp_dir("estimate");
+  const auto ex = experiment_from_text(small_experiment(200), {"optimizer.plugin=adam", "data.n=20"});
+  const host::Built built = host::build(ex);
+  const auto e = host::estimate_resources(ex, built);
+  // n = 20, d = 5: 20 x 6 doubles; width 20 without bias: 120 parameters,
+  // with Adam's two moments: 4 parameter-sized buffers, 3 in the checkpoint.
+  CHECK(e.training_set == 8.0 * 20 * 6);
+  CHECK(e.network == 8.0 * 120 * 4);
+  CHECK(e.checkpoint == 8.0 * 120 * 3);
+  // The real checkpoint holds those 3 x 120 doubles plus bookkeeping of a
+  // size that does not grow with the network: keys, counters and the batch
+  // stream's state (a mt19937_64 written as text, about 6 KiB). So the
+  // estimate is a lower bound within 16 KiB, whatever the width.
+  REQUIRE(run_into(ex, dir).outcome == host::Outcome::Completed);
+  const double size = static_cast<double>(fs::file_size(dir / "checkpoint.bin"));
+  CHECK(size >= e.checkpoint);
+  CHECK(size <= e.checkpoint + 16384);
+  // A machine with less memory than the estimate refuses, at the width key.
+  CHECK_THROWS_WITH(host::refuse_if_too_large(ex, e, e.peak() - 1),
+                    Contains("exp.toml:") && Contains("[model] width: the run would need about"));
+  CHECK_NOTHROW(host::refuse_if_too_large(ex, e, e.peak()));
+  // A disk with less room than one checkpoint gets a warning; one with room, none.
+  CHECK(host::disk_warning(e, e.checkpoint - 1, "runs/").has_value());
+  CHECK(!host::disk_warning(e, e.checkpoint, "runs/").has_value());
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a stop signal takes effect after the first step, whatever the width", "[limits]") {
+  // The stop flag is read at every report; the first report comes after one
+  // iteration (ticks then grow only while they take under 50 ms), so a width
+  // where one step takes a second still stops within about a second.
+  const fs::path dir = temp_dir("stopnow");
+  const auto ex = experiment_from_text(small_experiment(100'000));
+  std::atomic<int> stop{SIGTERM};
+  const auto r = run_into(ex, dir, &stop);
+  CHECK(r.outcome == host::Outcome::Interrupted);
+  CHECK(r.reason == "stopped by a signal at iteration 1");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a run stopped by SIGTERM draws its last progress line where it stopped", "[limits][cli]") {
+  const fs::path dir = temp_dir("bar");
+  std::string text = small_experiment(2'000'000);
+  text.insert(text.find("seed = 7"), "checkpoint_seconds = 0.05\n");
+  write_text(dir / "e.toml", text);
+  const auto r = run_and_signal_when(relulab_exe() + " run " + (dir / "e.toml").string() + " --out " +
+                                         (dir / "run").string(),
+                                     SIGTERM, [&] { return fs::exists(dir / "run" / "checkpoint.bin"); });
+  REQUIRE(r.signalled);
+  REQUIRE(r.result.exit_code == 128 + SIGTERM);
+  std::smatch stopped;
+  REQUIRE(std::regex_search(r.result.err, stopped, std::regex("stopped by a signal at iteration ([0-9]+)")));
+  // The last progress line (stderr is not a terminal: one line each) names that iteration and its share.
+  std::string last;
+  std::stringstream lines(r.result.err);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find("% ") != std::string::npos) last = line;
+  CHECK_THAT(last, Contains(" it " + stopped[1].str() + " "));
+  char share[16];
+  std::snprintf(share, sizeof share, "%5.1f%%", 100.0 * std::stod(stopped[1].str()) / 2e6);
+  CHECK_THAT(last, Contains(share));
+  CHECK_THAT(last, !Contains("100.0%"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("every atomic write syncs its folder after the rename", "[limits][durability]") {
+  // strace sees the system calls: after each rename(X.tmp, X) the folder is
+  // opened and fsync'ed before anything else is renamed.
+  if (std::system("command -v strace > /dev/null 2>&1") != 0) FAIL("strace is missing: scripts/install-deps.sh installs it");
+  const fs::path dir = temp_dir("fsync");
+  write_text(dir / "e.toml", small_experiment(300));
+  const auto r = run_command("strace -f -e trace=rename,openat,fsync -o " + (dir / "trace").string() + " " +
+                             relulab_exe() + " run " + (dir / "e.toml").string() + " --quiet --out " +
+                             (dir / "run").string());
+  REQUIRE(r.exit_code == 0);
+  const std::string trace = slurp(dir / "trace");
+  const std::regex rename_re(R"(rename\("([^"]+)\.tmp", "[^"]+"\) = 0)");
+  std::size_t renames = 0;
+  for (auto it = std::sregex_iterator(trace.begin(), trace.end(), rename_re); it != std::sregex_iterator(); ++it) {
+    ++renames;
+    const std::string folder = fs::path((*it)[1].str()).parent_path().string();
+    const std::string after = trace.substr(static_cast<std::size_t>(it->position() + it->length()));
+    std::smatch open;
+    INFO("after renaming " << (*it)[1].str());
+    REQUIRE(std::regex_search(after, open,
+                              std::regex("openat\\(AT_FDCWD, \"" + folder + "\", [^)]*O_DIRECTORY[^)]*\\) = ([0-9]+)")));
+    const std::size_t next_rename = after.find("rename(");
+    CHECK(static_cast<std::size_t>(open.position()) < next_rename);
+    CHECK(after.find("fsync(" + open[1].str() + ")") < next_rename);
+  }
+  // config.toml, metrics.csv's header, 6 arrays (X, y, W and a at start and
+  // end), the summary and the final checkpoint.
+  CHECK(renames >= 10);
+  fs::remove_all(dir);
+}
