@@ -73,7 +73,7 @@ int describe_plugin(const Registry& reg, const std::string& name) {
   }
   const auto& d = p->descriptor;
   std::cout << d.name << " " << d.version << " (" << kind_name(d.kind) << " plugin)\n  " << d.summary << "\n  "
-            << p->path.string() << "\n\nparameters ([" << (d.kind == PluginKind::DataGenerator ? "data"
+            << p->path.string() << (d.details.empty() ? "" : "\n  " + d.details) << "\n\nparameters ([" << (d.kind == PluginKind::DataGenerator ? "data"
                                                           : d.kind == PluginKind::Metric       ? "[metrics]"
                                                                                                : kind_name(d.kind))
             << "] with plugin = \"" << d.name << "\"):\n";

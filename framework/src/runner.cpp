@@ -29,6 +29,7 @@ toml::table plugin_entry(const Section& s) {
   toml::table t;
   t.insert("version", s.plugin->descriptor.version);
   t.insert("path", s.plugin->path.string());
+  if (!s.plugin->descriptor.details.empty()) t.insert("details", s.plugin->descriptor.details);
   return t;
 }
 

@@ -1,14 +1,14 @@
 // A small fixed-width vector of doubles for the register-blocked kernel, in
-// GCC/Clang vector extensions: the widest width the build targets (8 lanes
-// with AVX-512, 4 with AVX, 2 with SSE2), so the same source serves the
-// portable and the native build.
+// GCC/Clang vector extensions: the widest width the translation unit targets
+// (8 lanes with AVX-512, 4 with AVX, 2 with SSE2). Included by kernel_isa.cpp
+// only, inside its instruction set's namespace.
 #pragma once
 
 #include <cstddef>
 #include <cstring>
 #include <utility>
 
-namespace relulab::simd {
+namespace relulab::two_layer::RELULAB_KERNEL_NS::simd {
 
 #if defined(__AVX512F__)
 inline constexpr int kLanes = 8;
@@ -48,4 +48,4 @@ inline double sum(Doubles v) {
   return s;
 }
 
-}  // namespace relulab::simd
+}  // namespace relulab::two_layer::RELULAB_KERNEL_NS::simd

@@ -42,6 +42,58 @@ TEST_CASE("gradient matches central finite differences", "[model]") {
   }
 }
 
+namespace {
+
+// The model's loss and gradient against the oracle, as the formulas read
+// (SCIENCE.md section 1): Z = X W^T + b, r = relu(Z) a - y, loss = |r|^2 / n,
+// dL/da = relu(Z)^T c, dL/db = (1{Z>0} o c a^T)^T 1, dL/dW = (1{Z>0} o c a^T)^T X,
+// with c = 2 r / n.
+void check_against_textbook(Index m, Index d, bool bias) {
+  auto model = make_model(d, m, bias);
+  Rng rng(5);
+  model->initialize(rng);
+  const Index n = 133;
+  const Dataset ds = random_dataset(n, d, 9);
+  Vector grad(model->num_parameters());
+  const double loss = model->loss_and_gradient(ds, {}, grad.data());
+  const TwoLayerView v = model->view();
+  Eigen::MatrixXd Z = ds.X * v.W.transpose();
+  if (bias) Z.rowwise() += v.b.transpose();
+  const Eigen::MatrixXd H = Z.cwiseMax(0.0);
+  const Vector r = H * v.a - ds.y;
+  const Vector c = (2.0 / n) * r;
+  const Eigen::MatrixXd S = (Z.array() > 0).cast<double>().matrix().cwiseProduct(c * v.a.transpose());
+  Vector expected(model->num_parameters());
+  Eigen::Map<Eigen::MatrixXd>(expected.data(), m, d) = S.transpose() * ds.X;
+  expected.segment(d * m, m) = H.transpose() * c;
+  if (bias) expected.segment((d + 1) * m, m) = S.colwise().sum().transpose();
+  // Both compute the same sums in other orders (and FMA rounds once where
+  // the oracle rounds twice): the difference is rounding, a few eps times the
+  // sum of |terms| (n terms of O(1) size / n, times up to m for r): 1e-12
+  // relative to the largest entry leaves a wide margin, and any missing or
+  // wrong term is O(1) of it.
+  CHECK(loss == Approx(r.squaredNorm() / n).epsilon(1e-12));
+  const double scale = expected.cwiseAbs().maxCoeff();
+  CHECK((grad - expected).cwiseAbs().maxCoeff() <= 1e-12 * scale);
+}
+
+bool cpu_runs(const std::string& isa) {
+  __builtin_cpu_init();
+  if (isa == "avx512")
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
+  if (isa == "avx2") return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return true;
+}
+
+// Sets RELULAB_ISA for the models built in its lifetime.
+struct ForcedIsa {
+  explicit ForcedIsa(const std::string& isa) { setenv("RELULAB_ISA", isa.c_str(), 1); }
+  ~ForcedIsa() { unsetenv("RELULAB_ISA"); }
+};
+
+}  // namespace
+
 TEST_CASE("the fused kernel equals the textbook gradient at widths that keep or recompute activations", "[model]") {
   // Widths on both sides of the kernel's choice to keep pass 1's activations
   // (chunk x m within 256 KiB: m <= 2048) or recompute them (m > 2048), widths
@@ -51,36 +103,30 @@ TEST_CASE("the fused kernel equals the textbook gradient at widths that keep or 
   for (const Index m : {Index(3), Index(300), Index(1001), Index(2048), Index(2049), Index(5000)})
     for (const Index d : {Index(5), Index(7)})
       for (const bool bias : {false, true}) {
-        DYNAMIC_SECTION("m " << m << ", d " << d << ", bias " << bias) {
-          auto model = make_model(d, m, bias);
-          Rng rng(5);
-          model->initialize(rng);
-          const Index n = 133;
-          const Dataset ds = random_dataset(n, d, 9);
-          Vector grad(model->num_parameters());
-          const double loss = model->loss_and_gradient(ds, {}, grad.data());
-          // The oracle, as the formulas read (SCIENCE.md section 1): Z = X W^T + b, r = relu(Z) a - y,
-          // loss = |r|^2 / n, dL/da = relu(Z)^T c, dL/db = (1{Z>0} o c a^T)^T 1, dL/dW = (1{Z>0} o c a^T)^T X,
-          // with c = 2 r / n.
-          const TwoLayerView v = model->view();
-          Eigen::MatrixXd Z = ds.X * v.W.transpose();
-          if (bias) Z.rowwise() += v.b.transpose();
-          const Eigen::MatrixXd H = Z.cwiseMax(0.0);
-          const Vector r = H * v.a - ds.y;
-          const Vector c = (2.0 / n) * r;
-          const Eigen::MatrixXd S = (Z.array() > 0).cast<double>().matrix().cwiseProduct(c * v.a.transpose());
-          Vector expected(model->num_parameters());
-          Eigen::Map<Eigen::MatrixXd>(expected.data(), m, d) = S.transpose() * ds.X;
-          expected.segment(d * m, m) = H.transpose() * c;
-          if (bias) expected.segment((d + 1) * m, m) = S.colwise().sum().transpose();
-          // Both compute the same sums in other orders: the difference is rounding, a few eps times the
-          // sum of |terms| (n terms of O(1) size / n, times up to m for r): 1e-12 relative to the largest
-          // entry leaves a wide margin, and any missing or wrong term is O(1) of it.
-          CHECK(loss == Approx(r.squaredNorm() / n).epsilon(1e-12));
-          const double scale = expected.cwiseAbs().maxCoeff();
-          CHECK((grad - expected).cwiseAbs().maxCoeff() <= 1e-12 * scale);
-        }
+        DYNAMIC_SECTION("m " << m << ", d " << d << ", bias " << bias) { check_against_textbook(m, d, bias); }
       }
+}
+
+TEST_CASE("every instruction set's kernel this CPU runs equals the textbook gradient", "[model][isa]") {
+  for (const std::string isa : {"sse2", "avx2", "avx512"}) {
+    if (!cpu_runs(isa)) {
+      WARN("this CPU cannot run the " << isa << " kernel: not checked here");
+      continue;
+    }
+    const ForcedIsa forced(isa);
+    for (const Index m : {Index(3), Index(1001), Index(5000)})
+      for (const bool bias : {false, true}) {
+        DYNAMIC_SECTION(isa << ", m " << m << ", bias " << bias) { check_against_textbook(m, 5, bias); }
+      }
+  }
+}
+
+TEST_CASE("the kernel is chosen for the CPU, RELULAB_ISA overrides it, and describe names it", "[model][isa]") {
+  const std::string widest = cpu_runs("avx512") ? "avx512" : cpu_runs("avx2") ? "avx2" : "sse2";
+  const auto plain = run_command(relulab_exe() + " plugins describe two_layer_relu");
+  CHECK_THAT(plain.out, Catch::Matchers::Contains("kernel: " + widest + " "));
+  const auto forced = run_command("RELULAB_ISA=sse2 " + relulab_exe() + " plugins describe two_layer_relu");
+  CHECK_THAT(forced.out, Catch::Matchers::Contains("kernel: sse2 "));
 }
 
 TEST_CASE("initialisations follow their laws", "[model]") {

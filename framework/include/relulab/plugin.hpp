@@ -69,6 +69,10 @@ struct PluginDescriptor {
   int abi_version = kAbiVersion;
   std::string toolchain = kToolchainTag;
   Schema schema;
+  // Facts about this build of the plugin worth recording with every run (the
+  // instruction set a kernel dispatched to, ...): shown by `relulab plugins
+  // describe`, written to each run's provenance. Optional.
+  std::string details;
   // Builds an object of the plugin's class from validated parameters.
   std::function<std::unique_ptr<PluginObject>(const Params&, const BuildContext&)> factory;
 

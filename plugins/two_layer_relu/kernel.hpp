@@ -1,0 +1,54 @@
+// The loss-and-gradient kernel's interface, free of Eigen: it is compiled
+// once per instruction set (kernel_isa.cpp with -mavx2 -mfma, -mavx512f, or
+// the baseline), and a translation unit built for AVX-512 must share no
+// inline code with one built for SSE2 (Eigen's alignment differs between
+// them, and a linker may keep either copy of an inline function).
+#pragma once
+
+#include <cstddef>
+
+namespace relulab::two_layer {
+
+using Index = std::ptrdiff_t;
+
+// One call: the network, the samples, where the gradient goes.
+struct KernelArgs {
+  const double* theta;      // W column by column (d blocks of m), then a (m), then b (m, with a bias)
+  Index d, m;
+  bool bias;
+  const double* X;          // n x d, row-major
+  const double* y;          // n
+  const Index* rows;        // the samples to use, or null for all n
+  Index count;              // rows' length, or n
+  double* gradient;         // (d + 1 + bias) m, or null
+  double* scratch;          // scratch_size(...) doubles
+  Index chunk;              // samples per chunk
+  bool keep_activations;    // the register-blocked path (needs chunk * m doubles of scratch)
+};
+
+// The most lanes any compiled instruction set uses, for sizing scratch.
+inline constexpr Index kMaxLanes = 8;
+
+inline Index scratch_size(Index d, Index m, Index chunk, bool keep_activations) {
+  return chunk * (d + 1) + (keep_activations ? chunk * (m + kMaxLanes) : 0);
+}
+
+using KernelFunction = double (*)(const KernelArgs&);
+
+struct Kernel {
+  const char* isa;  // "sse2", "avx2", "avx512"
+  KernelFunction loss_and_gradient;
+};
+
+// One per compiled instruction set (null when this build did not compile it).
+Kernel kernel_sse2();
+Kernel kernel_avx2();
+Kernel kernel_avx512();
+
+// The kernel for this CPU: the widest it supports, or the one named by the
+// environment variable RELULAB_ISA (sse2, avx2, avx512) when it supports that.
+Kernel select_kernel();
+// Every compiled kernel this CPU can run, narrowest first (for tests).
+std::size_t supported_kernels(Kernel* out, std::size_t capacity);
+
+}  // namespace relulab::two_layer
