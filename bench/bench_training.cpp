@@ -58,7 +58,7 @@ struct Problem {
   std::unique_ptr<Model> model;
 };
 
-Problem make_problem(Index n, Index d, Index width) {
+Problem make_problem(Index n, Index d, Index width, const std::string& precision = "float64") {
   BuildContext ctx;
   const auto& teacher = registry().find(PluginKind::DataGenerator, "linear_teacher")->descriptor;
   auto gen = teacher.make<DataGenerator>(defaults(teacher.schema, {{"d", std::int64_t(d)}}), ctx);
@@ -66,7 +66,8 @@ Problem make_problem(Index n, Index d, Index width) {
   Problem p{gen->sample(n, data_rng), nullptr};
   ctx.input_dim = d;
   const auto& model = registry().find(PluginKind::Model, "two_layer_relu")->descriptor;
-  p.model = model.make<Model>(defaults(model.schema, {{"width", std::int64_t(width)}, {"init_scale", 0.1}}), ctx);
+  p.model = model.make<Model>(
+      defaults(model.schema, {{"width", std::int64_t(width)}, {"init_scale", 0.1}, {"precision", precision}}), ctx);
   p.model->initialize(init_rng);
   return p;
 }
@@ -89,9 +90,9 @@ class EndMonitor final : public Monitor {
 
 // The whole SGD step as relulab runs it: batch selection, fused loss and
 // gradient, parameter update. d = 5, batch 32, reshuffled epochs.
-void SgdStep(benchmark::State& state) {
+void sgd_steps(benchmark::State& state, const std::string& precision) {
   const Index d = 5, batch = 32, width = state.range(0), n = 4096;
-  Problem p = make_problem(n, d, width);
+  Problem p = make_problem(n, d, width, precision);
   ModelObjective objective(*p.model, p.data);
   const auto& sgd_desc = registry().find(PluginKind::Optimizer, "sgd")->descriptor;
   BuildContext ctx;
@@ -119,7 +120,11 @@ void SgdStep(benchmark::State& state) {
   // The optimizer sizes its buffers once per run (a few allocations per 1000 steps); the steps allocate nothing.
   state.counters["allocs/step"] = static_cast<double>(allocs) / static_cast<double>(steps);
 }
+void SgdStep(benchmark::State& state) { sgd_steps(state, "float64"); }
 BENCHMARK(SgdStep)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
+// The same step with the model's training arithmetic in float32 (weights and the update stay float64).
+void SgdStepF32(benchmark::State& state) { sgd_steps(state, "float32"); }
+BENCHMARK(SgdStepF32)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
 
 // Loss and gradient over the whole training set, d = 5, width 1000.
 void FullBatchGradient(benchmark::State& state) {
@@ -179,30 +184,55 @@ void PlainEigenSgdStep(benchmark::State& state) {
 }
 BENCHMARK(PlainEigenSgdStep)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
 
-// The core's double-precision peak as this build can reach it: independent
-// chains of multiply-adds, vectorised by the compiler at the build's
-// instruction set (SSE2 portable, AVX-512 with -march=native). The chains must
-// cover the FMA latency on every unit yet fit in the vector registers, which
-// depends on the instruction set: 32 and 128 doubles are both measured, and
-// the larger figure is the roofline the kernels are measured against.
-template <int kLanes>
-void PeakMultiplyAdd(benchmark::State& state) {
-  alignas(64) double acc[kLanes];
-  for (int i = 0; i < kLanes; ++i) acc[i] = 1.0 + 1e-3 * i;
-  const double mul = 0.999999, add = 1e-7;
-  constexpr int kRepeats = 4096;
+// The core's peak multiply-add rate, the roofline the kernels are measured
+// against: 16 independent accumulators of 64 bytes (enough to cover the FMA
+// latency on every x86-64 core), each updated acc = acc * mul + add. Like the
+// kernel, the loop is compiled for AVX-512, AVX2+FMA and the baseline, and the
+// CPU's widest runs (GCC's target_clones), so the peak is this machine's, not
+// the build's: 128 doubles (PeakMultiplyAdd) or 256 floats (PeakMultiplyAddF32).
+template <class T>
+struct PeakVector;  // 64 bytes of T (an alias template would drop the vector attribute)
+template <>
+struct PeakVector<double> {
+  using type = double __attribute__((vector_size(64)));
+};
+template <>
+struct PeakVector<float> {
+  using type = float __attribute__((vector_size(64)));
+};
+template <class T>
+using Peak = typename PeakVector<T>::type;
+constexpr int kPeakAccumulators = 16, kPeakRepeats = 4096;
+
+__attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default"))) void peak_rounds_f64(
+    Peak<double>* acc) {
+  const Peak<double> mul = Peak<double>{} + 0.999999, add = Peak<double>{} + 1e-7;
+  for (int t = 0; t < kPeakRepeats; ++t)
+    for (int i = 0; i < kPeakAccumulators; ++i) acc[i] = acc[i] * mul + add;
+}
+__attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default"))) void peak_rounds_f32(
+    Peak<float>* acc) {
+  const Peak<float> mul = Peak<float>{} + 0.999999f, add = Peak<float>{} + 1e-7f;
+  for (int t = 0; t < kPeakRepeats; ++t)
+    for (int i = 0; i < kPeakAccumulators; ++i) acc[i] = acc[i] * mul + add;
+}
+
+template <class T>
+void peak_multiply_add(benchmark::State& state, void (*rounds)(Peak<T>*)) {
+  alignas(64) Peak<T> acc[kPeakAccumulators];
+  for (int i = 0; i < kPeakAccumulators; ++i) acc[i] = Peak<T>{} + static_cast<T>(1.0 + 1e-3 * i);
   for (auto _ : state) {
-    for (int t = 0; t < kRepeats; ++t) {
-#pragma omp simd
-      for (int i = 0; i < kLanes; ++i) acc[i] = acc[i] * mul + add;
-    }
+    rounds(acc);
     benchmark::DoNotOptimize(acc);
   }
+  const double lanes = 64.0 / sizeof(T) * kPeakAccumulators;
   state.counters["GFLOP/s"] =
-      benchmark::Counter(2.0 * kLanes * kRepeats * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+      benchmark::Counter(2.0 * lanes * kPeakRepeats * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK_TEMPLATE(PeakMultiplyAdd, 32)->Unit(benchmark::kMicrosecond);
-BENCHMARK_TEMPLATE(PeakMultiplyAdd, 128)->Unit(benchmark::kMicrosecond);
+void PeakMultiplyAdd(benchmark::State& state) { peak_multiply_add<double>(state, peak_rounds_f64); }
+void PeakMultiplyAddF32(benchmark::State& state) { peak_multiply_add<float>(state, peak_rounds_f32); }
+BENCHMARK(PeakMultiplyAdd)->Unit(benchmark::kMicrosecond);
+BENCHMARK(PeakMultiplyAddF32)->Unit(benchmark::kMicrosecond);
 
 // Gradient flow (Dormand-Prince, defaults) to t = 5 from init scale 0.1:
 // d = 5, n = 1000, width 100, the plugin's own stepping and dense output.

@@ -3,7 +3,9 @@
 
 The step is the paper's: a two-layer ReLU network without bias, d = 5, batch
 32, MSE loss, plain SGD at learning rate 0.01 (the rate only changes numbers,
-not costs), float64 on both sides. PyTorch runs two ways:
+not costs). relulab runs in float64 (SgdStep) and with float32 training steps
+(SgdStepF32); PyTorch in float32 (its default, what a researcher gets) and in
+float64. PyTorch runs two ways:
   - idiomatic: nn.Sequential(Linear, ReLU, Linear), nn.MSELoss, optim.SGD and
     autograd, as a researcher writes it (and as the paper's code is written);
   - manual: the gradient written out with tensor products under no_grad,
@@ -28,18 +30,19 @@ WIDTHS = (100, 1000, 10000)
 D, BATCH, N, LR = 5, 32, 4096, 0.01
 
 
-def torch_steps_per_second(width, manual, seconds):
+def torch_steps_per_second(width, manual, seconds, dtype="float64"):
     import torch
 
+    dtype = getattr(torch, dtype)
     torch.manual_seed(0)
-    X = torch.randn(N, D, dtype=torch.float64)
-    y = X[:, 0] + 0.3 * torch.randn(N, dtype=torch.float64)
+    X = torch.randn(N, D, dtype=dtype)
+    y = X[:, 0] + 0.3 * torch.randn(N, dtype=dtype)
     # i.i.d. batch indices drawn up front: sampling is not what is measured.
     batches = torch.randint(0, N, (4096, BATCH))
 
     if manual:
-        W = 1e-3 * torch.randn(width, D, dtype=torch.float64)
-        a = 1e-3 * torch.randn(width, dtype=torch.float64)
+        W = 1e-3 * torch.randn(width, D, dtype=dtype)
+        a = 1e-3 * torch.randn(width, dtype=dtype)
 
         def step(rows):
             with torch.no_grad():
@@ -55,7 +58,7 @@ def torch_steps_per_second(width, manual, seconds):
     else:
         net = torch.nn.Sequential(
             torch.nn.Linear(D, width, bias=False), torch.nn.ReLU(), torch.nn.Linear(width, 1, bias=False)
-        ).double()
+        ).to(dtype)
         loss_fn = torch.nn.MSELoss()
         opt = torch.optim.SGD(net.parameters(), lr=LR)
 
@@ -81,7 +84,7 @@ def relulab_steps_per_second(bench, seconds):
     out = subprocess.run(
         [
             bench,
-            "--benchmark_filter=^(SgdStep|PlainEigenSgdStep)/",
+            "--benchmark_filter=^(SgdStep|SgdStepF32|PlainEigenSgdStep)/",
             "--benchmark_format=json",
             f"--benchmark_min_time={seconds}",
         ],
@@ -109,21 +112,20 @@ def main():
     torch.set_num_interop_threads(1)
 
     rates = relulab_steps_per_second(args.bench, args.seconds)
-    print(f"SGD step, d = {D}, batch {BATCH}, float64, one thread; steps per second (higher is better)")
+    print(f"SGD step, d = {D}, batch {BATCH}, one thread; steps per second (higher is better)")
     print(f"PyTorch {torch.__version__}; relulab benchmark {args.bench}\n")
-    header = ("width", "relulab", "plain Eigen", "torch idiomatic", "torch manual", "x idiomatic", "x manual",
-              "x Eigen")
-    print("{:>6} {:>10} {:>12} {:>16} {:>13} {:>12} {:>9} {:>8}".format(*header))
+    header = ("width", "relulab f64", "relulab f32", "torch f32", "torch f64", "torch f64 manual",
+              "f64 x torch f32", "f32 x torch f32", "f32 / f64")
+    print("{:>6} {:>11} {:>11} {:>10} {:>10} {:>16} {:>15} {:>15} {:>9}".format(*header))
     for width in WIDTHS:
-        ours = rates[("SgdStep", width)]
-        eigen = rates[("PlainEigenSgdStep", width)]
-        idiomatic = torch_steps_per_second(width, manual=False, seconds=args.seconds)
-        manual = torch_steps_per_second(width, manual=True, seconds=args.seconds)
+        f64, f32 = rates[("SgdStep", width)], rates[("SgdStepF32", width)]
+        torch32 = torch_steps_per_second(width, manual=False, seconds=args.seconds, dtype="float32")
+        torch64 = torch_steps_per_second(width, manual=False, seconds=args.seconds, dtype="float64")
+        manual64 = torch_steps_per_second(width, manual=True, seconds=args.seconds, dtype="float64")
         print(
-            f"{width:>6} {ours:>10.0f} {eigen:>12.0f} {idiomatic:>16.0f} {manual:>13.0f} "
-            f"{ours / idiomatic:>12.1f} {ours / manual:>9.1f} {ours / eigen:>8.1f}"
+            f"{width:>6} {f64:>11.0f} {f32:>11.0f} {torch32:>10.0f} {torch64:>10.0f} {manual64:>16.0f} "
+            f"{f64 / torch32:>15.1f} {f32 / torch32:>15.1f} {f32 / f64:>9.2f}"
         )
-
 
 if __name__ == "__main__":
     main()

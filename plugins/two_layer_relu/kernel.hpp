@@ -21,14 +21,17 @@ struct KernelArgs {
   const Index* rows;        // the samples to use, or null for all n
   Index count;              // rows' length, or n
   double* gradient;         // (d + 1 + bias) m, or null
-  double* scratch;          // scratch_size(...) doubles
+  double* scratch;          // scratch_size(...) doubles (float64)
   Index chunk;              // samples per chunk
-  bool keep_activations;    // the register-blocked path (needs chunk * m doubles of scratch)
+  bool keep_activations;    // the register-blocked path (needs chunk * m values of scratch)
+  bool float32;             // compute in float32 (mixed precision: theta and the gradient stay float64)
+  float* scratch32;         // float32: 2 (d + 1 + bias) m + scratch_size(...) floats
 };
 
-// The most lanes any compiled instruction set uses, for sizing scratch.
-inline constexpr Index kMaxLanes = 8;
+// The most lanes any compiled instruction set uses (16 floats in 64 bytes), for sizing scratch.
+inline constexpr Index kMaxLanes = 16;
 
+// Values (doubles, or floats in float32) of working space for one call.
 inline Index scratch_size(Index d, Index m, Index chunk, bool keep_activations) {
   return chunk * (d + 1) + (keep_activations ? chunk * (m + kMaxLanes) : 0);
 }

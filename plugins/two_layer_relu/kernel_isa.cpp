@@ -19,13 +19,17 @@ namespace relulab::two_layer::RELULAB_KERNEL_NS {
 namespace {
 
 // std::max(z, 0.0), spelled out: the vectorised loops' ReLU, with NaN passing through.
-inline double relu(double z) { return z < 0.0 ? 0.0 : z; }
+template <class T>
+inline T relu(T z) {
+  return z < T(0) ? T(0) : z;
+}
 
 // std::min for indices, local so that nothing inline is shared across instruction sets.
 inline Index smaller(Index a, Index b) { return b < a ? b : a; }
 
-inline void zero(double* p, Index n) {
-  for (Index i = 0; i < n; ++i) p[i] = 0.0;
+template <class T>
+inline void zero(T* p, Index n) {
+  for (Index i = 0; i < n; ++i) p[i] = T(0);
 }
 
 // The sample behind position t of the call: rows[t], or t itself.
@@ -35,28 +39,26 @@ inline Index sample(const KernelArgs& args, Index t) { return args.rows ? args.r
 // j at offset j of each). For a compile-time d the sum is written out term by
 // term, leaving the loop over neurons as the only loop, which GCC vectorises;
 // an inner loop over d would be vectorised instead, across strided columns.
-template <std::size_t... I>
-inline double column_dot(const double* __restrict W, const double* __restrict x, Index m, Index j,
-                         std::index_sequence<I...>) {
+template <class T, std::size_t... I>
+inline T column_dot(const T* __restrict W, const T* __restrict x, Index m, Index j, std::index_sequence<I...>) {
   return ((W[I * m + j] * x[I]) + ...);
 }
-template <std::size_t... I>
-inline void column_axpy(double* __restrict G, const double* __restrict x, double s, Index m, Index j,
-                        std::index_sequence<I...>) {
+template <class T, std::size_t... I>
+inline void column_axpy(T* __restrict G, const T* __restrict x, T s, Index m, Index j, std::index_sequence<I...>) {
   ((G[I * m + j] += s * x[I]), ...);
 }
-template <int D>
-inline double neuron_dot(const double* __restrict W, const double* __restrict x, Index m, Index j, Index d) {
+template <int D, class T>
+inline T neuron_dot(const T* __restrict W, const T* __restrict x, Index m, Index j, Index d) {
   if constexpr (D > 0) {
     return column_dot(W, x, m, j, std::make_index_sequence<D>{});
   } else {
-    double z = 0.0;
+    T z = 0;
     for (Index i = 0; i < d; ++i) z += W[i * m + j] * x[i];
     return z;
   }
 }
-template <int D>
-inline void neuron_axpy(double* __restrict G, const double* __restrict x, double s, Index m, Index j, Index d) {
+template <int D, class T>
+inline void neuron_axpy(T* __restrict G, const T* __restrict x, T s, Index m, Index j, Index d) {
   if constexpr (D > 0) {
     column_axpy(G, x, s, m, j, std::make_index_sequence<D>{});
   } else {
@@ -78,11 +80,12 @@ static constexpr Index kBlock = 256;
 
 // Copies samples t0 .. t0 + nc - 1 (of `rows`, or of the data set when
 // `rows` is empty) into x, d per sample, and zeroes their outputs c.
-inline void gather_chunk(const KernelArgs& args, Index t0, Index nc, Index d, double* x, double* c) {
+template <class T>
+inline void gather_chunk(const KernelArgs& args, Index t0, Index nc, Index d, T* x, T* c) {
   for (Index t = 0; t < nc; ++t) {
     const double* row = args.X + sample(args, t0 + t) * d;
-    for (Index i = 0; i < d; ++i) x[t * d + i] = row[i];
-    c[t] = 0.0;
+    for (Index i = 0; i < d; ++i) x[t * d + i] = static_cast<T>(row[i]);
+    c[t] = T(0);
   }
 }
 
@@ -98,75 +101,72 @@ inline void gather_chunk(const KernelArgs& args, Index t0, Index nc, Index d, do
 // samples in the inner loop, loads per multiply-add stay near one: the
 // arithmetic, not the memory operations, sets the pace. Neurons beyond the
 // last whole vector take a scalar loop.
-template <int D, bool Bias>
-inline double kept_kernel(const KernelArgs& args) {
-  using simd::Doubles;
-  constexpr Index L = simd::kLanes;
+template <class T, int D, bool Bias>
+inline double kept_kernel(const KernelArgs& args, const T* W, T* gradient, T* x) {
+  using Vec = simd::Vec<T>;
+  constexpr Index L = simd::kLanes<T>;
   const Index m = args.m, chunk = args.chunk, count = args.count;
-  double* gradient = args.gradient;
   if (count == 0) {
     if (gradient) zero(gradient, (D + 1 + Bias) * m);
     return 0.0;
   }
-  const double* W = args.theta;
-  const double* a = W + D * m;
-  const double* b = a + m;  // read only when Bias
-  double* x = args.scratch;  // chunk inputs, D per sample, contiguous
-  double* c = x + chunk * D;    // per-sample scalar-tail outputs, then residual weights
+  const T* a = W + D * m;
+  const T* b = a + m;  // read only when Bias
+  T* c = x + chunk * D;    // per-sample scalar-tail outputs, then residual weights
   // relu(z), neuron-major so that both passes walk it contiguously: the
   // chunk's values for neurons j..j+L-1 sit at act + j * chunk, L per sample
   // (a scalar-tail neuron's at act + j * chunk, one per sample).
-  double* act = c + chunk;
-  double* partial = act + chunk * m;  // one vector of partial outputs per sample
+  T* act = c + chunk;
+  T* partial = act + chunk * m;  // one vector of partial outputs per sample
   const Index vector_end = m / L * L;
   const double two_over_n = 2.0 / static_cast<double>(count);
   double sum_sq = 0.0;
   for (Index t0 = 0; t0 < count; t0 += chunk) {
     const Index nc = smaller(chunk, count - t0);
     gather_chunk(args, t0, nc, D, x, c);
-    for (Index t = 0; t < nc; ++t) simd::store(partial + t * L, Doubles{});
+    for (Index t = 0; t < nc; ++t) simd::store(partial + t * L, Vec{});
     for (Index j = 0; j < vector_end; j += L) {
-      Doubles w[D];
+      Vec w[D];
       for (Index i = 0; i < D; ++i) w[i] = simd::load(W + i * m + j);
-      const Doubles aj = simd::load(a + j);
-      const Doubles bj = Bias ? simd::load(b + j) : Doubles{};
+      const Vec aj = simd::load(a + j);
+      const Vec bj = Bias ? simd::load(b + j) : Vec{};
       for (Index t = 0; t < nc; ++t) {
-        const double* xt = x + t * D;
-        Doubles z = w[0] * simd::broadcast(xt[0]);
+        const T* xt = x + t * D;
+        Vec z = w[0] * simd::broadcast(xt[0]);
         for (Index i = 1; i < D; ++i) z += w[i] * simd::broadcast(xt[i]);
-        const Doubles r = simd::relu(z + bj);
+        const Vec r = simd::relu<T>(z + bj);
         simd::store(act + j * chunk + t * L, r);
         simd::store(partial + t * L, simd::load(partial + t * L) + aj * r);
       }
     }
     for (Index j = vector_end; j < m; ++j)
       for (Index t = 0; t < nc; ++t) {
-        const double r = relu(neuron_dot<D>(W, x + t * D, m, j, D) + (Bias ? b[j] : 0.0));
+        const T r = relu(neuron_dot<D>(W, x + t * D, m, j, D) + (Bias ? b[j] : T(0)));
         act[j * chunk + t] = r;
         c[t] += a[j] * r;
       }
     for (Index t = 0; t < nc; ++t) {
-      const double r = simd::sum(simd::load(partial + t * L)) + c[t] - args.y[sample(args, t0 + t)];
+      const double r = static_cast<double>(simd::sum<T>(simd::load(partial + t * L)) + c[t]) - args.y[sample(args, t0 + t)];
       sum_sq += r * r;
-      c[t] = two_over_n * r;
+      c[t] = static_cast<T>(two_over_n * r);
     }
     if (!gradient) continue;
     // dL/da_j = c relu(z_j); dL/db_j = c a_j 1{z_j > 0}; dL/dw_j = dL/db_j x (sigma'(0) = 0, as PyTorch).
-    double* gW = gradient;
-    double* ga = gradient + D * m;
-    double* gb = ga + m;  // written only when Bias
+    T* gW = gradient;
+    T* ga = gradient + D * m;
+    T* gb = ga + m;  // written only when Bias
     const bool first = t0 == 0;
     for (Index j = 0; j < vector_end; j += L) {
-      Doubles g[D], g_a = first ? Doubles{} : simd::load(ga + j), g_b{};
-      for (Index i = 0; i < D; ++i) g[i] = first ? Doubles{} : simd::load(gW + i * m + j);
-      if constexpr (Bias) g_b = first ? Doubles{} : simd::load(gb + j);
-      const Doubles aj = simd::load(a + j);
+      Vec g[D], g_a = first ? Vec{} : simd::load(ga + j), g_b{};
+      for (Index i = 0; i < D; ++i) g[i] = first ? Vec{} : simd::load(gW + i * m + j);
+      if constexpr (Bias) g_b = first ? Vec{} : simd::load(gb + j);
+      const Vec aj = simd::load(a + j);
       for (Index t = 0; t < nc; ++t) {
-        const Doubles r = simd::load(act + j * chunk + t * L), ct = simd::broadcast(c[t]);
+        const Vec r = simd::load(act + j * chunk + t * L), ct = simd::broadcast(c[t]);
         g_a += ct * r;
-        const Doubles s = simd::select_or_zero(r > Doubles{}, ct) * aj;
+        const Vec s = simd::select_or_zero<T>(r > Vec{}, ct) * aj;
         if constexpr (Bias) g_b += s;
-        const double* xt = x + t * D;
+        const T* xt = x + t * D;
         for (Index i = 0; i < D; ++i) g[i] += s * simd::broadcast(xt[i]);
       }
       for (Index i = 0; i < D; ++i) simd::store(gW + i * m + j, g[i]);
@@ -174,12 +174,12 @@ inline double kept_kernel(const KernelArgs& args) {
       if constexpr (Bias) simd::store(gb + j, g_b);
     }
     for (Index j = vector_end; j < m; ++j) {
-      double g[D], g_a = first ? 0.0 : ga[j], g_b = Bias && !first ? gb[j] : 0.0;
-      for (Index i = 0; i < D; ++i) g[i] = first ? 0.0 : gW[i * m + j];
+      T g[D], g_a = first ? T(0) : ga[j], g_b = Bias && !first ? gb[j] : T(0);
+      for (Index i = 0; i < D; ++i) g[i] = first ? T(0) : gW[i * m + j];
       for (Index t = 0; t < nc; ++t) {
-        const double r = act[j * chunk + t];
+        const T r = act[j * chunk + t];
         g_a += c[t] * r;
-        const double s = (r > 0.0 ? c[t] : 0.0) * a[j];
+        const T s = (r > T(0) ? c[t] : T(0)) * a[j];
         g_b += s;
         for (Index i = 0; i < D; ++i) g[i] += s * x[t * D + i];
       }
@@ -191,19 +191,16 @@ inline double kept_kernel(const KernelArgs& args) {
   return sum_sq / static_cast<double>(count);
 }
 
-template <int D, bool Bias>
-inline double kernel(const KernelArgs& args) {
+template <class T, int D, bool Bias>
+inline double kernel(const KernelArgs& args, const T* W, T* gradient, T* x) {
   if constexpr (D > 0)
-    if (args.keep_activations) return kept_kernel<D, Bias>(args);
+    if (args.keep_activations) return kept_kernel<T, D, Bias>(args, W, gradient, x);
   const Index d = D > 0 ? D : args.d, m = args.m, count = args.count, chunk = args.chunk;
-  double* gradient = args.gradient;
   if (gradient) zero(gradient, (d + 1 + Bias) * m);
   if (count == 0) return 0.0;
-  const double* W = args.theta;
-  const double* a = W + d * m;
-  const double* b = a + m;  // read only when Bias
-  double* x = args.scratch;  // chunk inputs, d per sample, contiguous
-  double* c = x + chunk * d;   // per-sample outputs, then residual weights
+  const T* a = W + d * m;
+  const T* b = a + m;  // read only when Bias
+  T* c = x + chunk * d;   // per-sample outputs, then residual weights
   const double two_over_n = 2.0 / static_cast<double>(count);
   double sum_sq = 0.0;
   for (Index t0 = 0; t0 < count; t0 += chunk) {
@@ -215,11 +212,11 @@ inline double kernel(const KernelArgs& args) {
       // Four samples per pass over the block: each neuron's weights are
       // loaded once for four dot products.
       for (; D > 0 && t + 4 <= nc; t += 4) {
-        const double *x0 = x + t * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
-        double h0 = 0.0, h1 = 0.0, h2 = 0.0, h3 = 0.0;
+        const T *x0 = x + t * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
+        T h0 = 0, h1 = 0, h2 = 0, h3 = 0;
 #pragma omp simd reduction(+ : h0, h1, h2, h3)
         for (Index j = j0; j < j1; ++j) {
-          const double bj = Bias ? b[j] : 0.0, aj = a[j];
+          const T bj = Bias ? b[j] : T(0), aj = a[j];
           h0 += aj * relu(neuron_dot<D>(W, x0, m, j, d) + bj);
           h1 += aj * relu(neuron_dot<D>(W, x1, m, j, d) + bj);
           h2 += aj * relu(neuron_dot<D>(W, x2, m, j, d) + bj);
@@ -228,25 +225,25 @@ inline double kernel(const KernelArgs& args) {
         c[t] += h0, c[t + 1] += h1, c[t + 2] += h2, c[t + 3] += h3;
       }
       for (; t < nc; ++t) {
-        const double* xt = x + t * d;
-        double h = 0.0;
+        const T* xt = x + t * d;
+        T h = 0;
 #pragma omp simd reduction(+ : h)
         for (Index j = j0; j < j1; ++j) {
-          const double z = neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : 0.0);
+          const T z = neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : T(0));
           h += a[j] * relu(z);  // branch-free, so the loop vectorises
         }
         c[t] += h;
       }
     }
     for (Index t = 0; t < nc; ++t) {
-      const double r = c[t] - args.y[sample(args, t0 + t)];
+      const double r = static_cast<double>(c[t]) - args.y[sample(args, t0 + t)];
       sum_sq += r * r;
-      c[t] = two_over_n * r;
+      c[t] = static_cast<T>(two_over_n * r);
     }
     if (!gradient) continue;
-    double* gW = gradient;
-    double* ga = gradient + d * m;
-    double* gb = ga + m;  // written only when Bias
+    T* gW = gradient;
+    T* ga = gradient + d * m;
+    T* gb = ga + m;  // written only when Bias
     for (Index j0 = 0; j0 < m; j0 += kBlock) {
       const Index j1 = smaller(m, j0 + kBlock);
       Index t = 0;
@@ -255,30 +252,30 @@ inline double kernel(const KernelArgs& args) {
       // loop does ~2d + 3 memory operations per 2d + 2 multiply-adds and is
       // bound by them, not by arithmetic).
       for (; D > 0 && t + 4 <= nc; t += 4) {
-        const double *x0 = x + t * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
-        const double c0 = c[t], c1 = c[t + 1], c2 = c[t + 2], c3 = c[t + 3];
+        const T *x0 = x + t * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
+        const T c0 = c[t], c1 = c[t + 1], c2 = c[t + 2], c3 = c[t + 3];
 #pragma omp simd
         for (Index j = j0; j < j1; ++j) {
-          const double bj = Bias ? b[j] : 0.0, aj = a[j];
-          const double z0 = neuron_dot<D>(W, x0, m, j, d) + bj, z1 = neuron_dot<D>(W, x1, m, j, d) + bj;
-          const double z2 = neuron_dot<D>(W, x2, m, j, d) + bj, z3 = neuron_dot<D>(W, x3, m, j, d) + bj;
+          const T bj = Bias ? b[j] : T(0), aj = a[j];
+          const T z0 = neuron_dot<D>(W, x0, m, j, d) + bj, z1 = neuron_dot<D>(W, x1, m, j, d) + bj;
+          const T z2 = neuron_dot<D>(W, x2, m, j, d) + bj, z3 = neuron_dot<D>(W, x3, m, j, d) + bj;
           ga[j] += c0 * relu(z0) + c1 * relu(z1) + c2 * relu(z2) + c3 * relu(z3);
-          const double s0 = (z0 > 0.0 ? c0 : 0.0) * aj, s1 = (z1 > 0.0 ? c1 : 0.0) * aj;
-          const double s2 = (z2 > 0.0 ? c2 : 0.0) * aj, s3 = (z3 > 0.0 ? c3 : 0.0) * aj;
+          const T s0 = (z0 > T(0) ? c0 : T(0)) * aj, s1 = (z1 > T(0) ? c1 : T(0)) * aj;
+          const T s2 = (z2 > T(0) ? c2 : T(0)) * aj, s3 = (z3 > T(0) ? c3 : T(0)) * aj;
           if constexpr (Bias) gb[j] += s0 + s1 + s2 + s3;
           for (Index i = 0; i < (D > 0 ? D : 1); ++i)
             gW[i * m + j] += s0 * x0[i] + s1 * x1[i] + s2 * x2[i] + s3 * x3[i];
         }
       }
       for (; t < nc; ++t) {
-        const double* xt = x + t * d;
-        const double ct = c[t];
+        const T* xt = x + t * d;
+        const T ct = c[t];
 #pragma omp simd
         for (Index j = j0; j < j1; ++j) {
-          const double z = neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : 0.0);
+          const T z = neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : T(0));
           // dL/da_j = c relu(z_j); dL/db_j = c a_j 1{z_j > 0}; dL/dw_j = dL/db_j x (sigma'(0) = 0, as PyTorch).
           ga[j] += ct * relu(z);
-          const double s = (z > 0.0 ? ct : 0.0) * a[j];
+          const T s = (z > T(0) ? ct : T(0)) * a[j];
           if constexpr (Bias) gb[j] += s;
           neuron_axpy<D>(gW, xt, s, m, j, d);
         }
@@ -291,23 +288,44 @@ inline double kernel(const KernelArgs& args) {
 
 // The input dimension and the bias as compile-time constants: the inner
 // loops unroll and the neuron loops carry no branch, so they vectorise.
-template <bool Bias>
-inline double dispatch(const KernelArgs& args) {
+template <class T, bool Bias>
+inline double dispatch(const KernelArgs& args, const T* W, T* gradient, T* x) {
   switch (args.d) {
-    case 1: return kernel<1, Bias>(args);
-    case 2: return kernel<2, Bias>(args);
-    case 3: return kernel<3, Bias>(args);
-    case 4: return kernel<4, Bias>(args);
-    case 5: return kernel<5, Bias>(args);
-    case 6: return kernel<6, Bias>(args);
-    case 8: return kernel<8, Bias>(args);
-    case 10: return kernel<10, Bias>(args);
-    default: return kernel<0, Bias>(args);
+    case 1: return kernel<T, 1, Bias>(args, W, gradient, x);
+    case 2: return kernel<T, 2, Bias>(args, W, gradient, x);
+    case 3: return kernel<T, 3, Bias>(args, W, gradient, x);
+    case 4: return kernel<T, 4, Bias>(args, W, gradient, x);
+    case 5: return kernel<T, 5, Bias>(args, W, gradient, x);
+    case 6: return kernel<T, 6, Bias>(args, W, gradient, x);
+    case 8: return kernel<T, 8, Bias>(args, W, gradient, x);
+    case 10: return kernel<T, 10, Bias>(args, W, gradient, x);
+    default: return kernel<T, 0, Bias>(args, W, gradient, x);
   }
 }
 
+template <class T>
+inline double loss_and_gradient_in(const KernelArgs& args, const T* W, T* gradient, T* x) {
+  return args.bias ? dispatch<T, true>(args, W, gradient, x) : dispatch<T, false>(args, W, gradient, x);
+}
+
+// float32: the weights are rounded to float once per call, the samples as
+// they are gathered; the gradient is accumulated in float and widened at the
+// end. The master weights and the optimizer's state stay float64.
+double loss_and_gradient_float32(const KernelArgs& args) {
+  const Index size = (args.d + 1 + (args.bias ? 1 : 0)) * args.m;
+  float* W = args.scratch32;
+  float* gradient = args.gradient ? W + size : nullptr;
+  float* x = W + 2 * size;
+  for (Index i = 0; i < size; ++i) W[i] = static_cast<float>(args.theta[i]);
+  const double loss = loss_and_gradient_in<float>(args, W, gradient, x);
+  if (gradient)
+    for (Index i = 0; i < size; ++i) args.gradient[i] = static_cast<double>(gradient[i]);
+  return loss;
+}
+
 double loss_and_gradient(const KernelArgs& args) {
-  return args.bias ? dispatch<true>(args) : dispatch<false>(args);
+  if (args.float32) return loss_and_gradient_float32(args);
+  return loss_and_gradient_in<double>(args, args.theta, args.gradient, args.scratch);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
-// A small fixed-width vector of doubles for the register-blocked kernel, in
-// GCC/Clang vector extensions: the widest width the translation unit targets
-// (8 lanes with AVX-512, 4 with AVX, 2 with SSE2). Included by kernel_isa.cpp
-// only, inside its instruction set's namespace.
+// Small fixed-width vectors of doubles or floats for the register-blocked
+// kernel, in GCC/Clang vector extensions: the widest width the translation
+// unit targets (64 bytes with AVX-512, 32 with AVX, 16 with SSE2), so a float
+// vector has twice a double vector's lanes. Included by kernel_isa.cpp only,
+// inside its instruction set's namespace.
 #pragma once
 
 #include <cstddef>
@@ -11,40 +12,71 @@
 namespace relulab::two_layer::RELULAB_KERNEL_NS::simd {
 
 #if defined(__AVX512F__)
-inline constexpr int kLanes = 8;
+inline constexpr int kBytes = 64;
 #elif defined(__AVX__)
-inline constexpr int kLanes = 4;
+inline constexpr int kBytes = 32;
 #else
-inline constexpr int kLanes = 2;
+inline constexpr int kBytes = 16;
 #endif
 
-using Doubles = double __attribute__((vector_size(kLanes * sizeof(double))));
-using Mask = long long __attribute__((vector_size(kLanes * sizeof(double))));
+template <class T>
+struct Types;
+template <>
+struct Types<double> {
+  using Vec = double __attribute__((vector_size(kBytes)));
+  using Mask = long long __attribute__((vector_size(kBytes)));
+};
+template <>
+struct Types<float> {
+  using Vec = float __attribute__((vector_size(kBytes)));
+  using Mask = int __attribute__((vector_size(kBytes)));
+};
+template <class T>
+using Vec = typename Types<T>::Vec;
+template <class T>
+using Mask = typename Types<T>::Mask;
+template <class T>
+inline constexpr int kLanes = kBytes / static_cast<int>(sizeof(T));
 
 // Unaligned load and store (memcpy compiles to one vector move).
-inline Doubles load(const double* p) {
-  Doubles v;
+template <class T>
+inline Vec<T> load(const T* p) {
+  Vec<T> v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline void store(double* p, Doubles v) { std::memcpy(p, &v, sizeof v); }
-
-template <std::size_t... I>
-inline Doubles broadcast(double s, std::index_sequence<I...>) {
-  return Doubles{((void)I, s)...};
+template <class T>
+inline void store(T* p, Vec<T> v) {
+  std::memcpy(p, &v, sizeof v);
 }
-inline Doubles broadcast(double s) { return broadcast(s, std::make_index_sequence<kLanes>{}); }
 
-// v where the mask is set, +0.0 elsewhere.
-inline Doubles select_or_zero(Mask m, Doubles v) { return reinterpret_cast<Doubles>(reinterpret_cast<Mask>(v) & m); }
+// Every lane s (spelled out, not 0 + s, which would turn -0.0 into +0.0).
+template <class T, std::size_t... I>
+inline Vec<T> broadcast(T s, std::index_sequence<I...>) {
+  return Vec<T>{((void)I, s)...};
+}
+template <class T>
+inline Vec<T> broadcast(T s) {
+  return broadcast<T>(s, std::make_index_sequence<kLanes<T>>{});
+}
 
-// std::max(z, 0.0) lane by lane, with its exact semantics: z unless z < 0
+// v where the mask is set, +0 elsewhere.
+template <class T>
+inline Vec<T> select_or_zero(Mask<T> m, Vec<T> v) {
+  return reinterpret_cast<Vec<T>>(reinterpret_cast<Mask<T>>(v) & m);
+}
+
+// std::max(z, 0) lane by lane, with its exact semantics: z unless z < 0
 // (so NaN and -0.0 pass through, and a NaN weight still poisons the loss).
-inline Doubles relu(Doubles z) { return select_or_zero(~(z < Doubles{}), z); }
+template <class T>
+inline Vec<T> relu(Vec<T> z) {
+  return select_or_zero<T>(~(z < Vec<T>{}), z);
+}
 
-inline double sum(Doubles v) {
-  double s = 0.0;
-  for (int l = 0; l < kLanes; ++l) s += v[l];
+template <class T>
+inline T sum(Vec<T> v) {
+  T s = 0;
+  for (int l = 0; l < kLanes<T>; ++l) s += v[l];
   return s;
 }
 

@@ -32,11 +32,15 @@ class TwoLayerRelu final : public Model {
         theta_(Vector::Zero((d_ + 1 + (bias_ ? 1 : 0)) * m_)),
         chunk_(std::min(kChunk, kActivationBudget / m_ / 4 * 4)),
         keeps_activations_(chunk_ >= kMinKeptChunk),
-        kernel_(two_layer::select_kernel()) {
+        kernel_(two_layer::select_kernel()),
+        float32_(p.text("precision") == "float32") {
     if (!keeps_activations_) chunk_ = kChunk;
     // A chunk's inputs and outputs; when kept, its activations and one vector
     // of partial outputs per sample.
-    scratch_.resize(static_cast<std::size_t>(two_layer::scratch_size(d_, m_, chunk_, keeps_activations_)));
+    const Index work = two_layer::scratch_size(d_, m_, chunk_, keeps_activations_);
+    scratch_.resize(static_cast<std::size_t>(work));
+    // float32 training: the weights and the gradient in float beside the working space.
+    if (float32_) scratch32_.resize(static_cast<std::size_t>(2 * theta_.size() + work));
     if (p.flag("scale_by_sqrt_width")) scale_ /= std::sqrt(static_cast<double>(m_));
   }
 
@@ -102,11 +106,23 @@ class TwoLayerRelu final : public Model {
     for (Index k = 0; k < X.rows(); ++k) out[k] = forward(X.row(k).data());
   }
 
+  // Training steps (a gradient is asked for) run in the model's precision;
+  // a loss alone (metrics, reports) is always computed in float64.
   double loss_and_gradient(const Dataset& data, Rows rows, double* gradient) const override {
-    const two_layer::KernelArgs args{theta_.data(), d_, m_, bias_, data.X.data(), data.y.data(),
+    const two_layer::KernelArgs args{theta_.data(),
+                                     d_,
+                                     m_,
+                                     bias_,
+                                     data.X.data(),
+                                     data.y.data(),
                                      rows.empty() ? nullptr : rows.data(),
                                      rows.empty() ? data.size() : static_cast<Index>(rows.size()),
-                                     gradient, scratch_.data(), chunk_, keeps_activations_};
+                                     gradient,
+                                     scratch_.data(),
+                                     chunk_,
+                                     keeps_activations_,
+                                     float32_ && gradient != nullptr,
+                                     scratch32_.data()};
     return kernel_.loss_and_gradient(args);
   }
 
@@ -140,7 +156,9 @@ class TwoLayerRelu final : public Model {
   Index chunk_;             // samples per chunk
   bool keeps_activations_;  // the kept path (for a compile-time d)
   two_layer::Kernel kernel_;  // the widest instruction set this CPU runs
+  bool float32_;            // training steps in float32
   mutable std::vector<double> scratch_;  // sized once, so calls never allocate
+  mutable std::vector<float> scratch32_;  // float32 only
 };
 
 PluginDescriptor describe() {
@@ -156,6 +174,11 @@ PluginDescriptor describe() {
       .def(1e-3)
       .at_least(0);
   s.flag("scale_by_sqrt_width", "divide init_scale by sqrt(width)").def(false);
+  s.text("precision",
+         "arithmetic of the training steps: float64, or float32 (twice the SIMD lanes; weights, optimizer state, "
+         "losses and metrics stay float64)")
+      .def("float64")
+      .one_of({"float64", "float32"});
   s.real("dominance_ratio", "|w_j| / |a_j| at initialisation for init = dominated").def(0.5).above(0).below(1);
   PluginDescriptor d = make_plugin<TwoLayerRelu>("two_layer_relu", "1.0.0",
                                                  "two-layer ReLU network, MSE loss, optional hidden bias", s);
