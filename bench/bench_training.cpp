@@ -58,7 +58,8 @@ struct Problem {
   std::unique_ptr<Model> model;
 };
 
-Problem make_problem(Index n, Index d, Index width, const std::string& precision = "float64") {
+Problem make_problem(Index n, Index d, Index width, const std::string& precision = "float64",
+                     std::int64_t threads = 1) {
   BuildContext ctx;
   const auto& teacher = registry().find(PluginKind::DataGenerator, "linear_teacher")->descriptor;
   auto gen = teacher.make<DataGenerator>(defaults(teacher.schema, {{"d", std::int64_t(d)}}), ctx);
@@ -67,7 +68,9 @@ Problem make_problem(Index n, Index d, Index width, const std::string& precision
   ctx.input_dim = d;
   const auto& model = registry().find(PluginKind::Model, "two_layer_relu")->descriptor;
   p.model = model.make<Model>(
-      defaults(model.schema, {{"width", std::int64_t(width)}, {"init_scale", 0.1}, {"precision", precision}}), ctx);
+      defaults(model.schema,
+               {{"width", std::int64_t(width)}, {"init_scale", 0.1}, {"precision", precision}, {"threads", threads}}),
+      ctx);
   p.model->initialize(init_rng);
   return p;
 }
@@ -127,10 +130,11 @@ void SgdStepF32(benchmark::State& state) { sgd_steps(state, "float32"); }
 BENCHMARK(SgdStepF32)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
 
 // Loss and gradient over the whole training set, d = 5, width 1000.
-void FullBatchGradient(benchmark::State& state) {
-  const Index d = 5, width = 1000, n = state.range(0);
-  Problem p = make_problem(n, d, width);
+void full_batch_gradient(benchmark::State& state, Index n, std::int64_t threads) {
+  const Index d = 5, width = 1000;
+  Problem p = make_problem(n, d, width, "float64", threads);
   Vector grad(p.model->num_parameters());
+  p.model->loss_and_gradient(p.data, {}, grad.data());  // sizes the model's accumulators, once
   long allocs = 0;
   for (auto _ : state) {
     const long before = g_allocations.load();
@@ -140,7 +144,11 @@ void FullBatchGradient(benchmark::State& state) {
   state.counters["GFLOP/s"] = benchmark::Counter(n * flops_per_sample(d, width) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["allocs/call"] = static_cast<double>(allocs) / static_cast<double>(state.iterations());
 }
+void FullBatchGradient(benchmark::State& state) { full_batch_gradient(state, state.range(0), 1); }
 BENCHMARK(FullBatchGradient)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+// n = 10^5, width 1000, on 1, 2, 4 threads (model.threads): the same bytes, split over cores.
+void FullBatchGradientThreads(benchmark::State& state) { full_batch_gradient(state, 100'000, state.range(0)); }
+BENCHMARK(FullBatchGradientThreads)->Arg(1)->Arg(2)->Arg(4)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The same SGD step written the plain Eigen way: dense products for the
 // forward and backward passes, all buffers allocated once. What the fused

@@ -20,6 +20,7 @@ struct KernelArgs {
   const double* y;          // n
   const Index* rows;        // the samples to use, or null for all n
   Index count;              // rows' length, or n
+  Index total;              // the n of the loss's 1/n: count, or the whole call's when this is one block of it
   double* gradient;         // (d + 1 + bias) m, or null
   double* scratch;          // scratch_size(...) doubles (float64)
   Index chunk;              // samples per chunk
@@ -32,6 +33,7 @@ struct KernelArgs {
 inline constexpr Index kMaxLanes = 16;
 
 // Values (doubles, or floats in float32) of working space for one call.
+// The kernel returns sum of squared residuals / total and writes (not adds) its gradient.
 inline Index scratch_size(Index d, Index m, Index chunk, bool keep_activations) {
   return chunk * (d + 1) + (keep_activations ? chunk * (m + kMaxLanes) : 0);
 }

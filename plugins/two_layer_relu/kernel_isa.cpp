@@ -119,7 +119,7 @@ inline double kept_kernel(const KernelArgs& args, const T* W, T* gradient, T* x)
   T* act = c + chunk;
   T* partial = act + chunk * m;  // one vector of partial outputs per sample
   const Index vector_end = m / L * L;
-  const double two_over_n = 2.0 / static_cast<double>(count);
+  const double two_over_n = 2.0 / static_cast<double>(args.total);
   double sum_sq = 0.0;
   for (Index t0 = 0; t0 < count; t0 += chunk) {
     const Index nc = smaller(chunk, count - t0);
@@ -188,7 +188,7 @@ inline double kept_kernel(const KernelArgs& args, const T* W, T* gradient, T* x)
       if constexpr (Bias) gb[j] = g_b;
     }
   }
-  return sum_sq / static_cast<double>(count);
+  return sum_sq / static_cast<double>(args.total);
 }
 
 template <class T, int D, bool Bias>
@@ -201,7 +201,7 @@ inline double kernel(const KernelArgs& args, const T* W, T* gradient, T* x) {
   const T* a = W + d * m;
   const T* b = a + m;  // read only when Bias
   T* c = x + chunk * d;   // per-sample outputs, then residual weights
-  const double two_over_n = 2.0 / static_cast<double>(count);
+  const double two_over_n = 2.0 / static_cast<double>(args.total);
   double sum_sq = 0.0;
   for (Index t0 = 0; t0 < count; t0 += chunk) {
     const Index nc = smaller(chunk, count - t0);
@@ -282,7 +282,7 @@ inline double kernel(const KernelArgs& args, const T* W, T* gradient, T* x) {
       }
     }
   }
-  return sum_sq / static_cast<double>(count);
+  return sum_sq / static_cast<double>(args.total);
 }
 
 

@@ -48,11 +48,10 @@ namespace {
 // (SCIENCE.md section 1): Z = X W^T + b, r = relu(Z) a - y, loss = |r|^2 / n,
 // dL/da = relu(Z)^T c, dL/db = (1{Z>0} o c a^T)^T 1, dL/dW = (1{Z>0} o c a^T)^T X,
 // with c = 2 r / n.
-void check_against_textbook(Index m, Index d, bool bias) {
+void check_against_textbook(Index m, Index d, bool bias, Index n = 133) {
   auto model = make_model(d, m, bias);
   Rng rng(5);
   model->initialize(rng);
-  const Index n = 133;
   const Dataset ds = random_dataset(n, d, 9);
   Vector grad(model->num_parameters());
   const double loss = model->loss_and_gradient(ds, {}, grad.data());
@@ -246,4 +245,39 @@ TEST_CASE("a float32 model computes a loss alone in float64, and its training st
   // ~100 u for sums of 50 samples of 40 neurons).
   CHECK(with_gradient != exact);
   CHECK(with_gradient == Approx(exact).epsilon(1e-5));
+}
+
+TEST_CASE("a call over many samples gives the same bytes on 1, 2 or 3 threads, and the textbook gradient",
+          "[model][threads]") {
+  // 10 001 samples: three blocks of 4096 (the last one short), so every
+  // accumulator path runs; widths on both kernel paths; both precisions.
+  const auto& desc = descriptor(PluginKind::Model, "two_layer_relu");
+  for (const std::string precision : {"float64", "float32"})
+    for (const Index m : {Index(40), Index(3001)}) {
+      DYNAMIC_SECTION(precision << ", m " << m) {
+        const Index d = 5, n = 10'001;
+        const Dataset ds = random_dataset(n, d, 21);
+        std::vector<Vector> gradients;
+        std::vector<double> losses;
+        for (const std::int64_t threads : {1, 2, 3}) {
+          BuildContext ctx;
+          ctx.input_dim = d;
+          auto model = desc.make<Model>(
+              defaults(desc.schema, {{"width", std::int64_t(m)}, {"init_scale", 1.0}, {"precision", precision},
+                                     {"threads", threads}}),
+              ctx);
+          Rng rng(6);
+          model->initialize(rng);
+          gradients.emplace_back(model->num_parameters());
+          losses.push_back(model->loss_and_gradient(ds, {}, gradients.back().data()));
+        }
+        CHECK(losses[1] == losses[0]);
+        CHECK(losses[2] == losses[0]);
+        CHECK(gradients[1] == gradients[0]);
+        CHECK(gradients[2] == gradients[0]);
+      }
+    }
+  // And the blocked sum is the gradient: against the oracle as above (float64).
+  // 10 001 samples: the sums run over 10^4 terms, the tolerance above holds (it is relative to the largest entry).
+  check_against_textbook(300, 5, true, 10'001);
 }

@@ -8,9 +8,13 @@
 #include <relulab/relulab.hpp>
 
 #include "kernel.hpp"
+#include "worker_pool.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <memory>
+#include <thread>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -33,14 +37,19 @@ class TwoLayerRelu final : public Model {
         chunk_(std::min(kChunk, kActivationBudget / m_ / 4 * 4)),
         keeps_activations_(chunk_ >= kMinKeptChunk),
         kernel_(two_layer::select_kernel()),
-        float32_(p.text("precision") == "float32") {
+        float32_(p.text("precision") == "float32"),
+        workers_(static_cast<int>(std::min<std::int64_t>(p.integer("threads"), kAccumulators))) {
     if (!keeps_activations_) chunk_ = kChunk;
     // A chunk's inputs and outputs; when kept, its activations and one vector
     // of partial outputs per sample.
+    // Working space per worker; float32 training adds the weights and the
+    // gradient in float beside it.
     const Index work = two_layer::scratch_size(d_, m_, chunk_, keeps_activations_);
-    scratch_.resize(static_cast<std::size_t>(work));
-    // float32 training: the weights and the gradient in float beside the working space.
-    if (float32_) scratch32_.resize(static_cast<std::size_t>(2 * theta_.size() + work));
+    for (int w = 0; w < workers_; ++w) {
+      scratch_.emplace_back(static_cast<std::size_t>(work));
+      scratch32_.emplace_back(float32_ ? static_cast<std::size_t>(2 * theta_.size() + work) : 0);
+    }
+    if (workers_ > 1) pool_ = std::make_unique<two_layer::WorkerPool>(workers_);
     if (p.flag("scale_by_sqrt_width")) scale_ /= std::sqrt(static_cast<double>(m_));
   }
 
@@ -109,6 +118,7 @@ class TwoLayerRelu final : public Model {
   // Training steps (a gradient is asked for) run in the model's precision;
   // a loss alone (metrics, reports) is always computed in float64.
   double loss_and_gradient(const Dataset& data, Rows rows, double* gradient) const override {
+    const Index count = rows.empty() ? data.size() : static_cast<Index>(rows.size());
     const two_layer::KernelArgs args{theta_.data(),
                                      d_,
                                      m_,
@@ -116,14 +126,16 @@ class TwoLayerRelu final : public Model {
                                      data.X.data(),
                                      data.y.data(),
                                      rows.empty() ? nullptr : rows.data(),
-                                     rows.empty() ? data.size() : static_cast<Index>(rows.size()),
+                                     count,
+                                     count,
                                      gradient,
-                                     scratch_.data(),
+                                     scratch_[0].data(),
                                      chunk_,
                                      keeps_activations_,
                                      float32_ && gradient != nullptr,
-                                     scratch32_.data()};
-    return kernel_.loss_and_gradient(args);
+                                     scratch32_[0].data()};
+    if (count <= kSamplesPerBlock) return kernel_.loss_and_gradient(args);
+    return blocked_loss_and_gradient(args);
   }
 
  private:
@@ -134,6 +146,73 @@ class TwoLayerRelu final : public Model {
   static constexpr Index kChunk = 64;
   static constexpr Index kActivationBudget = 32 * 1024;  // doubles: 256 KiB
   static constexpr Index kMinKeptChunk = 16;
+
+  // A call on more samples than one block splits them into blocks of
+  // kSamplesPerBlock consecutive samples. Accumulator i sums blocks i, i + A,
+  // i + 2A, ... in that order (A = kAccumulators), and the accumulators are
+  // summed in order: a fixed reduction tree, so the bytes do not depend on
+  // how many threads share the accumulators. Mini-batches (at most one block)
+  // take the kernel directly.
+  static constexpr Index kSamplesPerBlock = 4096;
+  static constexpr int kAccumulators = 8;
+
+  struct BlockedCall {
+    const TwoLayerRelu* model;
+    const two_layer::KernelArgs* whole;
+    Index blocks;
+  };
+
+  // The kernel's arguments for block b of a call, in worker w's scratch.
+  two_layer::KernelArgs block_args(const two_layer::KernelArgs& whole, Index b, int w, double* gradient) const {
+    two_layer::KernelArgs a = whole;
+    const Index first = b * kSamplesPerBlock;
+    a.count = std::min(kSamplesPerBlock, whole.count - first);
+    if (whole.rows) a.rows = whole.rows + first;
+    else a.X = whole.X + first * d_, a.y = whole.y + first;
+    a.gradient = gradient;
+    a.scratch = scratch_[static_cast<std::size_t>(w)].data();
+    a.scratch32 = scratch32_[static_cast<std::size_t>(w)].data();
+    return a;
+  }
+
+  // Worker w's share: accumulators w, w + workers, ...
+  static void accumulate(void* context, int w) {
+    const auto& call = *static_cast<const BlockedCall*>(context);
+    const TwoLayerRelu& self = *call.model;
+    const Index size = self.theta_.size();
+    for (int acc = w; acc < kAccumulators; acc += self.workers_) {
+      double* sum = call.whole->gradient ? self.accumulated_.data() + acc * size : nullptr;
+      double* block = call.whole->gradient ? self.block_gradient_.data() + w * size : nullptr;
+      double loss = 0.0;
+      for (Index b = acc; b < call.blocks; b += kAccumulators) {
+        const double part = self.kernel_.loss_and_gradient(self.block_args(*call.whole, b, w, b == acc ? sum : block));
+        loss += part;
+        if (sum && b != acc)
+          for (Index i = 0; i < size; ++i) sum[i] += block[i];
+      }
+      self.accumulated_loss_[static_cast<std::size_t>(acc)] = loss;
+    }
+  }
+
+  double blocked_loss_and_gradient(const two_layer::KernelArgs& whole) const {
+    const Index blocks = (whole.count + kSamplesPerBlock - 1) / kSamplesPerBlock, size = theta_.size();
+    if (whole.gradient && accumulated_.empty()) {  // once per model, at its first full-batch gradient
+      accumulated_.resize(static_cast<std::size_t>(kAccumulators * size));
+      block_gradient_.resize(static_cast<std::size_t>(workers_ * size));
+    }
+    BlockedCall call{this, &whole, blocks};
+    if (pool_) pool_->run(&accumulate, &call);
+    else accumulate(&call, 0);
+    const Index used = std::min<Index>(kAccumulators, blocks);
+    double loss = 0.0;
+    for (Index acc = 0; acc < used; ++acc) loss += accumulated_loss_[static_cast<std::size_t>(acc)];
+    if (whole.gradient) {
+      std::copy_n(accumulated_.data(), size, whole.gradient);
+      for (Index acc = 1; acc < used; ++acc)
+        for (Index i = 0; i < size; ++i) whole.gradient[i] += accumulated_[acc * size + i];
+    }
+    return loss;
+  }
 
   // h(x), for predictions (not a hot path).
   double forward(const double* x) const {
@@ -157,8 +236,12 @@ class TwoLayerRelu final : public Model {
   bool keeps_activations_;  // the kept path (for a compile-time d)
   two_layer::Kernel kernel_;  // the widest instruction set this CPU runs
   bool float32_;            // training steps in float32
-  mutable std::vector<double> scratch_;  // sized once, so calls never allocate
-  mutable std::vector<float> scratch32_;  // float32 only
+  int workers_;             // threads sharing a call of more than one block
+  mutable std::vector<std::vector<double>> scratch_;  // per worker, sized once, so calls never allocate
+  mutable std::vector<std::vector<float>> scratch32_;  // per worker, float32 only
+  std::unique_ptr<two_layer::WorkerPool> pool_;        // with more than one worker
+  mutable std::vector<double> accumulated_, block_gradient_;  // kAccumulators and workers_ gradients
+  mutable std::array<double, kAccumulators> accumulated_loss_{};
 };
 
 PluginDescriptor describe() {
@@ -179,6 +262,12 @@ PluginDescriptor describe() {
          "losses and metrics stay float64)")
       .def("float64")
       .one_of({"float64", "float32"});
+  s.integer("threads",
+            "threads that share a loss and gradient over more than 4096 samples (full batch, large n); the bytes "
+            "do not depend on it")
+      .def(1)
+      .at_least(1)
+      .at_most(4.0 * std::max(1u, std::thread::hardware_concurrency()));
   s.real("dominance_ratio", "|w_j| / |a_j| at initialisation for init = dominated").def(0.5).above(0).below(1);
   PluginDescriptor d = make_plugin<TwoLayerRelu>("two_layer_relu", "1.0.0",
                                                  "two-layer ReLU network, MSE loss, optional hidden bias", s);
