@@ -350,11 +350,11 @@ int main(int argc, char** argv) {
   const Subcommands s = declare_others(app, o, declare_run(app, o, {}));
   CLI11_PARSE(app, argc, argv);
   o.jobs_given = s.run->count("--jobs") > 0;
-  Registry registry;
-  for (const auto& p : o.plugin_paths) registry.add_search_dir(p, "--plugin-path");
-  registry.add_default_search_dirs();
-  registry.scan();
   try {
+    Registry registry;
+    for (const auto& p : o.plugin_paths) registry.add_search_dir(p, "--plugin-path");
+    registry.add_default_search_dirs();
+    registry.scan();
     return dispatch(s, o, registry);
   } catch (const ConfigError& e) {
     std::cerr << e.what() << "\n";

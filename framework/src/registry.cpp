@@ -70,12 +70,14 @@ void Registry::add_default_search_dirs() {
   std::error_code ec;
   const fs::path exe = boost::dll::program_location(ec);
   const fs::path installed = ec ? fs::path() : exe.parent_path().parent_path() / kInstallPluginSubdir;
-  if (!installed.empty() && fs::is_directory(installed)) {
+  // The error_code overloads: a folder this user may not even look into (a
+  // build tree under another user's home) is simply not a candidate.
+  if (!installed.empty() && fs::is_directory(installed, ec)) {
     add_search_dir(installed, "install prefix");
     return;
   }
-  if (fs::is_directory(kBuildPluginDir)) add_search_dir(kBuildPluginDir, "build tree");
-  if (fs::is_directory(kInstallPluginDir)) add_search_dir(kInstallPluginDir, "install prefix");
+  if (fs::is_directory(kBuildPluginDir, ec)) add_search_dir(kBuildPluginDir, "build tree");
+  if (fs::is_directory(kInstallPluginDir, ec)) add_search_dir(kInstallPluginDir, "install prefix");
 }
 
 void Registry::scan() {
