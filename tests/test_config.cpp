@@ -124,3 +124,15 @@ TEST_CASE("did-you-mean keeps to close words", "[config]") {
   CHECK(host::did_you_mean("widht", {"width", "bias"}) == "width");
   CHECK(host::did_you_mean("zzzzzz", {"width", "bias"}).empty());
 }
+
+TEST_CASE("a key declared same_results() stays out of the run's hash, others change it", "[config]") {
+  // model.threads cannot change a run's bytes (its reduction order is fixed),
+  // so a run resumes in the same folder on any thread count; precision can.
+  const auto base = experiment_from_text(small_experiment(100));
+  const auto threads = experiment_from_text(small_experiment(100), {"model.threads=2"});
+  const auto precision = experiment_from_text(small_experiment(100), {"model.precision=float32"});
+  CHECK(threads.hash == base.hash);
+  CHECK(precision.hash != base.hash);
+  // The resolved configuration still records the thread count that ran.
+  CHECK(host::format_toml(threads.resolved).find("threads = 2") != std::string::npos);
+}

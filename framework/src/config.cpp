@@ -577,6 +577,12 @@ toml::table section_with_plugin(const Section& s, const Params& host) {
   return t;
 }
 
+// Keys a plugin declares result-neutral (same_results()) stay out of the hash.
+void erase_same_results(toml::table& t, const Section& s) {
+  for (const auto& spec : s.plugin->descriptor.schema.specs())
+    if (!spec.changes_results) t.erase(spec.name);
+}
+
 // The canonical configuration: what was run, with every default spelled out;
 // and its hash, which names the computation.
 void resolve(Experiment& ex, const Params& exp, const Params& data_host, const Params& model_host) {
@@ -600,6 +606,11 @@ void resolve(Experiment& ex, const Params& exp, const Params& data_host, const P
   toml::table semantic = ex.resolved;
   for (const char* k : {"output", "description", "checkpoint_seconds", "plugin_paths"})
     semantic["experiment"].as_table()->erase(k);
+  erase_same_results(*semantic["data"].as_table(), ex.data);
+  erase_same_results(*semantic["model"].as_table(), ex.model);
+  erase_same_results(*semantic["optimizer"].as_table(), ex.optimizer);
+  if (auto* metrics = semantic["metrics"].as_array())
+    for (std::size_t i = 0; i < ex.metrics.size(); ++i) erase_same_results(*metrics->get(i)->as_table(), ex.metrics[i]);
   ex.hash = short_hash(format_toml(semantic));
 }
 

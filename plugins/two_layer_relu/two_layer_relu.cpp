@@ -267,7 +267,8 @@ PluginDescriptor describe() {
             "do not depend on it")
       .def(1)
       .at_least(1)
-      .at_most(4.0 * std::max(1u, std::thread::hardware_concurrency()));
+      .at_most(4.0 * std::max(1u, std::thread::hardware_concurrency()))
+      .same_results();
   s.real("dominance_ratio", "|w_j| / |a_j| at initialisation for init = dominated").def(0.5).above(0).below(1);
   PluginDescriptor d = make_plugin<TwoLayerRelu>("two_layer_relu", "1.0.0",
                                                  "two-layer ReLU network, MSE loss, optional hidden bias", s);

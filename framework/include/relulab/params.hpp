@@ -75,6 +75,7 @@ struct ParamSpec {
   std::optional<double> lower, upper;       // numeric range (for lists: every element)
   bool lower_open = false, upper_open = false;
   std::vector<std::string> choices;         // allowed strings, if any
+  bool changes_results = true;              // false: left out of the run's hash (threads, ...)
 
   ParamSpec& def(ParamValue v) {
     if (type == ParamType::Float && std::holds_alternative<std::int64_t>(v))
@@ -96,6 +97,9 @@ struct ParamSpec {
   ParamSpec& at_most(double v) { upper = v; upper_open = false; return *this; }
   ParamSpec& below(double v) { upper = v; upper_open = true; return *this; }
   ParamSpec& one_of(std::vector<std::string> c) { choices = std::move(c); return *this; }
+  // The key cannot change a run's bytes (a thread count): it stays out of the
+  // hash that names the run directory, so a run resumes whatever its value.
+  ParamSpec& same_results() { changes_results = false; return *this; }
 
   bool required() const { return !default_value && !may_be_absent; }
 
