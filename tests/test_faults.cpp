@@ -190,17 +190,23 @@ TEST_CASE("an output folder without write permission: a message naming the file"
   fs::permissions(dir / "locked", fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
                                       fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
   fs::permissions(dir, fs::perms::all);  // the test folder itself must be reachable by the user below
-  // Root ignores permissions, so as root the command runs as 'nobody'.
-  const std::string as_user = ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
-  if (!as_user.empty() && run_command(as_user + relulab_exe() + " --version").exit_code != 0) {
-    // A checkout under a folder 'nobody' cannot enter (say /root): the binary
-    // itself is out of reach, so this case cannot be staged here.
-    WARN("skipped: 'nobody' cannot run " << relulab_exe() << " from this checkout");
-    fs::permissions(dir / "locked", fs::perms::all);
-    fs::remove_all(dir);
-    return;
+  // Root ignores permissions, so as root the command runs as 'nobody'. The
+  // checkout may sit where 'nobody' cannot enter (under /root, say), so it
+  // runs a copy laid out as an install, bin/relulab beside lib/relulab/plugins,
+  // which finds its plugins from its own location.
+  const bool as_root = ::geteuid() == 0;
+  const std::string as_user = as_root ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+  fs::path exe = relulab_exe();
+  if (as_root) {
+    const fs::path stage = dir / "stage";
+    fs::create_directories(stage / "bin");
+    fs::create_directories(stage / "lib" / "relulab" / "plugins");
+    fs::copy_file(exe, stage / "bin" / "relulab");
+    for (const auto& f : fs::directory_iterator(RELULAB_TEST_PLUGIN_DIR))
+      if (f.path().extension() == ".so") fs::copy_file(f.path(), stage / "lib" / "relulab" / "plugins" / f.path().filename());
+    exe = stage / "bin" / "relulab";
   }
-  const auto r = run_command(as_user + relulab_exe() + " run " + (dir / "e.toml").string() + " --quiet --out " +
+  const auto r = run_command(as_user + exe.string() + " run " + (dir / "e.toml").string() + " --quiet --out " +
                              (dir / "locked" / "run").string());
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Contains("cannot create the output folder") && Contains("Permission denied"));
