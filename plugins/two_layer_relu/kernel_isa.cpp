@@ -89,108 +89,242 @@ inline void gather_chunk(const KernelArgs& args, Index t0, Index nc, Index d, T*
   }
 }
 
-// The kept path, one vector of neurons at a time with everything that vector
-// needs in registers. Pass 1 loads a vector's weights once and runs every
-// sample of the chunk past them: d multiply-adds per sample, the inputs
-// broadcast from L1, the activations stored for pass 2, the outputs summed
-// in one vector of partial sums per sample (reduced once per chunk). Pass 2
-// keeps the vector's gradient in registers across the chunk and adds each
-// sample's share: per sample a load of its activations and d + 1
-// multiply-adds, and the gradient is stored once per chunk (the first
-// chunk writes it, so it is never zero-filled). With neurons in lanes and
-// samples in the inner loop, loads per multiply-add stay near one: the
-// arithmetic, not the memory operations, sets the pace. Neurons beyond the
-// last whole vector take a scalar loop.
+// The network as the kernel reads it, and where its gradient goes.
+template <class T>
+struct Net {
+  const T *W, *a, *b;  // b read only with a bias
+  Index m, d;
+};
+template <class T>
+struct Grad {
+  T *W, *a, *b;  // b written only with a bias
+};
+template <class T>
+Net<T> net_of(const T* W, Index m, Index d) {
+  return {W, W + d * m, W + (d + 1) * m, m, d};
+}
+template <class T>
+Grad<T> grad_of(T* G, Index m, Index d) {
+  return {G, G + d * m, G + (d + 1) * m};
+}
+
+// Turns each sample's output c[t] into its residual weight c_k = (2/n) r_k
+// and adds its squared residual to the call's running sum_sq (in double,
+// whatever T; one running sum, so the order of additions is sample order).
+template <class T>
+inline void residual_weights(const KernelArgs& args, Index t0, Index nc, T* c, double& sum_sq) {
+  const double two_over_n = 2.0 / static_cast<double>(args.total);
+  for (Index t = 0; t < nc; ++t) {
+    const double r = static_cast<double>(c[t]) - args.y[sample(args, t0 + t)];
+    sum_sq += r * r;
+    c[t] = static_cast<T>(two_over_n * r);
+  }
+}
+
+// The kept path's buffers for one chunk of nc samples: inputs x (D per
+// sample), outputs then residual weights c, relu(z) neuron-major in act (the
+// chunk's values for neurons j..j+L-1 at act + j * chunk, L per sample; a
+// scalar-tail neuron's at act + j * chunk, one per sample), and one vector of
+// partial outputs per sample.
+template <class T>
+struct KeptChunk {
+  const T* x;
+  T *c, *act, *partial;
+  Index chunk, nc;
+};
+
+// Pass 1 for the whole vectors of neurons: a vector's weights loaded once,
+// every sample of the chunk run past them.
 template <class T, int D, bool Bias>
-inline double kept_kernel(const KernelArgs& args, const T* W, T* gradient, T* x) {
+inline void kept_forward(const Net<T>& net, const KeptChunk<T>& k, Index vector_end) {
   using Vec = simd::Vec<T>;
   constexpr Index L = simd::kLanes<T>;
+  const Index m = net.m;
+  for (Index t = 0; t < k.nc; ++t) simd::store(k.partial + t * L, Vec{});
+  for (Index j = 0; j < vector_end; j += L) {
+    Vec w[D];
+    for (Index i = 0; i < D; ++i) w[i] = simd::load(net.W + i * m + j);
+    const Vec aj = simd::load(net.a + j);
+    const Vec bj = Bias ? simd::load(net.b + j) : Vec{};
+    for (Index t = 0; t < k.nc; ++t) {
+      const T* xt = k.x + t * D;
+      Vec z = w[0] * simd::broadcast(xt[0]);
+      for (Index i = 1; i < D; ++i) z += w[i] * simd::broadcast(xt[i]);
+      const Vec r = simd::relu<T>(z + bj);
+      simd::store(k.act + j * k.chunk + t * L, r);
+      simd::store(k.partial + t * L, simd::load(k.partial + t * L) + aj * r);
+    }
+  }
+}
+
+// Pass 1 for the neurons beyond the last whole vector, then each sample's
+// output: its vector of partial sums reduced once.
+template <class T, int D, bool Bias>
+inline void kept_forward_tail(const Net<T>& net, const KeptChunk<T>& k, Index vector_end) {
+  constexpr Index L = simd::kLanes<T>;
+  for (Index j = vector_end; j < net.m; ++j)
+    for (Index t = 0; t < k.nc; ++t) {
+      const T r = relu(neuron_dot<D>(net.W, k.x + t * D, net.m, j, D) + (Bias ? net.b[j] : T(0)));
+      k.act[j * k.chunk + t] = r;
+      k.c[t] += net.a[j] * r;
+    }
+  for (Index t = 0; t < k.nc; ++t) k.c[t] = simd::sum<T>(simd::load(k.partial + t * L)) + k.c[t];
+}
+
+// Pass 2 for the whole vectors: the vector's gradient in registers across
+// the chunk, stored once (the first chunk writes it, so it is never
+// zero-filled). dL/da_j = c relu(z_j); dL/db_j = c a_j 1{z_j > 0};
+// dL/dw_j = dL/db_j x (sigma'(0) = 0, as PyTorch).
+template <class T, int D, bool Bias>
+inline void kept_backward(const Net<T>& net, const KeptChunk<T>& k, const Grad<T>& g, Index vector_end, bool first) {
+  using Vec = simd::Vec<T>;
+  constexpr Index L = simd::kLanes<T>;
+  const Index m = net.m;
+  for (Index j = 0; j < vector_end; j += L) {
+    Vec gw[D], g_a = first ? Vec{} : simd::load(g.a + j), g_b{};
+    for (Index i = 0; i < D; ++i) gw[i] = first ? Vec{} : simd::load(g.W + i * m + j);
+    if constexpr (Bias) g_b = first ? Vec{} : simd::load(g.b + j);
+    const Vec aj = simd::load(net.a + j);
+    for (Index t = 0; t < k.nc; ++t) {
+      const Vec r = simd::load(k.act + j * k.chunk + t * L), ct = simd::broadcast(k.c[t]);
+      g_a += ct * r;
+      const Vec s = simd::select_or_zero<T>(r > Vec{}, ct) * aj;
+      if constexpr (Bias) g_b += s;
+      const T* xt = k.x + t * D;
+      for (Index i = 0; i < D; ++i) gw[i] += s * simd::broadcast(xt[i]);
+    }
+    for (Index i = 0; i < D; ++i) simd::store(g.W + i * m + j, gw[i]);
+    simd::store(g.a + j, g_a);
+    if constexpr (Bias) simd::store(g.b + j, g_b);
+  }
+}
+
+template <class T, int D, bool Bias>
+inline void kept_backward_tail(const Net<T>& net, const KeptChunk<T>& k, const Grad<T>& g, Index vector_end,
+                               bool first) {
+  const Index m = net.m;
+  for (Index j = vector_end; j < m; ++j) {
+    T gw[D], g_a = first ? T(0) : g.a[j], g_b = Bias && !first ? g.b[j] : T(0);
+    for (Index i = 0; i < D; ++i) gw[i] = first ? T(0) : g.W[i * m + j];
+    for (Index t = 0; t < k.nc; ++t) {
+      const T r = k.act[j * k.chunk + t];
+      g_a += k.c[t] * r;
+      const T s = (r > T(0) ? k.c[t] : T(0)) * net.a[j];
+      g_b += s;
+      for (Index i = 0; i < D; ++i) gw[i] += s * k.x[t * D + i];
+    }
+    for (Index i = 0; i < D; ++i) g.W[i * m + j] = gw[i];
+    g.a[j] = g_a;
+    if constexpr (Bias) g.b[j] = g_b;
+  }
+}
+
+// The kept path, one vector of neurons at a time with everything that vector
+// needs in registers. Pass 1: d multiply-adds per sample, the inputs
+// broadcast from L1, the activations stored for pass 2, the outputs summed
+// in one vector of partial sums per sample. Pass 2: per sample a load of its
+// activations and d + 1 multiply-adds. With neurons in lanes and samples in
+// the inner loop, loads per multiply-add stay near one: the arithmetic, not
+// the memory operations, sets the pace.
+template <class T, int D, bool Bias>
+inline double kept_kernel(const KernelArgs& args, const T* W, T* gradient, T* x) {
   const Index m = args.m, chunk = args.chunk, count = args.count;
   if (count == 0) {
     if (gradient) zero(gradient, (D + 1 + Bias) * m);
     return 0.0;
   }
-  const T* a = W + D * m;
-  const T* b = a + m;  // read only when Bias
-  T* c = x + chunk * D;    // per-sample scalar-tail outputs, then residual weights
-  // relu(z), neuron-major so that both passes walk it contiguously: the
-  // chunk's values for neurons j..j+L-1 sit at act + j * chunk, L per sample
-  // (a scalar-tail neuron's at act + j * chunk, one per sample).
+  const Net<T> net = net_of(W, m, D);
+  T* c = x + chunk * D;
   T* act = c + chunk;
-  T* partial = act + chunk * m;  // one vector of partial outputs per sample
-  const Index vector_end = m / L * L;
-  const double two_over_n = 2.0 / static_cast<double>(args.total);
+  const Index vector_end = m / simd::kLanes<T> * simd::kLanes<T>;
   double sum_sq = 0.0;
   for (Index t0 = 0; t0 < count; t0 += chunk) {
-    const Index nc = smaller(chunk, count - t0);
-    gather_chunk(args, t0, nc, D, x, c);
-    for (Index t = 0; t < nc; ++t) simd::store(partial + t * L, Vec{});
-    for (Index j = 0; j < vector_end; j += L) {
-      Vec w[D];
-      for (Index i = 0; i < D; ++i) w[i] = simd::load(W + i * m + j);
-      const Vec aj = simd::load(a + j);
-      const Vec bj = Bias ? simd::load(b + j) : Vec{};
-      for (Index t = 0; t < nc; ++t) {
-        const T* xt = x + t * D;
-        Vec z = w[0] * simd::broadcast(xt[0]);
-        for (Index i = 1; i < D; ++i) z += w[i] * simd::broadcast(xt[i]);
-        const Vec r = simd::relu<T>(z + bj);
-        simd::store(act + j * chunk + t * L, r);
-        simd::store(partial + t * L, simd::load(partial + t * L) + aj * r);
-      }
-    }
-    for (Index j = vector_end; j < m; ++j)
-      for (Index t = 0; t < nc; ++t) {
-        const T r = relu(neuron_dot<D>(W, x + t * D, m, j, D) + (Bias ? b[j] : T(0)));
-        act[j * chunk + t] = r;
-        c[t] += a[j] * r;
-      }
-    for (Index t = 0; t < nc; ++t) {
-      const double r = static_cast<double>(simd::sum<T>(simd::load(partial + t * L)) + c[t]) - args.y[sample(args, t0 + t)];
-      sum_sq += r * r;
-      c[t] = static_cast<T>(two_over_n * r);
-    }
+    const KeptChunk<T> k{x, c, act, act + chunk * m, chunk, smaller(chunk, count - t0)};
+    gather_chunk(args, t0, k.nc, D, x, c);
+    kept_forward<T, D, Bias>(net, k, vector_end);
+    kept_forward_tail<T, D, Bias>(net, k, vector_end);
+    residual_weights(args, t0, k.nc, c, sum_sq);
     if (!gradient) continue;
-    // dL/da_j = c relu(z_j); dL/db_j = c a_j 1{z_j > 0}; dL/dw_j = dL/db_j x (sigma'(0) = 0, as PyTorch).
-    T* gW = gradient;
-    T* ga = gradient + D * m;
-    T* gb = ga + m;  // written only when Bias
-    const bool first = t0 == 0;
-    for (Index j = 0; j < vector_end; j += L) {
-      Vec g[D], g_a = first ? Vec{} : simd::load(ga + j), g_b{};
-      for (Index i = 0; i < D; ++i) g[i] = first ? Vec{} : simd::load(gW + i * m + j);
-      if constexpr (Bias) g_b = first ? Vec{} : simd::load(gb + j);
-      const Vec aj = simd::load(a + j);
-      for (Index t = 0; t < nc; ++t) {
-        const Vec r = simd::load(act + j * chunk + t * L), ct = simd::broadcast(c[t]);
-        g_a += ct * r;
-        const Vec s = simd::select_or_zero<T>(r > Vec{}, ct) * aj;
-        if constexpr (Bias) g_b += s;
-        const T* xt = x + t * D;
-        for (Index i = 0; i < D; ++i) g[i] += s * simd::broadcast(xt[i]);
-      }
-      for (Index i = 0; i < D; ++i) simd::store(gW + i * m + j, g[i]);
-      simd::store(ga + j, g_a);
-      if constexpr (Bias) simd::store(gb + j, g_b);
-    }
-    for (Index j = vector_end; j < m; ++j) {
-      T g[D], g_a = first ? T(0) : ga[j], g_b = Bias && !first ? gb[j] : T(0);
-      for (Index i = 0; i < D; ++i) g[i] = first ? T(0) : gW[i * m + j];
-      for (Index t = 0; t < nc; ++t) {
-        const T r = act[j * chunk + t];
-        g_a += c[t] * r;
-        const T s = (r > T(0) ? c[t] : T(0)) * a[j];
-        g_b += s;
-        for (Index i = 0; i < D; ++i) g[i] += s * x[t * D + i];
-      }
-      for (Index i = 0; i < D; ++i) gW[i * m + j] = g[i];
-      ga[j] = g_a;
-      if constexpr (Bias) gb[j] = g_b;
-    }
+    const Grad<T> g = grad_of(gradient, m, D);
+    kept_backward<T, D, Bias>(net, k, g, vector_end, t0 == 0);
+    kept_backward_tail<T, D, Bias>(net, k, g, vector_end, t0 == 0);
   }
   return sum_sq / static_cast<double>(args.total);
 }
 
+// The recomputing path, pass 1 for neurons j0..j1: four samples per pass over
+// the block, so each neuron's weights are loaded once for four dot products.
+template <class T, int D, bool Bias>
+inline void forward_block(const Net<T>& net, const T* x, T* c, Index nc, Index j0, Index j1) {
+  const Index m = net.m, d = net.d;
+  Index t = 0;
+  for (; D > 0 && t + 4 <= nc; t += 4) {
+    const T *x0 = x + t * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
+    T h0 = 0, h1 = 0, h2 = 0, h3 = 0;
+#pragma omp simd reduction(+ : h0, h1, h2, h3)
+    for (Index j = j0; j < j1; ++j) {
+      const T bj = Bias ? net.b[j] : T(0), aj = net.a[j];
+      h0 += aj * relu(neuron_dot<D>(net.W, x0, m, j, d) + bj);
+      h1 += aj * relu(neuron_dot<D>(net.W, x1, m, j, d) + bj);
+      h2 += aj * relu(neuron_dot<D>(net.W, x2, m, j, d) + bj);
+      h3 += aj * relu(neuron_dot<D>(net.W, x3, m, j, d) + bj);
+    }
+    c[t] += h0, c[t + 1] += h1, c[t + 2] += h2, c[t + 3] += h3;
+  }
+  for (; t < nc; ++t) {
+    const T* xt = x + t * d;
+    T h = 0;
+#pragma omp simd reduction(+ : h)
+    for (Index j = j0; j < j1; ++j) {
+      const T z = neuron_dot<D>(net.W, xt, m, j, d) + (Bias ? net.b[j] : T(0));
+      h += net.a[j] * relu(z);  // branch-free, so the loop vectorises
+    }
+    c[t] += h;
+  }
+}
+
+// Pass 2 for neurons j0..j1, four samples per pass: each neuron's weights are
+// loaded, and its gradient read and written, once for four samples (a
+// single-sample loop does ~2d + 3 memory operations per 2d + 2 multiply-adds
+// and is bound by them, not by arithmetic).
+template <class T, int D, bool Bias>
+inline void backward_block(const Net<T>& net, const T* x, const T* c, Index nc, const Grad<T>& g, Index j0,
+                           Index j1) {
+  const Index m = net.m, d = net.d;
+  Index t = 0;
+  for (; D > 0 && t + 4 <= nc; t += 4) {
+    const T *x0 = x + t * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
+    const T c0 = c[t], c1 = c[t + 1], c2 = c[t + 2], c3 = c[t + 3];
+#pragma omp simd
+    for (Index j = j0; j < j1; ++j) {
+      const T bj = Bias ? net.b[j] : T(0), aj = net.a[j];
+      const T z0 = neuron_dot<D>(net.W, x0, m, j, d) + bj, z1 = neuron_dot<D>(net.W, x1, m, j, d) + bj;
+      const T z2 = neuron_dot<D>(net.W, x2, m, j, d) + bj, z3 = neuron_dot<D>(net.W, x3, m, j, d) + bj;
+      g.a[j] += c0 * relu(z0) + c1 * relu(z1) + c2 * relu(z2) + c3 * relu(z3);
+      const T s0 = (z0 > T(0) ? c0 : T(0)) * aj, s1 = (z1 > T(0) ? c1 : T(0)) * aj;
+      const T s2 = (z2 > T(0) ? c2 : T(0)) * aj, s3 = (z3 > T(0) ? c3 : T(0)) * aj;
+      if constexpr (Bias) g.b[j] += s0 + s1 + s2 + s3;
+      for (Index i = 0; i < (D > 0 ? D : 1); ++i)
+        g.W[i * m + j] += s0 * x0[i] + s1 * x1[i] + s2 * x2[i] + s3 * x3[i];
+    }
+  }
+  for (; t < nc; ++t) {
+    const T* xt = x + t * d;
+    const T ct = c[t];
+#pragma omp simd
+    for (Index j = j0; j < j1; ++j) {
+      const T z = neuron_dot<D>(net.W, xt, m, j, d) + (Bias ? net.b[j] : T(0));
+      // dL/da_j = c relu(z_j); dL/db_j = c a_j 1{z_j > 0}; dL/dw_j = dL/db_j x (sigma'(0) = 0, as PyTorch).
+      g.a[j] += ct * relu(z);
+      const T s = (z > T(0) ? ct : T(0)) * net.a[j];
+      if constexpr (Bias) g.b[j] += s;
+      neuron_axpy<D>(g.W, xt, s, m, j, d);
+    }
+  }
+}
+
+// The recomputing path: neurons in blocks of kBlock (a block's weights and
+// gradient stay in L1) while the chunk's samples stream past.
 template <class T, int D, bool Bias>
 inline double kernel(const KernelArgs& args, const T* W, T* gradient, T* x) {
   if constexpr (D > 0)
@@ -198,93 +332,21 @@ inline double kernel(const KernelArgs& args, const T* W, T* gradient, T* x) {
   const Index d = D > 0 ? D : args.d, m = args.m, count = args.count, chunk = args.chunk;
   if (gradient) zero(gradient, (d + 1 + Bias) * m);
   if (count == 0) return 0.0;
-  const T* a = W + d * m;
-  const T* b = a + m;  // read only when Bias
-  T* c = x + chunk * d;   // per-sample outputs, then residual weights
-  const double two_over_n = 2.0 / static_cast<double>(args.total);
+  const Net<T> net = net_of(W, m, d);
+  T* c = x + chunk * d;  // per-sample outputs, then residual weights
   double sum_sq = 0.0;
   for (Index t0 = 0; t0 < count; t0 += chunk) {
     const Index nc = smaller(chunk, count - t0);
     gather_chunk(args, t0, nc, d, x, c);
-    for (Index j0 = 0; j0 < m; j0 += kBlock) {
-      const Index j1 = smaller(m, j0 + kBlock);
-      Index t = 0;
-      // Four samples per pass over the block: each neuron's weights are
-      // loaded once for four dot products.
-      for (; D > 0 && t + 4 <= nc; t += 4) {
-        const T *x0 = x + t * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
-        T h0 = 0, h1 = 0, h2 = 0, h3 = 0;
-#pragma omp simd reduction(+ : h0, h1, h2, h3)
-        for (Index j = j0; j < j1; ++j) {
-          const T bj = Bias ? b[j] : T(0), aj = a[j];
-          h0 += aj * relu(neuron_dot<D>(W, x0, m, j, d) + bj);
-          h1 += aj * relu(neuron_dot<D>(W, x1, m, j, d) + bj);
-          h2 += aj * relu(neuron_dot<D>(W, x2, m, j, d) + bj);
-          h3 += aj * relu(neuron_dot<D>(W, x3, m, j, d) + bj);
-        }
-        c[t] += h0, c[t + 1] += h1, c[t + 2] += h2, c[t + 3] += h3;
-      }
-      for (; t < nc; ++t) {
-        const T* xt = x + t * d;
-        T h = 0;
-#pragma omp simd reduction(+ : h)
-        for (Index j = j0; j < j1; ++j) {
-          const T z = neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : T(0));
-          h += a[j] * relu(z);  // branch-free, so the loop vectorises
-        }
-        c[t] += h;
-      }
-    }
-    for (Index t = 0; t < nc; ++t) {
-      const double r = static_cast<double>(c[t]) - args.y[sample(args, t0 + t)];
-      sum_sq += r * r;
-      c[t] = static_cast<T>(two_over_n * r);
-    }
+    for (Index j0 = 0; j0 < m; j0 += kBlock) forward_block<T, D, Bias>(net, x, c, nc, j0, smaller(m, j0 + kBlock));
+    residual_weights(args, t0, nc, c, sum_sq);
     if (!gradient) continue;
-    T* gW = gradient;
-    T* ga = gradient + d * m;
-    T* gb = ga + m;  // written only when Bias
-    for (Index j0 = 0; j0 < m; j0 += kBlock) {
-      const Index j1 = smaller(m, j0 + kBlock);
-      Index t = 0;
-      // Four samples per pass: each neuron's weights are loaded, and its
-      // gradient read and written, once for four samples (a single-sample
-      // loop does ~2d + 3 memory operations per 2d + 2 multiply-adds and is
-      // bound by them, not by arithmetic).
-      for (; D > 0 && t + 4 <= nc; t += 4) {
-        const T *x0 = x + t * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
-        const T c0 = c[t], c1 = c[t + 1], c2 = c[t + 2], c3 = c[t + 3];
-#pragma omp simd
-        for (Index j = j0; j < j1; ++j) {
-          const T bj = Bias ? b[j] : T(0), aj = a[j];
-          const T z0 = neuron_dot<D>(W, x0, m, j, d) + bj, z1 = neuron_dot<D>(W, x1, m, j, d) + bj;
-          const T z2 = neuron_dot<D>(W, x2, m, j, d) + bj, z3 = neuron_dot<D>(W, x3, m, j, d) + bj;
-          ga[j] += c0 * relu(z0) + c1 * relu(z1) + c2 * relu(z2) + c3 * relu(z3);
-          const T s0 = (z0 > T(0) ? c0 : T(0)) * aj, s1 = (z1 > T(0) ? c1 : T(0)) * aj;
-          const T s2 = (z2 > T(0) ? c2 : T(0)) * aj, s3 = (z3 > T(0) ? c3 : T(0)) * aj;
-          if constexpr (Bias) gb[j] += s0 + s1 + s2 + s3;
-          for (Index i = 0; i < (D > 0 ? D : 1); ++i)
-            gW[i * m + j] += s0 * x0[i] + s1 * x1[i] + s2 * x2[i] + s3 * x3[i];
-        }
-      }
-      for (; t < nc; ++t) {
-        const T* xt = x + t * d;
-        const T ct = c[t];
-#pragma omp simd
-        for (Index j = j0; j < j1; ++j) {
-          const T z = neuron_dot<D>(W, xt, m, j, d) + (Bias ? b[j] : T(0));
-          // dL/da_j = c relu(z_j); dL/db_j = c a_j 1{z_j > 0}; dL/dw_j = dL/db_j x (sigma'(0) = 0, as PyTorch).
-          ga[j] += ct * relu(z);
-          const T s = (z > T(0) ? ct : T(0)) * a[j];
-          if constexpr (Bias) gb[j] += s;
-          neuron_axpy<D>(gW, xt, s, m, j, d);
-        }
-      }
-    }
+    const Grad<T> g = grad_of(gradient, m, d);
+    for (Index j0 = 0; j0 < m; j0 += kBlock)
+      backward_block<T, D, Bias>(net, x, c, nc, g, j0, smaller(m, j0 + kBlock));
   }
   return sum_sq / static_cast<double>(args.total);
 }
-
 
 // The input dimension and the bias as compile-time constants: the inner
 // loops unroll and the neuron loops carry no branch, so they vectorise.
