@@ -212,10 +212,12 @@ template <class T>
 using Peak = typename PeakVector<T>::type;
 constexpr int kPeakAccumulators = 16, kPeakRepeats = 4096;
 
-__attribute__((target_clones("avx512f", "fma", "default"))) void peak_rounds_f64(
-    Peak<double>* acc) {
-  const Peak<double> mul = Peak<double>{} + 0.999999, add = Peak<double>{} + 1e-7;
-  Peak<double> r[kPeakAccumulators];  // in registers: the accumulators never touch memory inside the loop
+// The loop itself, inlined into each clone below, so it is compiled for the
+// clone's instruction set.
+template <class T>
+__attribute__((always_inline)) inline void peak_rounds(Peak<T>* acc) {
+  const Peak<T> mul = Peak<T>{} + static_cast<T>(0.999999), add = Peak<T>{} + static_cast<T>(1e-7);
+  Peak<T> r[kPeakAccumulators];  // in registers: the accumulators never touch memory inside the loop
 #pragma GCC unroll 16
   for (int i = 0; i < kPeakAccumulators; ++i) r[i] = acc[i];
   for (int t = 0; t < kPeakRepeats; ++t) {
@@ -225,18 +227,11 @@ __attribute__((target_clones("avx512f", "fma", "default"))) void peak_rounds_f64
 #pragma GCC unroll 16
   for (int i = 0; i < kPeakAccumulators; ++i) acc[i] = r[i];
 }
-__attribute__((target_clones("avx512f", "fma", "default"))) void peak_rounds_f32(
-    Peak<float>* acc) {
-  const Peak<float> mul = Peak<float>{} + 0.999999f, add = Peak<float>{} + 1e-7f;
-  Peak<float> r[kPeakAccumulators];  // in registers: the accumulators never touch memory inside the loop
-#pragma GCC unroll 16
-  for (int i = 0; i < kPeakAccumulators; ++i) r[i] = acc[i];
-  for (int t = 0; t < kPeakRepeats; ++t) {
-#pragma GCC unroll 16
-    for (int i = 0; i < kPeakAccumulators; ++i) r[i] = r[i] * mul + add;
-  }
-#pragma GCC unroll 16
-  for (int i = 0; i < kPeakAccumulators; ++i) acc[i] = r[i];
+__attribute__((target_clones("avx512f", "fma", "default"))) void peak_rounds_f64(Peak<double>* acc) {
+  peak_rounds<double>(acc);
+}
+__attribute__((target_clones("avx512f", "fma", "default"))) void peak_rounds_f32(Peak<float>* acc) {
+  peak_rounds<float>(acc);
 }
 
 template <class T>

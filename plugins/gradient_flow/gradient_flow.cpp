@@ -67,44 +67,58 @@ class GradientFlow final : public Optimizer {
     // model's parameters are only the latest evaluation point or an
     // interpolated observation.
     for (;;) {
-      // Report every observation time already covered by the last step.
-      while (next <= stepper.current_time() || (converged_ && next <= end_time_)) {
-        const double t_obs = converged_ ? stepper.current_time() : next;
-        stepper.calc_state(t_obs, observed);
-        theta = Eigen::Map<const Vector>(observed.data(), static_cast<Index>(P));
-        const double loss = objective.loss_and_gradient({}, nullptr);
-        save_stepper(stepper);
-        reported_time_ = t_obs;
-        Progress progress{accepted_, t_obs, loss};
-        progress.last = converged_ || t_obs >= end_time_;
-        if (monitor.report(progress) == Directive::Stop || progress.last) return;
-        next = monitor.next_time();
-      }
+      if (report_observations(stepper, objective, monitor, observed, next)) return;
       if (derivative_pending) {
         ++starts_;
         derivative_pending = false;
       }
-      try {
-        stepper.do_step(std::ref(rhs));
-      } catch (const std::exception&) {
-        // Odeint gives up after 500 rejected attempts in a row: report the
-        // state as non-finite, which the host records as divergence.
-        save_stepper(stepper);
-        monitor.report({accepted_, stepper.current_time(), NAN});
-        return;
-      }
-      ++accepted_;
-      rejected_ = attempts() - accepted_;
-      const auto& x = stepper.current_state();
-      if (!std::all_of(x.begin(), x.end(), [](double v) { return std::isfinite(v); })) {
-        save_stepper(stepper);
-        monitor.report({accepted_, stepper.current_time(), NAN});
-        return;
-      }
+      if (!step(stepper, rhs, monitor)) return;
       // An accepted step's last evaluation is the gradient at its new point
       // (Dormand-Prince's first-same-as-last stage), so the check is free.
       if (grad_tol_ > 0 && last_gradient_norm < grad_tol_) converged_ = true;
     }
+  }
+
+  // Reports every observation time already covered by the last step (the
+  // model's parameters set to the interpolated state); true when the run ends.
+  bool report_observations(DenseStepper& stepper, Objective& objective, Monitor& monitor, StateVector& observed,
+                           double& next) {
+    Eigen::Map<Vector> theta = objective.parameters();
+    while (next <= stepper.current_time() || (converged_ && next <= end_time_)) {
+      const double t_obs = converged_ ? stepper.current_time() : next;
+      stepper.calc_state(t_obs, observed);
+      theta = Eigen::Map<const Vector>(observed.data(), theta.size());
+      const double loss = objective.loss_and_gradient({}, nullptr);
+      save_stepper(stepper);
+      reported_time_ = t_obs;
+      Progress progress{accepted_, t_obs, loss};
+      progress.last = converged_ || t_obs >= end_time_;
+      if (monitor.report(progress) == Directive::Stop || progress.last) return true;
+      next = monitor.next_time();
+    }
+    return false;
+  }
+
+  // One accepted step; false when it failed, reported as a non-finite state,
+  // which the host records as divergence.
+  template <class Rhs>
+  bool step(DenseStepper& stepper, Rhs& rhs, Monitor& monitor) {
+    try {
+      stepper.do_step(std::ref(rhs));
+    } catch (const std::exception&) {  // odeint gives up after 500 rejected attempts in a row
+      save_stepper(stepper);
+      monitor.report({accepted_, stepper.current_time(), NAN});
+      return false;
+    }
+    ++accepted_;
+    rejected_ = attempts() - accepted_;
+    const auto& x = stepper.current_state();
+    if (!std::all_of(x.begin(), x.end(), [](double v) { return std::isfinite(v); })) {
+      save_stepper(stepper);
+      monitor.report({accepted_, stepper.current_time(), NAN});
+      return false;
+    }
+    return true;
   }
 
   void save_state(State& s) const override {
