@@ -19,6 +19,13 @@ test -f "$prefix/lib/cmake/relulab/relulabConfig.cmake"
 fingerprint() { find "$prefix" -type f -exec sha256sum {} + | sort; }
 fingerprint > "$work/before"
 
+# The example teacher stays a one-screen read: at most 50 lines.
+lines=$(wc -l < "$source/docs/examples/single_index_teacher/single_index_teacher.cpp")
+if (( lines > 50 )); then
+  echo "docs/examples/single_index_teacher/single_index_teacher.cpp has $lines lines (at most 50)" >&2
+  exit 1
+fi
+
 for example in single_index_teacher clipped_sgd; do
   cp -r "$source/docs/examples/$example" "$work/$example"
   cmake -S "$work/$example" -B "$work/$example/build" -DCMAKE_PREFIX_PATH="$prefix" \
