@@ -30,7 +30,7 @@ struct NoArrays final : ArraySink {
 
 inline std::unique_ptr<Model> make_model(Index d, Index width, bool bias, const std::string& init = "gaussian",
                                   double scale = 1.0) {
-  const auto& desc = descriptor(PluginKind::Model, "two_layer_relu");
+  const auto& desc = descriptor(PluginKind::Model, "two_layer_relu");  // the old name, kept as an alias
   BuildContext ctx;
   ctx.input_dim = d;
   return desc.make<Model>(defaults(desc.schema, {{"width", std::int64_t(width)},
@@ -38,6 +38,25 @@ inline std::unique_ptr<Model> make_model(Index d, Index width, bool bias, const 
                                                 {"init", init},
                                                 {"init_scale", scale}}),
                          ctx);
+}
+
+inline std::unique_ptr<Loss> make_loss(const std::string& name) {
+  return descriptor(PluginKind::Loss, name).make<Loss>(Params{}, BuildContext{});
+}
+
+// A two_layer model with the given activation (slope for leaky_relu), trained
+// on `loss` (null: the squared error), at init scale 1.
+inline std::unique_ptr<Model> make_network(Index d, Index width, bool bias, const std::string& activation,
+                                           const Loss* loss, std::map<std::string, ParamValue> set = {}) {
+  const auto& desc = descriptor(PluginKind::Model, "two_layer");
+  BuildContext ctx;
+  ctx.input_dim = d;
+  ctx.loss = loss;
+  set["width"] = std::int64_t(width);
+  set["bias"] = bias;
+  set["activation"] = activation;
+  if (!set.count("init_scale")) set["init_scale"] = 1.0;
+  return desc.make<Model>(defaults(desc.schema, set), ctx);
 }
 
 inline Dataset random_dataset(Index n, Index d, std::uint64_t seed) {

@@ -9,10 +9,11 @@ using namespace relulab;
 using namespace relulab::test;
 using Catch::Matchers::Contains;
 
-TEST_CASE("relulab plugins lists the four bundled plugins", "[cli]") {
+TEST_CASE("relulab plugins lists the bundled plugins of every kind", "[cli]") {
   const auto r = run_command(relulab_exe() + " plugins");
   REQUIRE(r.exit_code == 0);
-  for (const char* name : {"linear_teacher", "two_layer_relu", "sgd", "losses"}) CHECK_THAT(r.out, Contains(name));
+  for (const char* name : {"linear_teacher", "two_layer", "sgd", "losses", "logistic"}) CHECK_THAT(r.out, Contains(name));
+  CHECK_THAT(r.out, Contains("loss:") && Contains("two_layer_relu     (old name of two_layer)"));
 }
 
 TEST_CASE("relulab plugins describe prints every parameter", "[cli]") {

@@ -76,7 +76,7 @@ TEST_CASE("a missing required key or section", "[config]") {
   CHECK_THAT(error_of(replaced(small_experiment(), "n = 200\n", "")),
              Contains("exp.toml:4:1: [data] missing required key 'n'"));
   CHECK_THAT(error_of(replaced(small_experiment(), "plugin = \"two_layer_relu\"\n", "")),
-             Contains("exp.toml:9:1: [model] missing required key 'plugin' (one of: two_layer_relu"));
+             Contains("exp.toml:9:1: [model] missing required key 'plugin' (one of: two_layer"));
   CHECK_THAT(error_of(replaced(small_experiment(), "[model]\nplugin = \"two_layer_relu\"\nwidth = 20\ninit_scale = 0.01\n", "")),
              Contains("exp.toml: missing section [model]"));
 }

@@ -22,7 +22,9 @@ bool mapped_into_process(const fs::path& file) {
 TEST_CASE("the build tree's plugins are found with their kinds", "[registry]") {
   auto& reg = registry();
   CHECK(reg.names(PluginKind::DataGenerator) == std::vector<std::string>{"linear_teacher", "relu_teacher"});
-  CHECK(reg.names(PluginKind::Model) == std::vector<std::string>{"two_layer_relu"});
+  CHECK(reg.names(PluginKind::Model) == std::vector<std::string>{"two_layer"});
+  CHECK(reg.find(PluginKind::Model, "two_layer_relu") == reg.find(PluginKind::Model, "two_layer"));  // the old name
+  CHECK(reg.names(PluginKind::Loss) == std::vector<std::string>{"exponential", "logistic", "mse"});
   CHECK(reg.names(PluginKind::Optimizer) == std::vector<std::string>{"adam", "gradient_flow", "momentum", "sgd"});
   CHECK(reg.names(PluginKind::Metric) ==
         std::vector<std::string>{"alignment", "drift_concentration", "extremal_vectors", "losses",

@@ -39,7 +39,10 @@ Built build(const Experiment& ex) {
   ctx.num_samples = ex.n;
   b.data = make_section<DataGenerator>(ex, ex.data, ctx);
   ctx.input_dim = b.data->dim();
+  b.loss = make_section<Loss>(ex, ex.loss, ctx);
+  ctx.loss = b.loss.get();
   b.model = make_section<Model>(ex, ex.model, ctx);
+  ctx.model = b.model.get();
   b.optimizer = make_section<Optimizer>(ex, ex.optimizer, ctx);
   for (const auto& m : ex.metrics) b.metrics.push_back(make_section<Metric>(ex, m, ctx));
   return b;

@@ -17,6 +17,7 @@ namespace relulab::host {
 // The plugin objects of one experiment.
 struct Built {
   std::unique_ptr<DataGenerator> data;
+  std::unique_ptr<Loss> loss;  // before the model, which points to it, so it is destroyed after
   std::unique_ptr<Model> model;
   std::unique_ptr<Optimizer> optimizer;
   std::vector<std::unique_ptr<Metric>> metrics;

@@ -499,7 +499,7 @@ Location Experiment::locate(const Section& s, const std::string& key) const {
 
 namespace {
 
-const std::vector<std::string> kSections = {"experiment", "data", "model", "optimizer", "metrics", "sweep", "provenance"};
+const std::vector<std::string> kSections = {"experiment", "data", "model", "loss", "optimizer", "metrics", "sweep", "provenance"};
 
 void refuse_unknown_sections(const RawExperiment& raw) {
   for (auto&& [k, node] : raw.doc) {
@@ -508,7 +508,7 @@ void refuse_unknown_sections(const RawExperiment& raw) {
     std::string msg = "unknown top-level key";
     if (auto guess = did_you_mean(key, kSections); !guess.empty()) msg += " (did you mean '" + guess + "'?)";
     throw ConfigError(located(location_of(raw, key, k.source()), "", key,
-                              msg + "; sections are [experiment], [data], [model], [optimizer], [[metrics]], [sweep]"));
+                              msg + "; sections are [experiment], [data], [model], [loss], [optimizer], [[metrics]], [sweep]"));
   }
   if (const toml::node* sw = raw.doc.get("sweep"); sw && !sw->is_table())
     throw ConfigError(located(location_of(raw, "sweep", sw->source()), "", "sweep", "expected a table [sweep]"));
@@ -570,6 +570,25 @@ void read_metrics(Experiment& ex, SectionReader& reader, const RawExperiment& ra
   }
 }
 
+// [loss] names the loss plugin with its keys; `loss = "logistic"` is short for
+// a [loss] with only a plugin; with neither the loss is the squared error.
+Section read_loss(SectionReader& reader, const RawExperiment& raw) {
+  const PluginKind kind = PluginKind::Loss;
+  Params none;
+  const toml::node* node = raw.doc.get("loss");
+  if (node && node->is_table()) return reader.read(*node->as_table(), "loss", "loss", empty_schema(), &kind, none);
+  toml::table shorthand;
+  if (!node) {
+    shorthand.insert("plugin", "mse");
+  } else if (node->is_string()) {
+    shorthand.insert(toml::key("plugin", toml::source_region{node->source()}), *node->as_string());
+  } else {
+    throw ConfigError(located(location_of(raw, "loss", node->source()), "", "loss",
+                              std::string("expected a table [loss] or a loss plugin's name, found ") + node_kind(*node)));
+  }
+  return reader.read(shorthand, "loss", "loss", empty_schema(), &kind, none);
+}
+
 toml::table section_with_plugin(const Section& s, const Params& host) {
   toml::table t = to_toml(s.params);
   for (const auto& [k, v] : host.values()) insert_value(t, k, v);
@@ -590,6 +609,7 @@ void resolve(Experiment& ex, const Params& exp, const Params& data_host, const P
   r.insert("experiment", to_toml(exp));
   r.insert("data", section_with_plugin(ex.data, data_host));
   r.insert("model", section_with_plugin(ex.model, model_host));
+  r.insert("loss", section_with_plugin(ex.loss, Params{}));
   r.insert("optimizer", section_with_plugin(ex.optimizer, Params{}));
   if (!ex.metrics.empty()) {
     toml::array metrics;
@@ -608,6 +628,7 @@ void resolve(Experiment& ex, const Params& exp, const Params& data_host, const P
     semantic["experiment"].as_table()->erase(k);
   erase_same_results(*semantic["data"].as_table(), ex.data);
   erase_same_results(*semantic["model"].as_table(), ex.model);
+  erase_same_results(*semantic["loss"].as_table(), ex.loss);
   erase_same_results(*semantic["optimizer"].as_table(), ex.optimizer);
   if (auto* metrics = semantic["metrics"].as_array())
     for (std::size_t i = 0; i < ex.metrics.size(); ++i) erase_same_results(*metrics->get(i)->as_table(), ex.metrics[i]);
@@ -629,6 +650,7 @@ Experiment validate_experiment(const RawExperiment& raw, Registry& registry) {
   ex.model = reader.read(section_table(raw, "model"), "model", "model", model_host_schema(), &k_model, model_host);
   if (model_host.has("warm_start")) ex.warm_start = model_host.text("warm_start");
   ex.warm_start_check_data = model_host.flag("warm_start_check_data");
+  ex.loss = read_loss(reader, raw);
   ex.optimizer = reader.read(section_table(raw, "optimizer"), "optimizer", "optimizer", empty_schema(), &k_opt, none);
   read_metrics(ex, reader, raw);
   resolve(ex, exp, data_host, model_host);

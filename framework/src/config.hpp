@@ -47,7 +47,7 @@ void apply_override(RawExperiment& raw, const std::string& assignment);
 void set_dotted(RawExperiment& raw, const std::string& dotted, const toml::node& value, const std::string& origin);
 
 struct Section {
-  std::string table;  // "data", "model", "optimizer", "metrics[0]"
+  std::string table;  // "data", "model", "loss", "optimizer", "metrics[0]"
   const LoadedPlugin* plugin = nullptr;
   Params params;  // the plugin's parameters, defaults filled in
   std::map<std::string, Location> where;
@@ -67,7 +67,7 @@ struct Experiment {
   Index n = 0;
   std::string warm_start;             // [model] warm_start: a run directory or checkpoint to start from
   bool warm_start_check_data = true;  // refuse a warm start from a run trained on other data
-  Section data, model, optimizer;
+  Section data, model, loss, optimizer;
   std::vector<MetricSection> metrics;
   toml::table resolved;  // the canonical configuration, every default filled in
   std::string hash;      // of `resolved`: names the run directory

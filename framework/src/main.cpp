@@ -40,9 +40,11 @@ void print_plugin_list(const Registry& reg) {
   for (PluginKind kind : kAllKinds) {
     std::cout << kind_name(kind) << ":\n";
     for (const auto& p : reg.plugins())
-      if (p.descriptor.kind == kind)
+      if (p.descriptor.kind == kind) {
         std::printf("  %-18s %-8s %s\n", p.descriptor.name.c_str(), p.descriptor.version.c_str(),
                     p.descriptor.summary.c_str());
+        for (const auto& alias : p.descriptor.aliases) std::printf("  %-18s (old name of %s)\n", alias.c_str(), p.descriptor.name.c_str());
+      }
   }
   std::cout << "search path:\n";
   for (const auto& [dir, origin] : reg.search_dirs()) std::cout << "  " << dir.string() << "  (" << origin << ")\n";

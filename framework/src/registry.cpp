@@ -202,15 +202,26 @@ void Registry::inspect_and_load(const fs::path& file, const std::string& origin)
   plugins_.push_back(std::move(*loaded));
 }
 
+namespace {
+bool has_alias(const PluginDescriptor& d, const std::string& name) {
+  return std::find(d.aliases.begin(), d.aliases.end(), name) != d.aliases.end();
+}
+}  // namespace
+
+// A plugin's own name wins over another plugin's alias (an old name kept for files that still use it).
 const LoadedPlugin* Registry::find(PluginKind kind, const std::string& name) const {
   for (const auto& p : plugins_)
     if (p.descriptor.kind == kind && p.descriptor.name == name) return &p;
+  for (const auto& p : plugins_)
+    if (p.descriptor.kind == kind && has_alias(p.descriptor, name)) return &p;
   return nullptr;
 }
 
 const LoadedPlugin* Registry::find_any(const std::string& name) const {
   for (const auto& p : plugins_)
     if (p.descriptor.name == name) return &p;
+  for (const auto& p : plugins_)
+    if (has_alias(p.descriptor, name)) return &p;
   return nullptr;
 }
 

@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <iostream>
+#include <sstream>
 #include <map>
 
 namespace relulab::host {
@@ -44,7 +45,7 @@ toml::table provenance(const Experiment& ex, const StreamSeeds& seeds) {
   for (const auto& [k, v] : seeds) s.insert(k, static_cast<std::int64_t>(v & 0x7fffffffffffffffULL));
   p.insert("stream_seeds", std::move(s));
   toml::table plugins;
-  for (const Section* sec : {&ex.data, &ex.model, &ex.optimizer})
+  for (const Section* sec : {&ex.data, &ex.model, &ex.loss, &ex.optimizer})
     plugins.insert_or_assign(sec->plugin->descriptor.name, plugin_entry(*sec));
   for (const auto& m : ex.metrics) plugins.insert_or_assign(m.plugin->descriptor.name, plugin_entry(m));
   p.insert("plugins", std::move(plugins));
@@ -78,6 +79,24 @@ void write_training_set(const fs::path& dir, const Dataset& train) {
   const auto n = static_cast<std::size_t>(train.size()), d = static_cast<std::size_t>(train.dim());
   write_npy(dir / "X_train.npy", train.X.data(), {n, d});
   write_npy(dir / "y_train.npy", train.y.data(), {n});
+}
+
+// A classification loss needs labels in {-1, +1}: refused before training,
+// at the [loss] plugin key, naming the data plugin and the first bad label.
+void require_sign_labels(const Experiment& ex, const Loss& loss, const Dataset& train) {
+  if (!loss.needs_sign_labels()) return;
+  Index bad = 0, first = -1;
+  for (Index k = 0; k < train.size(); ++k)
+    if (train.y[k] != 1.0 && train.y[k] != -1.0) {
+      if (first < 0) first = k;
+      ++bad;
+    }
+  if (bad == 0) return;
+  std::ostringstream msg;
+  msg << "the " << loss.name() << " loss takes labels -1 and +1, but data plugin '"
+      << ex.data.plugin->descriptor.name << "' gave " << bad << " of " << train.size() << " labels outside them (row "
+      << first << ": y = " << train.y[first] << "); use a classification data plugin or loss = \"mse\"";
+  throw ConfigError(located(ex.locate(ex.loss, "plugin"), "loss", "plugin", msg.str()));
 }
 
 RunResult finished_result(const fs::path& dir, const std::vector<std::string>& columns) {
@@ -134,6 +153,7 @@ class Run {
   void prepare_data_and_model() {
     Rng data_rng(seeds_.at("data")), init_rng(seeds_.at("init"));
     train_ = built_.data->sample(ex_.n, data_rng);
+    require_sign_labels(ex_, *built_.loss, train_);
     built_.model->initialize(init_rng);
     if (!ex_.warm_start.empty()) apply_warm_start(ex_, *built_.model, train_);
     if (!resuming_) {

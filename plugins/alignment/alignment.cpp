@@ -24,11 +24,12 @@ using namespace relulab;
 
 class Alignment final : public Metric {
  public:
-  Alignment(const Params& p, const BuildContext&)
+  Alignment(const Params& p, const BuildContext& ctx)
       : angle_(p.real("angle_deg") * std::numbers::pi / 180),
         cluster_angle_(p.real("cluster_angle_deg") * std::numbers::pi / 180),
         delta_(p.real("delta")),
         fraction_(p.real("aligned_fraction")) {
+    require_relu_and_squared_error(ctx, "alignment");
     options_.starts = static_cast<int>(p.integer("starts"));
   }
 

@@ -13,7 +13,9 @@ using namespace relulab;
 
 class DriftConcentration final : public Metric {
  public:
-  DriftConcentration(const Params& p, const BuildContext&) : directions_(p.integer("directions")) {}
+  DriftConcentration(const Params& p, const BuildContext& ctx) : directions_(p.integer("directions")) {
+    require_relu_and_squared_error(ctx, "drift_concentration");
+  }
 
   std::vector<std::string> columns() const override { return {"drift_sup_error", "drift_mean_error"}; }
 

@@ -21,7 +21,8 @@ using namespace relulab;
 
 class ExtremalVectorsMetric final : public Metric {
  public:
-  ExtremalVectorsMetric(const Params& p, const BuildContext&) : use_residual_(p.text("residual") == "current") {
+  ExtremalVectorsMetric(const Params& p, const BuildContext& ctx) : use_residual_(p.text("residual") == "current") {
+    require_relu_and_squared_error(ctx, "extremal_vectors");
     options_.starts = static_cast<int>(p.integer("starts"));
     options_.merge_angle = p.real("merge_angle_deg") * std::numbers::pi / 180;
     options_.subgradient_iterations = static_cast<int>(p.integer("ascent_iterations"));

@@ -53,12 +53,12 @@ class LinearTeacher final : public TeacherGenerator {
   double target(const double* x) const override { return Eigen::Map<const Vector>(x, d_).dot(beta_); }
 
   std::optional<double> population_mse(const TwoLayerView& s) const override {
-    if (two_cones_ || s.activation != "relu" || s.has_bias()) return std::nullopt;
+    const auto student = math::gaussian::student_expansion(s);
+    if (two_cones_ || !student) return std::nullopt;
     const Eigen::MatrixXd no_neurons(0, d_);
-    const Vector no_weights(0), no_linear(0);
-    const math::gaussian::ReluExpansion student{s.W, s.a, no_linear};
+    const Vector no_weights(0);
     const math::gaussian::ReluExpansion teacher{no_neurons, no_weights, beta_};
-    return math::gaussian::squared_distance(student, teacher) + noise_variance();
+    return math::gaussian::squared_distance(student->expansion(), teacher) + noise_variance();
   }
 
   std::optional<Vector> linear_teacher() const override { return beta_; }

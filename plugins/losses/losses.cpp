@@ -1,14 +1,20 @@
-// Train and test MSE of the network, next to ordinary least squares fitted on
-// the same training data (the paper's baseline in Figure 1).
+// Train and test loss of the network, in the experiment's loss.
 //
-// Test MSE is exact when the data generator has a closed form for this
-// student (Gaussian inputs, bias-free ReLU student: SCIENCE.md section 5) and
-// is otherwise measured on a held-out sample drawn once from the test stream.
+// - Squared error: train/test MSE next to ordinary least squares fitted on
+//   the same training data (the paper's baseline in Figure 1). The test MSE
+//   is exact when the data generator has a closed form for this student
+//   (Gaussian inputs, bias-free ReLU or leaky ReLU student: SCIENCE.md
+//   sections 5 and 6) and is otherwise measured on a held-out sample drawn
+//   once from the test stream (GeLU, a hidden bias, an unknown input law).
+// - A classification loss (labels -1 / +1): train/test loss and the 0-1
+//   error, the fraction of samples with y h(x) <= 0. No OLS baseline: a least
+//   squares fit of signs means nothing next to a margin loss.
+// - Any other loss: its train/test value.
 #include <relulab/relulab.hpp>
 #include <relulab/math/linalg.hpp>
 
-
 #include <cstdio>
+#include <optional>
 #include <sstream>
 
 namespace {
@@ -17,57 +23,109 @@ using namespace relulab;
 
 class Losses final : public Metric {
  public:
-  Losses(const Params& p, const BuildContext&)
-      : test_samples_(p.integer("test_samples")), mode_(p.text("test")) {}
+  Losses(const Params& p, const BuildContext& ctx)
+      : test_samples_(p.integer("test_samples")),
+        mode_(p.text("test")),
+        loss_name_(ctx.loss ? ctx.loss->name() : "mse"),
+        squared_error_(loss_name_ == "mse"),
+        classification_(ctx.loss && ctx.loss->needs_sign_labels()) {
+    if (mode_ == "exact" && !squared_error_)
+      throw ParameterError("test", "test = \"exact\" is the Gaussian closed form of the squared error; the loss is " +
+                                       loss_name_ + ": use test = \"auto\" or \"sample\"");
+    if (mode_ == "exact" && ctx.model && ctx.model->view().activation == "gelu")
+      throw ParameterError("test", "test = \"exact\" has no closed form for a GeLU network; use test = \"auto\" "
+                                   "(a held-out sample) or \"sample\"");
+  }
 
   std::vector<std::string> columns() const override {
-    return {"train_mse", "test_mse", "ols_train_mse", "ols_test_mse"};
+    if (squared_error_) return {"train_mse", "test_mse", "ols_train_mse", "ols_test_mse"};
+    std::vector<std::string> c{"train_" + loss_name_, "test_" + loss_name_};
+    if (classification_) c.insert(c.end(), {"train_error", "test_error"});
+    return c;
   }
 
   void prepare(const Dataset& train, const DataGenerator& data, Rng& rng) override {
+    // The held-out sample is drawn even when the OLS loss is exact: the
+    // network's test loss may still need it (a student with a bias).
+    if (!squared_error_) {
+      test_ = data.sample(test_samples_, rng);
+      return;
+    }
     const Vector beta = math::ordinary_least_squares(train.X, train.y);
     ols_train_ = math::mean_squared_residual(train.X, train.y, beta);
     const Teacher* teacher = data.teacher();
     const auto exact = mode_ == "sample" || !teacher ? std::nullopt : teacher->population_mse_linear(beta);
-    // The held-out sample is drawn even when the OLS loss is exact: the
-    // network's test loss may still need it (a student with a bias).
     test_ = data.sample(test_samples_, rng);
     ols_test_ = exact ? *exact : math::mean_squared_residual(test_.X, test_.y, beta);
   }
 
   void evaluate(const Snapshot& s, std::span<double> out) override {
     out[0] = s.model.loss_and_gradient(s.train, {}, nullptr);
+    out[1] = test_loss(s);
+    if (squared_error_) {
+      out[2] = ols_train_;
+      out[3] = ols_test_;
+    } else if (classification_) {
+      out[2] = zero_one_error(s.model, s.train);
+      out[3] = zero_one_error(s.model, test_);
+    }
+  }
+
+  std::string final_report(std::span<const double> v, const DataGenerator& data) const override {
+    std::ostringstream r;
+    char buf[256];
+    if (squared_error_) {
+      std::snprintf(buf, sizeof buf,
+                    "               network        OLS\n"
+                    "  train MSE  %10.6f %10.6f\n"
+                    "  test MSE   %10.6f %10.6f",
+                    v[0], v[2], v[1], v[3]);
+      r << buf;
+    } else {
+      std::snprintf(buf, sizeof buf, "  train %s loss %.6g\n  test %s loss  %.6g", loss_name_.c_str(), v[0],
+                    loss_name_.c_str(), v[1]);
+      r << buf;
+      if (classification_) {
+        std::snprintf(buf, sizeof buf, "\n  train 0-1 error %.4f\n  test 0-1 error  %.4f", v[2], v[3]);
+        r << buf;
+      }
+    }
+    r << "\n  test loss: " << (test_exact_ ? "exact (Gaussian closed form)"
+                                           : "held-out sample of " + std::to_string(test_samples_) + " points");
+    if (const Teacher* teacher = data.teacher(); teacher && squared_error_) {
+      std::snprintf(buf, sizeof buf, "\n  noise level sigma^2 = %.6f", teacher->noise_variance());
+      r << buf;
+    }
+    return r.str();
+  }
+
+ private:
+  double test_loss(const Snapshot& s) {
     std::optional<double> exact;
-    if (mode_ != "sample" && s.data.teacher()) exact = s.data.teacher()->population_mse(s.model.view());
+    if (squared_error_ && mode_ != "sample" && s.data.teacher()) exact = s.data.teacher()->population_mse(s.model.view());
     if (mode_ == "exact" && !exact)
       throw std::runtime_error(
           "losses: test = \"exact\" but the data generator has no closed-form test loss for this model; use "
           "test = \"auto\" or \"sample\"");
-    out[1] = exact ? *exact : s.model.loss_and_gradient(test_, {}, nullptr);
-    out[2] = ols_train_;
-    out[3] = ols_test_;
+    test_exact_ = exact.has_value();
+    return exact ? *exact : s.model.loss_and_gradient(test_, {}, nullptr);
   }
 
-  std::string final_report(std::span<const double> v, const DataGenerator& data) const override {
-    char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "               network        OLS\n"
-                  "  train MSE  %10.6f %10.6f\n"
-                  "  test MSE   %10.6f %10.6f",
-                  v[0], v[2], v[1], v[3]);
-    std::string report = buf;
-    if (const Teacher* teacher = data.teacher()) {
-      std::snprintf(buf, sizeof buf, "\n  noise level sigma^2 = %.6f", teacher->noise_variance());
-      report += buf;
-    }
-    return report;
+  // The fraction of samples with y h(x) <= 0 (a zero output counts as wrong).
+  double zero_one_error(const Model& model, const Dataset& set) {
+    model.predict(set.X, outputs_);
+    Index wrong = 0;
+    for (Index k = 0; k < set.size(); ++k) wrong += set.y[k] * outputs_[k] <= 0.0;
+    return set.size() ? static_cast<double>(wrong) / static_cast<double>(set.size()) : 0.0;
   }
 
- private:
   Index test_samples_;
-  std::string mode_;
+  std::string mode_, loss_name_;
+  bool squared_error_, classification_;
+  bool test_exact_ = false;
   double ols_train_ = 0.0, ols_test_ = 0.0;
   Dataset test_;
+  Vector outputs_;
 };
 
 PluginDescriptor describe() {
@@ -76,7 +134,10 @@ PluginDescriptor describe() {
       .def("auto")
       .one_of({"auto", "exact", "sample"});
   s.integer("test_samples", "size of the held-out test sample when one is used").def(10'000).at_least(1);
-  return make_plugin<Losses>("losses", "1.0.0", "train/test MSE with the OLS baseline on the same data", s);
+  return make_plugin<Losses>("losses", "1.1.0",
+                             "train/test loss in the experiment's loss; OLS baseline (squared error) or 0-1 error "
+                             "(classification)",
+                             s);
 }
 
 }  // namespace

@@ -55,9 +55,10 @@ class ReluTeacher final : public TeacherGenerator {
   }
 
   std::optional<double> population_mse(const TwoLayerView& s) const override {
-    if (s.activation != "relu" || s.has_bias()) return std::nullopt;
+    const auto student = math::gaussian::student_expansion(s);
+    if (!student) return std::nullopt;
     const Vector no_linear(0);
-    return math::gaussian::squared_distance({s.W, s.a, no_linear}, {W_, a_, no_linear}) + noise_variance();
+    return math::gaussian::squared_distance(student->expansion(), {W_, a_, no_linear}) + noise_variance();
   }
 
   std::optional<double> population_mse_linear(const Vector& beta) const override {

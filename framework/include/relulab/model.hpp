@@ -16,7 +16,8 @@ struct TwoLayerView {
   Eigen::Map<const Eigen::MatrixXd> W;
   Eigen::Map<const Vector> a;
   Eigen::Map<const Vector> b;
-  std::string activation;  // "relu" for the bundled model; closed forms check it
+  std::string activation;  // "relu", "leaky_relu" or "gelu" for the bundled model; closed forms check it
+  double slope = 0.0;      // leaky_relu's slope alpha on the negative side (sigma(z) = max(z, alpha z))
 
   Index width() const { return W.rows(); }
   Index dim() const { return W.cols(); }
@@ -46,9 +47,10 @@ class Model : public PluginObject {
   // Outputs for every row of X (resizes `out`).
   virtual void predict(const RowMatrix& X, Vector& out) const = 0;
 
-  // Mean squared error (1/|B|) sum_k (h(x_k) - y_k)^2 over the rows B (empty:
-  // every row) and, if `gradient` is not null, its gradient with respect to the
-  // parameter vector, written to gradient[0 .. num_parameters()).
+  // The experiment's loss (1/|B|) sum_k l(h(x_k), y_k) over the rows B (empty:
+  // every row; l is the Loss plugin, mean squared error by default) and, if
+  // `gradient` is not null, its gradient with respect to the parameter vector,
+  // written to gradient[0 .. num_parameters()).
   // The hot path: it allocates nothing (scratch space is sized at construction),
   // and it leaves the parameters unchanged.
   virtual double loss_and_gradient(const Dataset& data, Rows rows, double* gradient) const = 0;

@@ -15,6 +15,7 @@
 
 #include <relulab/abi.hpp>
 #include <relulab/data_generator.hpp>
+#include <relulab/loss.hpp>
 #include <relulab/metric.hpp>
 #include <relulab/model.hpp>
 #include <relulab/optimizer.hpp>
@@ -28,16 +29,17 @@
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <vector>
 
 namespace relulab {
 
 // The plugin kinds. A new kind is one more interface here: an enum value, its
 // entry in PluginInterfaces (same position) and its name in kKindNames.
-enum class PluginKind { DataGenerator, Model, Optimizer, Metric };
-using PluginInterfaces = std::tuple<DataGenerator, Model, Optimizer, Metric>;
-inline constexpr const char* kKindNames[] = {"data", "model", "optimizer", "metric"};
+enum class PluginKind { DataGenerator, Model, Optimizer, Metric, Loss };
+using PluginInterfaces = std::tuple<DataGenerator, Model, Optimizer, Metric, Loss>;
+inline constexpr const char* kKindNames[] = {"data", "model", "optimizer", "metric", "loss"};
 inline constexpr PluginKind kAllKinds[] = {PluginKind::DataGenerator, PluginKind::Model, PluginKind::Optimizer,
-                                           PluginKind::Metric};
+                                           PluginKind::Metric, PluginKind::Loss};
 
 inline const char* kind_name(PluginKind k) { return kKindNames[static_cast<int>(k)]; }
 
@@ -59,13 +61,28 @@ struct BuildContext {
   Index input_dim = 0;                   // d of the data generator (0 while building it)
   Index num_samples = 0;                 // n of the training set
   std::filesystem::path experiment_dir;  // folder of the experiment file, for relative paths
+  const Loss* loss = nullptr;            // the experiment's loss (built before the model; outlives it)
+  const Model* model = nullptr;          // the model, once built (optimizers and metrics may check it)
 };
+
+// For a plugin whose mathematics assumes the first paper's setting (a ReLU
+// network on the squared error: extremal vectors, the drift, Theorem 2):
+// throws a ParameterError at its `plugin` key when the experiment leaves it.
+inline void require_relu_and_squared_error(const BuildContext& ctx, const std::string& plugin) {
+  const std::string activation = ctx.model ? ctx.model->view().activation : "relu";
+  const std::string loss = ctx.loss ? ctx.loss->name() : "mse";
+  if (activation != "relu" || loss != "mse")
+    throw ParameterError("plugin", plugin + " assumes a ReLU network trained on the squared error (SCIENCE.md sections "
+                                   "3 and 4); this experiment has activation " + activation + " and loss " + loss);
+}
 
 struct PluginDescriptor {
   PluginKind kind = PluginKind::DataGenerator;
   std::string name;
   std::string version;
   std::string summary;  // one line for `relulab plugins`
+  // Other names experiment files may use for this plugin (a renamed plugin's old name).
+  std::vector<std::string> aliases;
   int abi_version = kAbiVersion;
   std::string toolchain = kToolchainTag;
   Schema schema;

@@ -7,6 +7,7 @@
 #include <relulab/abi.hpp>
 #include <relulab/data_generator.hpp>
 #include <relulab/dataset.hpp>
+#include <relulab/loss.hpp>
 #include <relulab/metric.hpp>
 #include <relulab/model.hpp>
 #include <relulab/optimizer.hpp>

@@ -8,11 +8,13 @@
 #pragma once
 
 #include <relulab/dataset.hpp>
+#include <relulab/model.hpp>
 
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <optional>
 
 namespace relulab::math::gaussian {
 
@@ -58,6 +60,25 @@ inline double inner_product(const ReluExpansion& F, const ReluExpansion& G) {
 // E[(F(x) - G(x))^2].
 inline double squared_distance(const ReluExpansion& F, const ReluExpansion& G) {
   return inner_product(F, F) - 2.0 * inner_product(F, G) + inner_product(G, G);
+}
+
+// A bias-free student as a ReLU expansion, when its activation has one
+// (SCIENCE.md section 6): ReLU as it is; leaky ReLU through
+// sigma_alpha(z) = alpha z + (1 - alpha) relu(z), so a_j becomes
+// (1 - alpha) a_j and the linear part is beta = alpha sum_j a_j w_j. GeLU and
+// a student with biases have none (a held-out sample measures them).
+struct StudentExpansion {
+  Eigen::MatrixXd W;
+  Vector a, beta;
+  ReluExpansion expansion() const { return {W, a, beta}; }
+};
+
+inline std::optional<StudentExpansion> student_expansion(const TwoLayerView& s) {
+  if (s.has_bias()) return std::nullopt;
+  if (s.activation == "relu") return StudentExpansion{s.W, s.a, Vector(0)};
+  if (s.activation == "leaky_relu")
+    return StudentExpansion{s.W, (1.0 - s.slope) * s.a, s.slope * (s.W.transpose() * s.a)};
+  return std::nullopt;
 }
 
 }  // namespace relulab::math::gaussian

@@ -66,6 +66,12 @@ inline Vec<T> select_or_zero(Mask<T> m, Vec<T> v) {
   return reinterpret_cast<Vec<T>>(reinterpret_cast<Mask<T>>(v) & m);
 }
 
+// a where the mask is set, b elsewhere.
+template <class T>
+inline Vec<T> select(Mask<T> m, Vec<T> a, Vec<T> b) {
+  return reinterpret_cast<Vec<T>>((reinterpret_cast<Mask<T>>(a) & m) | (reinterpret_cast<Mask<T>>(b) & ~m));
+}
+
 // std::max(z, 0) lane by lane, with its exact semantics: z unless z < 0
 // (so NaN and -0.0 pass through, and a NaN weight still poisons the loss).
 template <class T>

@@ -14,15 +14,10 @@
 #endif
 
 #include "simd.hpp"
+#include "activation.hpp"
 
 namespace relulab::two_layer::RELULAB_KERNEL_NS {
 namespace {
-
-// std::max(z, 0.0), spelled out: the vectorised loops' ReLU, with NaN passing through.
-template <class T>
-inline T relu(T z) {
-  return z < T(0) ? T(0) : z;
-}
 
 // std::min for indices, local so that nothing inline is shared across instruction sets.
 inline Index smaller(Index a, Index b) { return b < a ? b : a; }
@@ -108,35 +103,40 @@ Grad<T> grad_of(T* G, Index m, Index d) {
   return {G, G + d * m, G + (d + 1) * m};
 }
 
-// Turns each sample's output c[t] into its residual weight c_k = (2/n) r_k
-// and adds its squared residual to the call's running sum_sq (in double,
-// whatever T; one running sum, so the order of additions is sample order).
+// Hands the chunk's outputs c[t] to the loss, which adds their losses to the
+// call's running sum (in double, whatever T; one running sum, so the order of
+// additions is sample order) and, for a gradient, turns each into its weight
+// c_k = (1/n) dl/dh(h_k, y_k) (for the squared error, (2/n) r_k).
 template <class T>
-inline void residual_weights(const KernelArgs& args, Index t0, Index nc, T* c, double& sum_sq) {
-  const double two_over_n = 2.0 / static_cast<double>(args.total);
+inline void loss_weights(const KernelArgs& args, Index t0, Index nc, T* c, double& sum, bool gradient) {
+  double* h = args.loss_scratch;
+  double* y = h + args.chunk;
+  double* derivative = y + args.chunk;
   for (Index t = 0; t < nc; ++t) {
-    const double r = static_cast<double>(c[t]) - args.y[sample(args, t0 + t)];
-    sum_sq += r * r;
-    c[t] = static_cast<T>(two_over_n * r);
+    h[t] = static_cast<double>(c[t]);
+    y[t] = args.y[sample(args, t0 + t)];
   }
+  args.loss->accumulate(h, y, nc, 1.0 / static_cast<double>(args.total), sum, gradient ? derivative : nullptr);
+  if (gradient)
+    for (Index t = 0; t < nc; ++t) c[t] = static_cast<T>(derivative[t]);
 }
 
 // The kept path's buffers for one chunk of nc samples: inputs x (D per
-// sample), outputs then residual weights c, relu(z) neuron-major in act (the
+// sample), outputs then loss weights c, sigma(z) neuron-major in act (the
 // chunk's values for neurons j..j+L-1 at act + j * chunk, L per sample; a
-// scalar-tail neuron's at act + j * chunk, one per sample), and one vector of
-// partial outputs per sample.
+// scalar-tail neuron's at act + j * chunk, one per sample), one vector of
+// partial outputs per sample, and for GeLU sigma'(z) in slope, laid out as act.
 template <class T>
 struct KeptChunk {
   const T* x;
-  T *c, *act, *partial;
+  T *c, *act, *partial, *slope;
   Index chunk, nc;
 };
 
 // Pass 1 for the whole vectors of neurons: a vector's weights loaded once,
 // every sample of the chunk run past them.
-template <class T, int D, bool Bias>
-inline void kept_forward(const Net<T>& net, const KeptChunk<T>& k, Index vector_end) {
+template <class T, int D, bool Bias, class Act>
+inline void kept_forward(const Net<T>& net, const KeptChunk<T>& k, Index vector_end, Act act) {
   using Vec = simd::Vec<T>;
   constexpr Index L = simd::kLanes<T>;
   const Index m = net.m;
@@ -150,8 +150,10 @@ inline void kept_forward(const Net<T>& net, const KeptChunk<T>& k, Index vector_
       const T* xt = k.x + t * D;
       Vec z = w[0] * simd::broadcast(xt[0]);
       for (Index i = 1; i < D; ++i) z += w[i] * simd::broadcast(xt[i]);
-      const Vec r = simd::relu<T>(z + bj);
+      Vec slope;
+      const Vec r = act.value(z + bj, &slope);
       simd::store(k.act + j * k.chunk + t * L, r);
+      if constexpr (Act::kStoresDerivative) simd::store(k.slope + j * k.chunk + t * L, slope);
       simd::store(k.partial + t * L, simd::load(k.partial + t * L) + aj * r);
     }
   }
@@ -159,13 +161,15 @@ inline void kept_forward(const Net<T>& net, const KeptChunk<T>& k, Index vector_
 
 // Pass 1 for the neurons beyond the last whole vector, then each sample's
 // output: its vector of partial sums reduced once.
-template <class T, int D, bool Bias>
-inline void kept_forward_tail(const Net<T>& net, const KeptChunk<T>& k, Index vector_end) {
+template <class T, int D, bool Bias, class Act>
+inline void kept_forward_tail(const Net<T>& net, const KeptChunk<T>& k, Index vector_end, Act act) {
   constexpr Index L = simd::kLanes<T>;
   for (Index j = vector_end; j < net.m; ++j)
     for (Index t = 0; t < k.nc; ++t) {
-      const T r = relu(neuron_dot<D>(net.W, k.x + t * D, net.m, j, D) + (Bias ? net.b[j] : T(0)));
+      const T z = neuron_dot<D>(net.W, k.x + t * D, net.m, j, D) + (Bias ? net.b[j] : T(0));
+      const T r = act.value(z);
       k.act[j * k.chunk + t] = r;
+      if constexpr (Act::kStoresDerivative) k.slope[j * k.chunk + t] = act.scaled_derivative_at(z, T(1));
       k.c[t] += net.a[j] * r;
     }
   for (Index t = 0; t < k.nc; ++t) k.c[t] = simd::sum<T>(simd::load(k.partial + t * L)) + k.c[t];
@@ -173,10 +177,11 @@ inline void kept_forward_tail(const Net<T>& net, const KeptChunk<T>& k, Index ve
 
 // Pass 2 for the whole vectors: the vector's gradient in registers across
 // the chunk, stored once (the first chunk writes it, so it is never
-// zero-filled). dL/da_j = c relu(z_j); dL/db_j = c a_j 1{z_j > 0};
-// dL/dw_j = dL/db_j x (sigma'(0) = 0, as PyTorch).
-template <class T, int D, bool Bias>
-inline void kept_backward(const Net<T>& net, const KeptChunk<T>& k, const Grad<T>& g, Index vector_end, bool first) {
+// zero-filled). dL/da_j = c sigma(z_j); dL/db_j = c sigma'(z_j) a_j;
+// dL/dw_j = dL/db_j x.
+template <class T, int D, bool Bias, class Act>
+inline void kept_backward(const Net<T>& net, const KeptChunk<T>& k, const Grad<T>& g, Index vector_end, bool first,
+                          Act act) {
   using Vec = simd::Vec<T>;
   constexpr Index L = simd::kLanes<T>;
   const Index m = net.m;
@@ -188,7 +193,7 @@ inline void kept_backward(const Net<T>& net, const KeptChunk<T>& k, const Grad<T
     for (Index t = 0; t < k.nc; ++t) {
       const Vec r = simd::load(k.act + j * k.chunk + t * L), ct = simd::broadcast(k.c[t]);
       g_a += ct * r;
-      const Vec s = simd::select_or_zero<T>(r > Vec{}, ct) * aj;
+      const Vec s = act.scaled_derivative_kept(r, k.slope + j * k.chunk + t * L, ct) * aj;
       if constexpr (Bias) g_b += s;
       const T* xt = k.x + t * D;
       for (Index i = 0; i < D; ++i) gw[i] += s * simd::broadcast(xt[i]);
@@ -199,9 +204,9 @@ inline void kept_backward(const Net<T>& net, const KeptChunk<T>& k, const Grad<T
   }
 }
 
-template <class T, int D, bool Bias>
+template <class T, int D, bool Bias, class Act>
 inline void kept_backward_tail(const Net<T>& net, const KeptChunk<T>& k, const Grad<T>& g, Index vector_end,
-                               bool first) {
+                               bool first, Act act) {
   const Index m = net.m;
   for (Index j = vector_end; j < m; ++j) {
     T gw[D], g_a = first ? T(0) : g.a[j], g_b = Bias && !first ? g.b[j] : T(0);
@@ -209,7 +214,8 @@ inline void kept_backward_tail(const Net<T>& net, const KeptChunk<T>& k, const G
     for (Index t = 0; t < k.nc; ++t) {
       const T r = k.act[j * k.chunk + t];
       g_a += k.c[t] * r;
-      const T s = (r > T(0) ? k.c[t] : T(0)) * net.a[j];
+      const T stored = Act::kStoresDerivative ? k.slope[j * k.chunk + t] : T(0);
+      const T s = act.scaled_derivative_kept(r, stored, k.c[t]) * net.a[j];
       g_b += s;
       for (Index i = 0; i < D; ++i) gw[i] += s * k.x[t * D + i];
     }
@@ -226,8 +232,8 @@ inline void kept_backward_tail(const Net<T>& net, const KeptChunk<T>& k, const G
 // activations and d + 1 multiply-adds. With neurons in lanes and samples in
 // the inner loop, loads per multiply-add stay near one: the arithmetic, not
 // the memory operations, sets the pace.
-template <class T, int D, bool Bias>
-inline double kept_kernel(const KernelArgs& args, const T* W, T* gradient, T* x) {
+template <class T, int D, bool Bias, class Act>
+inline double kept_kernel(const KernelArgs& args, const T* W, T* gradient, T* x, Act act) {
   const Index m = args.m, chunk = args.chunk, count = args.count;
   if (count == 0) {
     if (gradient) zero(gradient, (D + 1 + Bias) * m);
@@ -235,27 +241,28 @@ inline double kept_kernel(const KernelArgs& args, const T* W, T* gradient, T* x)
   }
   const Net<T> net = net_of(W, m, D);
   T* c = x + chunk * D;
-  T* act = c + chunk;
+  T* values = c + chunk;
   const Index vector_end = m / simd::kLanes<T> * simd::kLanes<T>;
-  double sum_sq = 0.0;
+  double sum = 0.0;
   for (Index t0 = 0; t0 < count; t0 += chunk) {
-    const KeptChunk<T> k{x, c, act, act + chunk * m, chunk, smaller(chunk, count - t0)};
+    T* partial = values + chunk * m;
+    const KeptChunk<T> k{x, c, values, partial, partial + chunk * kMaxLanes, chunk, smaller(chunk, count - t0)};
     gather_chunk(args, t0, k.nc, D, x, c);
-    kept_forward<T, D, Bias>(net, k, vector_end);
-    kept_forward_tail<T, D, Bias>(net, k, vector_end);
-    residual_weights(args, t0, k.nc, c, sum_sq);
+    kept_forward<T, D, Bias>(net, k, vector_end, act);
+    kept_forward_tail<T, D, Bias>(net, k, vector_end, act);
+    loss_weights(args, t0, k.nc, c, sum, gradient != nullptr);
     if (!gradient) continue;
     const Grad<T> g = grad_of(gradient, m, D);
-    kept_backward<T, D, Bias>(net, k, g, vector_end, t0 == 0);
-    kept_backward_tail<T, D, Bias>(net, k, g, vector_end, t0 == 0);
+    kept_backward<T, D, Bias>(net, k, g, vector_end, t0 == 0, act);
+    kept_backward_tail<T, D, Bias>(net, k, g, vector_end, t0 == 0, act);
   }
-  return sum_sq / static_cast<double>(args.total);
+  return sum / static_cast<double>(args.total);
 }
 
 // The recomputing path, pass 1 for neurons j0..j1: four samples per pass over
 // the block, so each neuron's weights are loaded once for four dot products.
-template <class T, int D, bool Bias>
-inline void forward_block(const Net<T>& net, const T* x, T* c, Index nc, Index j0, Index j1) {
+template <class T, int D, bool Bias, class Act>
+inline void forward_block(const Net<T>& net, const T* x, T* c, Index nc, Index j0, Index j1, Act act) {
   const Index m = net.m, d = net.d;
   Index t = 0;
   for (; D > 0 && t + 4 <= nc; t += 4) {
@@ -264,10 +271,10 @@ inline void forward_block(const Net<T>& net, const T* x, T* c, Index nc, Index j
 #pragma omp simd reduction(+ : h0, h1, h2, h3)
     for (Index j = j0; j < j1; ++j) {
       const T bj = Bias ? net.b[j] : T(0), aj = net.a[j];
-      h0 += aj * relu(neuron_dot<D>(net.W, x0, m, j, d) + bj);
-      h1 += aj * relu(neuron_dot<D>(net.W, x1, m, j, d) + bj);
-      h2 += aj * relu(neuron_dot<D>(net.W, x2, m, j, d) + bj);
-      h3 += aj * relu(neuron_dot<D>(net.W, x3, m, j, d) + bj);
+      h0 += aj * act.value(neuron_dot<D>(net.W, x0, m, j, d) + bj);
+      h1 += aj * act.value(neuron_dot<D>(net.W, x1, m, j, d) + bj);
+      h2 += aj * act.value(neuron_dot<D>(net.W, x2, m, j, d) + bj);
+      h3 += aj * act.value(neuron_dot<D>(net.W, x3, m, j, d) + bj);
     }
     c[t] += h0, c[t + 1] += h1, c[t + 2] += h2, c[t + 3] += h3;
   }
@@ -277,7 +284,7 @@ inline void forward_block(const Net<T>& net, const T* x, T* c, Index nc, Index j
 #pragma omp simd reduction(+ : h)
     for (Index j = j0; j < j1; ++j) {
       const T z = neuron_dot<D>(net.W, xt, m, j, d) + (Bias ? net.b[j] : T(0));
-      h += net.a[j] * relu(z);  // branch-free, so the loop vectorises
+      h += net.a[j] * act.value(z);  // branch-free for ReLU, so the loop vectorises
     }
     c[t] += h;
   }
@@ -287,9 +294,9 @@ inline void forward_block(const Net<T>& net, const T* x, T* c, Index nc, Index j
 // loaded, and its gradient read and written, once for four samples (a
 // single-sample loop does ~2d + 3 memory operations per 2d + 2 multiply-adds
 // and is bound by them, not by arithmetic).
-template <class T, int D, bool Bias>
+template <class T, int D, bool Bias, class Act>
 inline void backward_block(const Net<T>& net, const T* x, const T* c, Index nc, const Grad<T>& g, Index j0,
-                           Index j1) {
+                           Index j1, Act act) {
   const Index m = net.m, d = net.d;
   Index t = 0;
   for (; D > 0 && t + 4 <= nc; t += 4) {
@@ -300,9 +307,9 @@ inline void backward_block(const Net<T>& net, const T* x, const T* c, Index nc, 
       const T bj = Bias ? net.b[j] : T(0), aj = net.a[j];
       const T z0 = neuron_dot<D>(net.W, x0, m, j, d) + bj, z1 = neuron_dot<D>(net.W, x1, m, j, d) + bj;
       const T z2 = neuron_dot<D>(net.W, x2, m, j, d) + bj, z3 = neuron_dot<D>(net.W, x3, m, j, d) + bj;
-      g.a[j] += c0 * relu(z0) + c1 * relu(z1) + c2 * relu(z2) + c3 * relu(z3);
-      const T s0 = (z0 > T(0) ? c0 : T(0)) * aj, s1 = (z1 > T(0) ? c1 : T(0)) * aj;
-      const T s2 = (z2 > T(0) ? c2 : T(0)) * aj, s3 = (z3 > T(0) ? c3 : T(0)) * aj;
+      g.a[j] += c0 * act.value(z0) + c1 * act.value(z1) + c2 * act.value(z2) + c3 * act.value(z3);
+      const T s0 = act.scaled_derivative_at(z0, c0) * aj, s1 = act.scaled_derivative_at(z1, c1) * aj;
+      const T s2 = act.scaled_derivative_at(z2, c2) * aj, s3 = act.scaled_derivative_at(z3, c3) * aj;
       if constexpr (Bias) g.b[j] += s0 + s1 + s2 + s3;
       for (Index i = 0; i < (D > 0 ? D : 1); ++i)
         g.W[i * m + j] += s0 * x0[i] + s1 * x1[i] + s2 * x2[i] + s3 * x3[i];
@@ -314,9 +321,9 @@ inline void backward_block(const Net<T>& net, const T* x, const T* c, Index nc, 
 #pragma omp simd
     for (Index j = j0; j < j1; ++j) {
       const T z = neuron_dot<D>(net.W, xt, m, j, d) + (Bias ? net.b[j] : T(0));
-      // dL/da_j = c relu(z_j); dL/db_j = c a_j 1{z_j > 0}; dL/dw_j = dL/db_j x (sigma'(0) = 0, as PyTorch).
-      g.a[j] += ct * relu(z);
-      const T s = (z > T(0) ? ct : T(0)) * net.a[j];
+      // dL/da_j = c sigma(z_j); dL/db_j = c sigma'(z_j) a_j; dL/dw_j = dL/db_j x.
+      g.a[j] += ct * act.value(z);
+      const T s = act.scaled_derivative_at(z, ct) * net.a[j];
       if constexpr (Bias) g.b[j] += s;
       neuron_axpy<D>(g.W, xt, s, m, j, d);
     }
@@ -325,49 +332,60 @@ inline void backward_block(const Net<T>& net, const T* x, const T* c, Index nc, 
 
 // The recomputing path: neurons in blocks of kBlock (a block's weights and
 // gradient stay in L1) while the chunk's samples stream past.
-template <class T, int D, bool Bias>
-inline double kernel(const KernelArgs& args, const T* W, T* gradient, T* x) {
+template <class T, int D, bool Bias, class Act>
+inline double kernel(const KernelArgs& args, const T* W, T* gradient, T* x, Act act) {
   if constexpr (D > 0)
-    if (args.keep_activations) return kept_kernel<T, D, Bias>(args, W, gradient, x);
+    if (args.keep_activations) return kept_kernel<T, D, Bias>(args, W, gradient, x, act);
   const Index d = D > 0 ? D : args.d, m = args.m, count = args.count, chunk = args.chunk;
   if (gradient) zero(gradient, (d + 1 + Bias) * m);
   if (count == 0) return 0.0;
   const Net<T> net = net_of(W, m, d);
-  T* c = x + chunk * d;  // per-sample outputs, then residual weights
-  double sum_sq = 0.0;
+  T* c = x + chunk * d;  // per-sample outputs, then loss weights
+  double sum = 0.0;
   for (Index t0 = 0; t0 < count; t0 += chunk) {
     const Index nc = smaller(chunk, count - t0);
     gather_chunk(args, t0, nc, d, x, c);
-    for (Index j0 = 0; j0 < m; j0 += kBlock) forward_block<T, D, Bias>(net, x, c, nc, j0, smaller(m, j0 + kBlock));
-    residual_weights(args, t0, nc, c, sum_sq);
+    for (Index j0 = 0; j0 < m; j0 += kBlock)
+      forward_block<T, D, Bias>(net, x, c, nc, j0, smaller(m, j0 + kBlock), act);
+    loss_weights(args, t0, nc, c, sum, gradient != nullptr);
     if (!gradient) continue;
     const Grad<T> g = grad_of(gradient, m, d);
     for (Index j0 = 0; j0 < m; j0 += kBlock)
-      backward_block<T, D, Bias>(net, x, c, nc, g, j0, smaller(m, j0 + kBlock));
+      backward_block<T, D, Bias>(net, x, c, nc, g, j0, smaller(m, j0 + kBlock), act);
   }
-  return sum_sq / static_cast<double>(args.total);
+  return sum / static_cast<double>(args.total);
 }
 
 // The input dimension and the bias as compile-time constants: the inner
 // loops unroll and the neuron loops carry no branch, so they vectorise.
-template <class T, bool Bias>
-inline double dispatch(const KernelArgs& args, const T* W, T* gradient, T* x) {
+template <class T, bool Bias, class Act>
+inline double dispatch(const KernelArgs& args, const T* W, T* gradient, T* x, Act act) {
   switch (args.d) {
-    case 1: return kernel<T, 1, Bias>(args, W, gradient, x);
-    case 2: return kernel<T, 2, Bias>(args, W, gradient, x);
-    case 3: return kernel<T, 3, Bias>(args, W, gradient, x);
-    case 4: return kernel<T, 4, Bias>(args, W, gradient, x);
-    case 5: return kernel<T, 5, Bias>(args, W, gradient, x);
-    case 6: return kernel<T, 6, Bias>(args, W, gradient, x);
-    case 8: return kernel<T, 8, Bias>(args, W, gradient, x);
-    case 10: return kernel<T, 10, Bias>(args, W, gradient, x);
-    default: return kernel<T, 0, Bias>(args, W, gradient, x);
+    case 1: return kernel<T, 1, Bias>(args, W, gradient, x, act);
+    case 2: return kernel<T, 2, Bias>(args, W, gradient, x, act);
+    case 3: return kernel<T, 3, Bias>(args, W, gradient, x, act);
+    case 4: return kernel<T, 4, Bias>(args, W, gradient, x, act);
+    case 5: return kernel<T, 5, Bias>(args, W, gradient, x, act);
+    case 6: return kernel<T, 6, Bias>(args, W, gradient, x, act);
+    case 8: return kernel<T, 8, Bias>(args, W, gradient, x, act);
+    case 10: return kernel<T, 10, Bias>(args, W, gradient, x, act);
+    default: return kernel<T, 0, Bias>(args, W, gradient, x, act);
   }
+}
+
+template <class T, class Act>
+inline double with_bias_or_not(const KernelArgs& args, const T* W, T* gradient, T* x, Act act) {
+  return args.bias ? dispatch<T, true>(args, W, gradient, x, act) : dispatch<T, false>(args, W, gradient, x, act);
 }
 
 template <class T>
 inline double loss_and_gradient_in(const KernelArgs& args, const T* W, T* gradient, T* x) {
-  return args.bias ? dispatch<T, true>(args, W, gradient, x) : dispatch<T, false>(args, W, gradient, x);
+  const T slope = static_cast<T>(args.slope);
+  switch (args.activation) {
+    case Activation::LeakyRelu: return with_bias_or_not(args, W, gradient, x, activation::LeakyRelu<T>{slope});
+    case Activation::Gelu: return with_bias_or_not(args, W, gradient, x, activation::Gelu<T>{slope});
+    default: return with_bias_or_not(args, W, gradient, x, activation::Relu<T>{slope});
+  }
 }
 
 // float32: the weights are rounded to float once per call, the samples as

@@ -1,5 +1,7 @@
-// Two-layer ReLU network h(x) = sum_j a_j relu(<w_j, x> + b_j), trained on the
-// mean squared error (PyTorch's MSELoss, SCIENCE.md section 1).
+// Two-layer network h(x) = sum_j a_j sigma(<w_j, x> + b_j) with sigma = ReLU
+// (the default), leaky ReLU or GeLU, trained on the experiment's loss (the
+// squared error, PyTorch's MSELoss, unless a loss plugin is named: SCIENCE.md
+// sections 1 and 6). It was called two_layer_relu, a name files may still use.
 //
 // Parameter layout (one contiguous vector): W column by column (d blocks of m,
 // so that a block holds one input coordinate of every neuron and the inner
@@ -24,9 +26,15 @@ namespace {
 
 using namespace relulab;
 
-class TwoLayerRelu final : public Model {
+two_layer::Activation activation_named(const std::string& name) {
+  if (name == "leaky_relu") return two_layer::Activation::LeakyRelu;
+  if (name == "gelu") return two_layer::Activation::Gelu;
+  return two_layer::Activation::Relu;
+}
+
+class TwoLayer final : public Model {
  public:
-  TwoLayerRelu(const Params& p, const BuildContext& ctx)
+  TwoLayer(const Params& p, const BuildContext& ctx)
       : d_(ctx.input_dim),
         m_(p.integer("width")),
         bias_(p.flag("bias")),
@@ -34,19 +42,22 @@ class TwoLayerRelu final : public Model {
         scale_(p.real("init_scale")),
         ratio_(p.real("dominance_ratio")),
         theta_(Vector::Zero((d_ + 1 + (bias_ ? 1 : 0)) * m_)),
-        chunk_(std::min(kChunk, kActivationBudget / m_ / 4 * 4)),
+        activation_name_(p.text("activation")),
+        activation_(activation_named(activation_name_)),
+        slope_(activation_ == two_layer::Activation::LeakyRelu ? p.real("slope") : 0.0),
+        loss_(ctx.loss ? ctx.loss : &squared_error_),
+        chunk_(std::min(kChunk, kActivationBudget / (m_ * two_layer::stored_per_neuron(activation_)) / 4 * 4)),
         keeps_activations_(chunk_ >= kMinKeptChunk),
         kernel_(two_layer::select_kernel()),
         float32_(p.text("precision") == "float32"),
         workers_(static_cast<int>(std::min<std::int64_t>(p.integer("threads"), kAccumulators))) {
     if (!keeps_activations_) chunk_ = kChunk;
-    // A chunk's inputs and outputs; when kept, its activations and one vector
-    // of partial outputs per sample.
-    // Working space per worker; float32 training adds the weights and the
-    // gradient in float beside it.
-    const Index work = two_layer::scratch_size(d_, m_, chunk_, keeps_activations_);
+    // Working space per worker (kernel.hpp), then the loss's three values per
+    // sample of a chunk; float32 training adds the weights and the gradient
+    // in float beside it.
+    const Index work = two_layer::scratch_size(d_, m_, chunk_, keeps_activations_, activation_);
     for (int w = 0; w < workers_; ++w) {
-      scratch_.emplace_back(static_cast<std::size_t>(work));
+      scratch_.emplace_back(static_cast<std::size_t>(work + 3 * chunk_));
       scratch32_.emplace_back(float32_ ? static_cast<std::size_t>(2 * theta_.size() + work) : 0);
     }
     if (workers_ > 1) pool_ = std::make_unique<two_layer::WorkerPool>(workers_);
@@ -96,7 +107,7 @@ class TwoLayerRelu final : public Model {
   TwoLayerView view() const override {
     const double* W = theta_.data();
     return TwoLayerView{Eigen::Map<const Eigen::MatrixXd>(W, m_, d_), Eigen::Map<const Vector>(W + d_ * m_, m_),
-                        Eigen::Map<const Vector>(W + (d_ + 1) * m_, bias_ ? m_ : 0), "relu"};
+                        Eigen::Map<const Vector>(W + (d_ + 1) * m_, bias_ ? m_ : 0), activation_name_, slope_};
   }
 
   void assign(const Eigen::MatrixXd& W, const Vector& a, const Vector& b) override {
@@ -133,7 +144,11 @@ class TwoLayerRelu final : public Model {
                                      chunk_,
                                      keeps_activations_,
                                      float32_ && gradient != nullptr,
-                                     scratch32_[0].data()};
+                                     scratch32_[0].data(),
+                                     activation_,
+                                     slope_,
+                                     loss_,
+                                     scratch_[0].data() + loss_scratch_offset()};
     if (count <= kSamplesPerBlock) return kernel_.loss_and_gradient(args);
     return blocked_loss_and_gradient(args);
   }
@@ -157,7 +172,7 @@ class TwoLayerRelu final : public Model {
   static constexpr int kAccumulators = 8;
 
   struct BlockedCall {
-    const TwoLayerRelu* model;
+    const TwoLayer* model;
     const two_layer::KernelArgs* whole;
     Index blocks;
   };
@@ -172,13 +187,14 @@ class TwoLayerRelu final : public Model {
     a.gradient = gradient;
     a.scratch = scratch_[static_cast<std::size_t>(w)].data();
     a.scratch32 = scratch32_[static_cast<std::size_t>(w)].data();
+    a.loss_scratch = a.scratch + loss_scratch_offset();
     return a;
   }
 
   // Worker w's share: accumulators w, w + workers, ...
   static void accumulate(void* context, int w) {
     const auto& call = *static_cast<const BlockedCall*>(context);
-    const TwoLayerRelu& self = *call.model;
+    const TwoLayer& self = *call.model;
     const Index size = self.theta_.size();
     for (int acc = w; acc < kAccumulators; acc += self.workers_) {
       double* sum = call.whole->gradient ? self.accumulated_.data() + acc * size : nullptr;
@@ -214,7 +230,20 @@ class TwoLayerRelu final : public Model {
     return loss;
   }
 
-  // h(x), for predictions (not a hot path).
+  Index loss_scratch_offset() const {
+    return two_layer::scratch_size(d_, m_, chunk_, keeps_activations_, activation_);
+  }
+
+  // sigma(z) for predictions (not a hot path; the kernel's vector forms are in activation.hpp).
+  double activate(double z) const {
+    switch (activation_) {
+      case two_layer::Activation::LeakyRelu: return z > 0.0 ? z : slope_ * z;
+      case two_layer::Activation::Gelu: return 0.5 * z * (1.0 + std::erf(z * 0.70710678118654752440));
+      default: return z > 0.0 ? z : 0.0;
+    }
+  }
+
+  // h(x), for predictions.
   double forward(const double* x) const {
     const double* W = theta_.data();
     const double* a = W + d_ * m_;
@@ -222,7 +251,7 @@ class TwoLayerRelu final : public Model {
     for (Index j = 0; j < m_; ++j) {
       double z = bias_ ? a[m_ + j] : 0.0;
       for (Index i = 0; i < d_; ++i) z += W[i * m_ + j] * x[i];
-      h += z > 0.0 ? a[j] * z : 0.0;
+      h += activation_ == two_layer::Activation::Relu ? (z > 0.0 ? a[j] * z : 0.0) : a[j] * activate(z);
     }
     return h;
   }
@@ -232,6 +261,11 @@ class TwoLayerRelu final : public Model {
   std::string init_;
   double scale_, ratio_;
   Vector theta_;
+  std::string activation_name_;
+  two_layer::Activation activation_;
+  double slope_;              // leaky ReLU's alpha (0 for the others)
+  SquaredError squared_error_;  // the loss when the host gives none
+  const Loss* loss_;
   Index chunk_;             // samples per chunk
   bool keeps_activations_;  // the kept path (for a compile-time d)
   two_layer::Kernel kernel_;  // the widest instruction set this CPU runs
@@ -248,6 +282,13 @@ PluginDescriptor describe() {
   Schema s;
   s.integer("width", "number of hidden neurons m").def(100).at_least(1).at_most(100'000'000);
   s.flag("bias", "give every hidden neuron a bias b_j").def(false);
+  s.text("activation", "sigma: relu, leaky_relu (max(z, slope z)), or gelu (z Phi(z), the erf form as PyTorch's default)")
+      .def("relu")
+      .one_of({"relu", "leaky_relu", "gelu"});
+  s.real("slope", "leaky_relu's slope alpha for z < 0 (0: ReLU, 1: a linear network); PyTorch's default 0.01")
+      .def(0.01)
+      .at_least(0)
+      .at_most(1);
   s.text("init",
          "gaussian: W, a entries N(0, s^2); balanced: w_j ~ N(0, s^2 I), a_j = +-|w_j|; dominated: |a_j| = s, "
          "|w_j| = s * dominance_ratio")
@@ -270,8 +311,9 @@ PluginDescriptor describe() {
       .at_most(4.0 * std::max(1u, std::thread::hardware_concurrency()))
       .same_results();
   s.real("dominance_ratio", "|w_j| / |a_j| at initialisation for init = dominated").def(0.5).above(0).below(1);
-  PluginDescriptor d = make_plugin<TwoLayerRelu>("two_layer_relu", "1.0.0",
-                                                 "two-layer ReLU network, MSE loss, optional hidden bias", s);
+  PluginDescriptor d = make_plugin<TwoLayer>(
+      "two_layer", "2.0.0", "two-layer network (ReLU, leaky ReLU or GeLU), any loss plugin, optional hidden bias", s);
+  d.aliases = {"two_layer_relu"};
   d.details = std::string("kernel: ") + two_layer::select_kernel().isa +
               " (chosen at load for this CPU from the compiled sse2, avx2, avx512; RELULAB_ISA overrides)";
   return d;

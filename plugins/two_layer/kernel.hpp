@@ -5,11 +5,19 @@
 // them, and a linker may keep either copy of an inline function).
 #pragma once
 
+#include <relulab/loss.hpp>
+
 #include <cstddef>
 
 namespace relulab::two_layer {
 
 using Index = std::ptrdiff_t;
+
+// The activations compiled into the kernel (activation.hpp).
+enum class Activation { Relu, LeakyRelu, Gelu };
+
+// Values pass 1 stores per sample and neuron for pass 2: sigma(z), and for GeLU sigma'(z) too.
+inline Index stored_per_neuron(Activation a) { return a == Activation::Gelu ? 2 : 1; }
 
 // One call: the network, the samples, where the gradient goes.
 struct KernelArgs {
@@ -27,15 +35,19 @@ struct KernelArgs {
   bool keep_activations;    // the register-blocked path (needs chunk * m values of scratch)
   bool float32;             // compute in float32 (mixed precision: theta and the gradient stay float64)
   float* scratch32;         // float32: 2 (d + 1 + bias) m + scratch_size(...) floats
+  Activation activation;
+  double slope;             // leaky ReLU's alpha
+  const Loss* loss;         // per-sample loss value and derivative
+  double* loss_scratch;     // 3 chunk doubles: a chunk's outputs, labels and loss derivatives
 };
 
 // The most lanes any compiled instruction set uses (16 floats in 64 bytes), for sizing scratch.
 inline constexpr Index kMaxLanes = 16;
 
 // Values (doubles, or floats in float32) of working space for one call.
-// The kernel returns sum of squared residuals / total and writes (not adds) its gradient.
-inline Index scratch_size(Index d, Index m, Index chunk, bool keep_activations) {
-  return chunk * (d + 1) + (keep_activations ? chunk * (m + kMaxLanes) : 0);
+// The kernel returns (1/total) sum_k l(h_k, y_k) and writes (not adds) its gradient.
+inline Index scratch_size(Index d, Index m, Index chunk, bool keep_activations, Activation activation) {
+  return chunk * (d + 1) + (keep_activations ? chunk * (stored_per_neuron(activation) * m + kMaxLanes) : 0);
 }
 
 using KernelFunction = double (*)(const KernelArgs&);

@@ -1,0 +1,51 @@
+// Loss interface: the per-sample loss l(h, y) of the network's output h on a
+// label y, and its derivative dl/dh. The model's kernel computes the outputs
+// of a chunk of samples, hands them here, and back-propagates the derivatives
+// it gets, so a new loss is a plugin of a few lines and the kernel never
+// changes. The training loss is (1/n) sum_k l(h_k, y_k).
+//
+// This header includes no Eigen: the model's kernel, compiled once per
+// instruction set, calls through it.
+#pragma once
+
+#include <relulab/plugin_object.hpp>
+
+#include <cstddef>
+#include <string>
+
+namespace relulab {
+
+class Loss : public PluginObject {
+ public:
+  // Its name as experiment files write it ("mse", "logistic", ...).
+  virtual std::string name() const = 0;
+  // Classification losses take labels in {-1, +1}; the host refuses other
+  // labels before training.
+  virtual bool needs_sign_labels() const { return false; }
+
+  // For k < count: adds l(h_k, y_k) to `sum`, in order of k (one running sum,
+  // so that the order of additions is the samples' order whatever the chunk
+  // size), and when `derivative` is not null writes weight * dl/dh(h_k, y_k)
+  // to derivative[k]. The hot path: it allocates nothing.
+  virtual void accumulate(const double* h, const double* y, std::ptrdiff_t count, double weight, double& sum,
+                          double* derivative) const = 0;
+};
+
+// The squared error (h - y)^2 (PyTorch's MSELoss over the samples): the
+// `mse` plugin, and the model's loss when it is built without one.
+class SquaredError : public Loss {
+ public:
+  std::string name() const override { return "mse"; }
+  void accumulate(const double* h, const double* y, std::ptrdiff_t count, double weight, double& sum,
+                  double* derivative) const override {
+    // 2 * weight is exact, so (2 weight) r rounds as (2/n) r: the bytes of the MSE kernel before losses were plugins.
+    const double twice_weight = 2.0 * weight;
+    for (std::ptrdiff_t k = 0; k < count; ++k) {
+      const double r = h[k] - y[k];
+      sum += r * r;
+      if (derivative) derivative[k] = twice_weight * r;
+    }
+  }
+};
+
+}  // namespace relulab

@@ -1,0 +1,31 @@
+// The per-sample losses, in plain lines, written to stay finite where a
+// textbook form overflows (SCIENCE.md section 6). m = y h is the margin of a
+// label y in {-1, +1}.
+//   squared error  l = (h - y)^2                 dl/dh = 2 (h - y)
+//   logistic       l = log(1 + e^{-m})           dl/dh = -y / (1 + e^{m})
+//   exponential    l = e^{-m}                    dl/dh = -y e^{-m}
+#pragma once
+
+#include <cmath>
+
+namespace relulab::math::losses {
+
+// log(1 + e^{-m}) as max(-m, 0) + log1p(e^{-|m|}): the exponential never
+// overflows, and m = -1000 gives 1000, not inf.
+inline double logistic(double m) { return std::fmax(-m, 0.0) + std::log1p(std::exp(-std::fabs(m))); }
+
+// 1 / (1 + e^{m}), the logistic loss's -dl/dm, from whichever side keeps the
+// exponential at most 1: m = 1000 gives e^{-1000} (0 in double), m = -1000 gives 1.
+inline double logistic_slope(double m) {
+  if (m >= 0) {
+    const double e = std::exp(-m);
+    return e / (1.0 + e);
+  }
+  return 1.0 / (1.0 + std::exp(m));
+}
+
+// e^{-m}; it overflows to +inf once -m > log(DBL_MAX) = 709.78, where the
+// loss itself exceeds every double (a run there is recorded as diverged).
+inline double exponential(double m) { return std::exp(-m); }
+
+}  // namespace relulab::math::losses

@@ -1,0 +1,33 @@
+// The logistic loss log(1 + e^{-y h}) on labels y in {-1, +1} (SCIENCE.md
+// section 6), stable at any margin: see relulab/math/losses.hpp.
+#include <relulab/relulab.hpp>
+#include <relulab/math/losses.hpp>
+
+namespace {
+
+using namespace relulab;
+
+class Logistic final : public Loss {
+ public:
+  Logistic(const Params&, const BuildContext&) {}
+  std::string name() const override { return "logistic"; }
+  bool needs_sign_labels() const override { return true; }
+
+  // l = log(1 + e^{-m}), dl/dh = -y / (1 + e^{m}), m = y h.
+  void accumulate(const double* h, const double* y, std::ptrdiff_t count, double weight, double& sum,
+                  double* derivative) const override {
+    for (std::ptrdiff_t k = 0; k < count; ++k) {
+      const double margin = y[k] * h[k];
+      sum += math::losses::logistic(margin);
+      if (derivative) derivative[k] = -weight * y[k] * math::losses::logistic_slope(margin);
+    }
+  }
+};
+
+PluginDescriptor describe() {
+  return make_plugin<Logistic>("logistic", "1.0.0", "logistic loss log(1 + exp(-y h)), labels -1 / +1", Schema{});
+}
+
+}  // namespace
+
+RELULAB_PLUGIN(describe)
