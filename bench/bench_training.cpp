@@ -59,18 +59,20 @@ struct Problem {
 };
 
 Problem make_problem(Index n, Index d, Index width, const std::string& precision = "float64",
-                     std::int64_t threads = 1) {
+                     std::int64_t threads = 1, const std::string& activation = "relu") {
   BuildContext ctx;
   const auto& teacher = registry().find(PluginKind::DataGenerator, "linear_teacher")->descriptor;
   auto gen = teacher.make<DataGenerator>(defaults(teacher.schema, {{"d", std::int64_t(d)}}), ctx);
   Rng data_rng(1), init_rng(2);
   Problem p{gen->sample(n, data_rng), nullptr};
   ctx.input_dim = d;
-  const auto& model = registry().find(PluginKind::Model, "two_layer_relu")->descriptor;
-  p.model = model.make<Model>(
-      defaults(model.schema,
-               {{"width", std::int64_t(width)}, {"init_scale", 0.1}, {"precision", precision}, {"threads", threads}}),
-      ctx);
+  const auto& model = registry().find(PluginKind::Model, "two_layer")->descriptor;
+  p.model = model.make<Model>(defaults(model.schema, {{"width", std::int64_t(width)},
+                                                      {"init_scale", 0.1},
+                                                      {"precision", precision},
+                                                      {"threads", threads},
+                                                      {"activation", activation}}),
+                              ctx);
   p.model->initialize(init_rng);
   return p;
 }
@@ -93,9 +95,9 @@ class EndMonitor final : public Monitor {
 
 // The whole SGD step as relulab runs it: batch selection, fused loss and
 // gradient, parameter update. d = 5, batch 32, reshuffled epochs.
-void sgd_steps(benchmark::State& state, const std::string& precision) {
+void sgd_steps(benchmark::State& state, const std::string& precision, const std::string& activation = "relu") {
   const Index d = 5, batch = 32, width = state.range(0), n = 4096;
-  Problem p = make_problem(n, d, width, precision);
+  Problem p = make_problem(n, d, width, precision, 1, activation);
   ModelObjective objective(*p.model, p.data);
   const auto& sgd_desc = registry().find(PluginKind::Optimizer, "sgd")->descriptor;
   BuildContext ctx;
@@ -128,6 +130,16 @@ BENCHMARK(SgdStep)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecon
 // The same step with the model's training arithmetic in float32 (weights and the update stay float64).
 void SgdStepF32(benchmark::State& state) { sgd_steps(state, "float32"); }
 BENCHMARK(SgdStepF32)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
+// The other activations at width 1000 (GFLOP/s counts ReLU's flops: the
+// activation's own arithmetic, erf and exp for GeLU, comes on top).
+void SgdStepLeakyRelu(benchmark::State& state) { sgd_steps(state, "float64", "leaky_relu"); }
+BENCHMARK(SgdStepLeakyRelu)->Arg(1000)->Unit(benchmark::kMicrosecond);
+void SgdStepGelu(benchmark::State& state) { sgd_steps(state, "float64", "gelu"); }
+BENCHMARK(SgdStepGelu)->Arg(1000)->Unit(benchmark::kMicrosecond);
+void SgdStepLeakyReluF32(benchmark::State& state) { sgd_steps(state, "float32", "leaky_relu"); }
+BENCHMARK(SgdStepLeakyReluF32)->Arg(1000)->Unit(benchmark::kMicrosecond);
+void SgdStepGeluF32(benchmark::State& state) { sgd_steps(state, "float32", "gelu"); }
+BENCHMARK(SgdStepGeluF32)->Arg(1000)->Unit(benchmark::kMicrosecond);
 
 // Loss and gradient over the whole training set, d = 5, width 1000.
 void full_batch_gradient(benchmark::State& state, Index n, std::int64_t threads) {

@@ -172,6 +172,8 @@ struct Converter {
     auto s = node.as_string();
     if (!s) return wrong_type();
     error = spec.check_choice(s->get());
+    if (!error.empty())
+      if (auto guess = did_you_mean(s->get(), spec.choices); !guess.empty()) error += " (did you mean '" + guess + "'?)";
     return error.empty() ? std::optional<ParamValue>(ParamValue(s->get())) : std::nullopt;
   }
 
@@ -451,6 +453,11 @@ void set_dotted(RawExperiment& raw, const std::string& dotted, const toml::node&
     else if (c == '.' && !quoted) parts.emplace_back();
     else parts.back() += c;
   }
+  // `loss` alone names the loss plugin: the shorthand `loss = "logistic"` as an override or a sweep axis.
+  if (parts.size() == 1 && parts[0] == "loss") {
+    if (const toml::node* old = raw.doc.get("loss"); old && !old->is_table()) raw.doc.erase("loss");
+    parts.push_back("plugin");
+  }
   if (parts.size() < 2 || std::any_of(parts.begin(), parts.end(), [](auto& p) { return p.empty(); }))
     throw ConfigError(origin + ": '" + dotted + "' is not a dotted key such as optimizer.lr or metrics.0.plugin");
   toml::table* t = &raw.doc;
@@ -474,7 +481,7 @@ void set_dotted(RawExperiment& raw, const std::string& dotted, const toml::node&
     if (!t) throw ConfigError(origin + ": '" + dotted + "': '" + parts[i] + "' is a value, not a table");
   }
   value.visit([&](const auto& v) { t->insert_or_assign(parts.back(), v); });
-  raw.override_origin[dotted] = origin;
+  raw.override_origin[dotted == "loss" ? "loss.plugin" : dotted] = origin;
 }
 
 void apply_override(RawExperiment& raw, const std::string& assignment) {

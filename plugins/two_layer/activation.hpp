@@ -8,6 +8,9 @@
 // - scaled_derivative_kept(r, dr, c): from what pass 1 stored, r = sigma(z)
 //   and, for an activation with kStoresDerivative, dr = sigma'(z). ReLU and
 //   leaky ReLU need no dr: sigma(z) > 0 exactly when z > 0.
+// The vector form, backward_weight(r, dr, c, a_j), returns c sigma'(z) a_j
+// whole, so that leaky ReLU picks between a_j and alpha a_j (a blend, as
+// cheap as ReLU's mask) instead of scaling c.
 // Derivatives at 0 follow PyTorch: relu'(0) = 0, leaky'(0) = alpha, gelu'(0) = 1/2.
 #pragma once
 
@@ -30,8 +33,8 @@ struct Relu {
   T scaled_derivative_at(T z, T c) const { return z > T(0) ? c : T(0); }
   T scaled_derivative_kept(T r, T, T c) const { return r > T(0) ? c : T(0); }
   Vec<T> value(Vec<T> z, Vec<T>*) const { return simd::relu<T>(z); }
-  Vec<T> scaled_derivative_kept(Vec<T> r, const T*, Vec<T> c) const {
-    return simd::select_or_zero<T>(r > Vec<T>{}, c);
+  Vec<T> backward_weight(Vec<T> r, const T*, Vec<T> c, Vec<T> aj) const {
+    return simd::select_or_zero<T>(r > Vec<T>{}, c) * aj;
   }
 };
 
@@ -43,9 +46,15 @@ struct LeakyRelu {
   T value(T z) const { return z > T(0) ? z : slope * z; }
   T scaled_derivative_at(T z, T c) const { return z > T(0) ? c : slope * c; }
   T scaled_derivative_kept(T r, T, T c) const { return r > T(0) ? c : slope * c; }
-  Vec<T> value(Vec<T> z, Vec<T>*) const { return simd::select<T>(z > Vec<T>{}, z, simd::broadcast(slope) * z); }
-  Vec<T> scaled_derivative_kept(Vec<T> r, const T*, Vec<T> c) const {
-    return simd::select<T>(r > Vec<T>{}, c, simd::broadcast(slope) * c);
+  // max(z, alpha z) for alpha in [0, 1], written as the comparison the
+  // compiler turns into one max instruction (NaN: alpha z, NaN too).
+  Vec<T> value(Vec<T> z, Vec<T>*) const {
+    const Vec<T> scaled = simd::broadcast(slope) * z;
+    return z > scaled ? z : scaled;
+  }
+  // The loop over samples hoists alpha a_j: one blend per sample, as ReLU's mask.
+  Vec<T> backward_weight(Vec<T> r, const T*, Vec<T> c, Vec<T> aj) const {
+    return c * simd::select<T>(r > Vec<T>{}, aj, simd::broadcast(slope) * aj);
   }
 };
 
@@ -143,7 +152,7 @@ struct Gelu {
     *derivative = phi + z * density;
     return z * phi;
   }
-  Vec<T> scaled_derivative_kept(Vec<T>, const T* dr, Vec<T> c) const { return c * simd::load(dr); }
+  Vec<T> backward_weight(Vec<T>, const T* dr, Vec<T> c, Vec<T> aj) const { return c * simd::load(dr) * aj; }
 };
 
 }  // namespace relulab::two_layer::RELULAB_KERNEL_NS::activation

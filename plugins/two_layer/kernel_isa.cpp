@@ -193,7 +193,7 @@ inline void kept_backward(const Net<T>& net, const KeptChunk<T>& k, const Grad<T
     for (Index t = 0; t < k.nc; ++t) {
       const Vec r = simd::load(k.act + j * k.chunk + t * L), ct = simd::broadcast(k.c[t]);
       g_a += ct * r;
-      const Vec s = act.scaled_derivative_kept(r, k.slope + j * k.chunk + t * L, ct) * aj;
+      const Vec s = act.backward_weight(r, k.slope + j * k.chunk + t * L, ct, aj);
       if constexpr (Bias) g_b += s;
       const T* xt = k.x + t * D;
       for (Index i = 0; i < D; ++i) gw[i] += s * simd::broadcast(xt[i]);
