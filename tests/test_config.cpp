@@ -136,3 +136,42 @@ TEST_CASE("a key declared same_results() stays out of the run's hash, others cha
   // The resolved configuration still records the thread count that ran.
   CHECK(host::format_toml(threads.resolved).find("threads = 2") != std::string::npos);
 }
+
+TEST_CASE("activations and losses: located errors with a did-you-mean", "[config][activation]") {
+  const std::string model = "plugin = \"two_layer_relu\"\n";
+  CHECK_THAT(error_of(replaced(small_experiment(), model, model + "activation = \"gelo\"\n")),
+             Contains("exp.toml:11:1: [model] activation: \"gelo\" is not one of relu | leaky_relu | gelu (did you "
+                      "mean 'gelu'?)"));
+  CHECK_THAT(error_of(replaced(small_experiment(), model, model + "activation = \"leaky_relu\"\nslope = 1.5\n")),
+             Contains("exp.toml:12:1: [model] slope: value 1.5 is out of range [0, 1]"));
+  CHECK_THAT(error_of(small_experiment() + "[loss]\nplugin = \"logistc\"\n"),
+             Contains("[loss] plugin: unknown loss plugin 'logistc' (did you mean 'logistic'?)"));
+  CHECK_THAT(error_of(small_experiment(), {"loss=exponental"}),
+             Contains("command line (--set loss=exponental): [loss] plugin: unknown loss plugin 'exponental' (did you "
+                      "mean 'exponential'?)"));
+  CHECK_THAT(error_of("loss = 3\n" + small_experiment()),
+             Contains("exp.toml:1:8: loss: expected a table [loss] or a loss plugin's name, found integer"));
+  // A metric whose mathematics is the first paper's refuses another activation, at its plugin key.
+  CHECK_THAT(error_of(replaced(small_experiment(), model, model + "activation = \"gelu\"\n") +
+                      "[[metrics]]\nplugin = \"theorem2\"\n"),
+             Contains("[metrics[1]] plugin: theorem2 assumes a ReLU network trained on the squared error"));
+  CHECK_THAT(error_of(small_experiment() + "[[metrics]]\nplugin = \"extremal_vectors\"\n", {"loss=logistic"}),
+             Contains("extremal_vectors assumes a ReLU network trained on the squared error") &&
+                 Contains("activation relu and loss logistic"));
+}
+
+TEST_CASE("a classification loss on labels other than +-1 is refused before training, naming the data plugin",
+          "[config][activation]") {
+  const auto ex = experiment_from_text(small_experiment() + "[loss]\nplugin = \"logistic\"\n");
+  const fs::path dir = temp_dir("labels");
+  try {
+    run_into(ex, dir);
+    FAIL("a logistic loss on regression labels ran");
+  } catch (const host::ConfigError& e) {
+    CHECK_THAT(std::string(e.what()), Contains("exp.toml:") && Contains("[loss] plugin: the logistic loss takes labels "
+                                                                          "-1 and +1, but data plugin "
+                                                                          "'linear_teacher' gave 200 of 200 labels"));
+  }
+  CHECK_FALSE(fs::exists(dir / "metrics.csv"));  // nothing trained
+  fs::remove_all(dir);
+}
