@@ -142,6 +142,13 @@ SignalledResult run_and_signal_when(const std::string& cmd, int signal, Ready re
   return r;
 }
 
+// `text` with its first `from` replaced by `to` (a test's text must contain `from`).
+inline std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const auto pos = text.find(from);
+  if (pos == std::string::npos) throw std::logic_error("test text lacks: " + from);
+  return text.replace(pos, from.size(), to);
+}
+
 inline std::string relulab_exe() { return RELULAB_TEST_EXE; }
 
 // Validates an experiment given as TOML text (written to `file_name` in a temp folder).

@@ -9,12 +9,6 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  const auto pos = text.find(from);
-  if (pos == std::string::npos) throw std::logic_error("test text lacks: " + from);
-  return text.replace(pos, from.size(), to);
-}
-
 // The error message of validating `toml` (with overrides), or "" if it is valid.
 std::string error_of(const std::string& toml, const std::vector<std::string>& sets = {}) {
   try {
@@ -173,5 +167,73 @@ TEST_CASE("a classification loss on labels other than +-1 is refused before trai
                                                                           "'linear_teacher' gave 200 of 200 labels"));
   }
   CHECK_FALSE(fs::exists(dir / "metrics.csv"));  // nothing trained
+  fs::remove_all(dir);
+}
+
+namespace {
+// Writes files into one temp folder and returns it.
+fs::path folder_with(const std::map<std::string, std::string>& files) {
+  const fs::path dir = temp_dir("compose");
+  for (const auto& [name, text] : files) write_text(dir / name, text);
+  return dir;
+}
+host::Experiment validated(const fs::path& file, const std::vector<std::string>& sets = {}) {
+  auto raw = host::parse_experiment_file(file);
+  for (const auto& s : sets) host::apply_override(raw, s);
+  return host::validate_experiment(raw, registry());
+}
+std::string compose_error(const fs::path& file) {
+  try {
+    validated(file);
+  } catch (const host::ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("composed files: a chain of bases merges table by table, the file wins, --set wins over both",
+          "[config][compose]") {
+  const fs::path dir = folder_with({
+      {"full.toml", small_experiment(5000)},
+      {"middle.toml", "base = \"full.toml\"\n[model]\nwidth = 8\n[optimizer]\nlr = 0.02\n"},
+      {"quick.toml", "# an overlay of an overlay\nbase = \"middle.toml\"\n[optimizer]\niterations = 300\n"
+                     "[[metrics]]\nplugin = \"losses\"\nschedule = { every = 30 }\n"},
+  });
+  const auto ex = validated(dir / "quick.toml", {"optimizer.lr=0.03"});
+  CHECK(ex.model.params.integer("width") == 8);                // from middle.toml
+  CHECK(ex.model.params.real("init_scale") == 0.01);           // from full.toml
+  CHECK(ex.optimizer.params.integer("iterations") == 300);     // quick.toml over full.toml's 5000
+  CHECK(ex.optimizer.params.real("lr") == 0.03);               // --set over middle.toml's 0.02
+  CHECK(ex.optimizer.params.integer("batch_size") == 16);      // full.toml
+  // An array of tables is one value: quick.toml's [[metrics]] replaces full.toml's.
+  REQUIRE(ex.metrics.size() == 1);
+  CHECK(ex.metrics[0].schedule.every == 30);
+  CHECK(ex.metrics[0].params.integer("test_samples") == 10'000);  // the default, not full.toml's 500
+  // The same resolved configuration as the file written out whole.
+  const fs::path whole = dir / "whole.toml";
+  write_text(whole, replaced(replaced(replaced(small_experiment(300), "width = 20", "width = 8"), "lr = 0.05", "lr = 0.03"),
+                             "schedule = { every = 100 }\ntest_samples = 500\n", "schedule = { every = 30 }\n"));
+  CHECK(validated(whole).hash == ex.hash);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("composed files: errors point at the file and line where the key was written", "[config][compose]") {
+  const fs::path dir = folder_with({
+      {"full.toml", replaced(small_experiment(), "width = 20", "width = 0")},
+      {"quick.toml", "base = \"full.toml\"\n[optimizer]\nlr = 0.1\n"},
+      {"missing.toml", "\nbase = \"nowhere.toml\"\n"},
+      {"a.toml", "base = \"b.toml\"\n"},
+      {"b.toml", "base = \"a.toml\"\n"},
+      {"broken_base.toml", "base = \"broken.toml\"\n"},
+      {"broken.toml", "[model\n"},
+  });
+  // width = 0 is written in full.toml, line 11: the error names full.toml, not quick.toml.
+  CHECK_THAT(compose_error(dir / "quick.toml"), Contains("full.toml:11:1: [model] width: value 0 is out of range"));
+  CHECK_THAT(compose_error(dir / "missing.toml"),
+             Contains("missing.toml:2:8: base: no such file 'nowhere.toml' (looked for "));
+  CHECK_THAT(compose_error(dir / "a.toml"), Contains("base: the bases form a cycle: a.toml -> b.toml -> a.toml"));
+  CHECK_THAT(compose_error(dir / "broken_base.toml"),
+             Contains("broken_base.toml:1:8: base: the base has a TOML syntax error: ") && Contains("broken.toml:1:"));
   fs::remove_all(dir);
 }

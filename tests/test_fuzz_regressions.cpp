@@ -24,7 +24,7 @@ TEST_CASE("fuzzer regressions and shipped experiments load or are refused cleanl
     INFO(e.path().string());
     ++experiments;
     // The shipped experiments are valid (the harness accepts them outright).
-    CHECK(fuzz::load_experiment_text(slurp(e.path()), registry()) == fuzz::Outcome::Accepted);
+    CHECK(fuzz::load_experiment_text(slurp(e.path()), registry(), e.path()) == fuzz::Outcome::Accepted);
   }
   CHECK(experiments >= 10);
   CHECK(regressions >= 1);

@@ -125,3 +125,31 @@ TEST_CASE("a diverging run is marked and keeps its finite metrics", "[run][diver
   CHECK(csv[1].find("nan") == std::string::npos);
   fs::remove_all(dir);
 }
+
+TEST_CASE("one seed per stream: data_seed, init_seed, batch_seed each move their stream alone", "[run][seeds]") {
+  // Runs with one stream's root changed, compared file by file with the plain run.
+  auto run_with = [](const std::string& extra) {
+    const auto ex = experiment_from_text(replaced(small_experiment(200), "seed = 7\n", "seed = 7\n" + extra));
+    const fs::path dir = temp_dir("seeds");
+    REQUIRE(run_into(ex, dir).outcome == host::Outcome::Completed);
+    return dir;
+  };
+  const fs::path plain = run_with(""), same = run_with("data_seed = 7\ninit_seed = 7\n");
+  const fs::path data = run_with("data_seed = 8\n"), init = run_with("init_seed = 8\n"), batch = run_with("batch_seed = 8\n");
+  auto same_file = [](const fs::path& a, const fs::path& b, const std::string& f) { return slurp(a / f) == slurp(b / f); };
+  // A stream's own key set to experiment.seed gives the very same stream.
+  CHECK(same_file(plain, same, "metrics.csv"));
+  CHECK(same_file(plain, same, "W_final.npy"));
+  // data_seed: other data, the same initial weights.
+  CHECK_FALSE(same_file(plain, data, "X_train.npy"));
+  CHECK(same_file(plain, data, "W_init.npy"));
+  // init_seed: the same data, other initial weights ("same data, ten initialisations").
+  CHECK(same_file(plain, init, "X_train.npy"));
+  CHECK(same_file(plain, init, "y_train.npy"));
+  CHECK_FALSE(same_file(plain, init, "W_init.npy"));
+  // batch_seed: same data and start, other mini-batches, so other final weights.
+  CHECK(same_file(plain, batch, "X_train.npy"));
+  CHECK(same_file(plain, batch, "W_init.npy"));
+  CHECK_FALSE(same_file(plain, batch, "W_final.npy"));
+  for (const auto& d : {plain, same, data, init, batch}) fs::remove_all(d);
+}

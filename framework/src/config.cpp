@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include "compose.hpp"
+
 #include "output.hpp"
 
 #include <algorithm>
@@ -85,6 +87,9 @@ const Schema& experiment_schema() {
     x.text("name", "experiment name (default: the file's stem); names the run directory").optional();
     x.text("description", "free text, copied to the run directory").def("");
     x.integer("seed", "root seed; the data, init, batch and test streams derive from it").def(0).at_least(0);
+    for (const auto& [key, stream] : kStreamSeedKeys)
+      x.integer(key, std::string("root of the ") + stream + " stream alone (default: seed; the same value as seed "
+                     "gives the same stream)").optional().at_least(0);
     x.text("output", "folder that receives run directories (relative to the working directory)").def("runs");
     x.texts("plugin_paths", "extra plugin folders, relative to this file").def(ParamValue(std::vector<std::string>{}));
     x.real("checkpoint_seconds", "wall-clock seconds between checkpoints (0: only at the end)").def(60).at_least(0);
@@ -119,7 +124,7 @@ const Schema& empty_schema() {
 
 Location location_of(const RawExperiment& raw, const std::string& dotted, const toml::source_region& src) {
   Location l;
-  l.file = raw.file.string();
+  l.file = src.path ? *src.path : raw.file.string();  // a key from a base file names that file
   if (auto it = raw.override_origin.find(dotted); it != raw.override_origin.end()) {
     l.origin = it->second;
     return l;
@@ -441,6 +446,7 @@ RawExperiment parse_experiment_text(std::string_view text, const fs::path& file)
     Location l{file.string(), e.source().begin.line, e.source().begin.column, ""};
     throw ConfigError(l.text() + ": TOML syntax error: " + std::string(e.description()));
   }
+  compose_bases(raw.doc, file);
   return raw;
 }
 
@@ -544,6 +550,8 @@ Params read_experiment_section(Experiment& ex, SectionReader& reader, const RawE
     throw ConfigError(located(section.location, "experiment", "name", "must be a non-empty name without '/'"));
   exp.set("name", ex.name);
   ex.seed = static_cast<std::uint64_t>(exp.integer("seed"));
+  for (const auto& [key, stream] : kStreamSeedKeys)
+    ex.stream_roots[stream] = exp.has(key) ? static_cast<std::uint64_t>(exp.integer(key)) : ex.seed;
   ex.output = exp.text("output");
   ex.checkpoint_seconds = exp.real("checkpoint_seconds");
   for (const auto& p : exp.texts("plugin_paths")) {

@@ -58,10 +58,15 @@ struct MetricSection : Section {
   Schedule schedule;
 };
 
+// The random streams of a run and the [experiment] keys that give one its own root.
+inline const std::vector<std::pair<std::string, std::string>> kStreamSeedKeys = {
+    {"data_seed", "data"}, {"init_seed", "init"}, {"batch_seed", "batches"}, {"test_seed", "test"}};
+
 struct Experiment {
   std::filesystem::path file;
   std::string name;
   std::uint64_t seed = 0;
+  std::map<std::string, std::uint64_t> stream_roots;  // stream -> root seed (experiment.seed unless overridden)
   std::filesystem::path output;  // root folder for run directories
   double checkpoint_seconds = 60;
   Index n = 0;

@@ -22,7 +22,11 @@ using StreamSeeds = std::map<std::string, std::uint64_t>;
 
 StreamSeeds stream_seeds(const Experiment& ex) {
   StreamSeeds seeds;
-  for (const char* stream : {"data", "init", "batches", "test"}) seeds[stream] = derive_seed(ex.seed, stream);
+  // Each stream from its root: experiment.seed, or the stream's own *_seed key.
+  for (const auto& [key, stream] : kStreamSeedKeys) {
+    const auto root = ex.stream_roots.find(stream);
+    seeds[stream] = derive_seed(root != ex.stream_roots.end() ? root->second : ex.seed, stream);
+  }
   return seeds;
 }
 

@@ -17,6 +17,7 @@
 #include "registry.hpp"
 #include "sweep.hpp"
 
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -28,9 +29,11 @@ inline constexpr std::size_t kFuzzMaxCells = 1000;
 // What the loader did with an input: accepted it, or refused it with a message.
 enum class Outcome { Accepted, Refused };
 
-inline Outcome load_experiment_text(std::string_view text, host::Registry& registry) {
+// `file` names the text in messages and anchors a `base` key's relative path.
+inline Outcome load_experiment_text(std::string_view text, host::Registry& registry,
+                                    const std::filesystem::path& file = "fuzz.toml") {
   try {
-    host::RawExperiment raw = host::parse_experiment_text(text, "fuzz.toml");
+    host::RawExperiment raw = host::parse_experiment_text(text, file);
     std::istringstream lines{std::string(text)};
     for (std::string line; std::getline(lines, line);)
       if (line.rfind("#set ", 0) == 0) host::apply_override(raw, line.substr(5));
