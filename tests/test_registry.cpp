@@ -21,7 +21,7 @@ bool mapped_into_process(const fs::path& file) {
 
 TEST_CASE("the build tree's plugins are found with their kinds", "[registry]") {
   auto& reg = registry();
-  CHECK(reg.names(PluginKind::DataGenerator) == std::vector<std::string>{"linear_classifier", "linear_teacher", "relu_teacher"});
+  CHECK(reg.names(PluginKind::DataGenerator) == std::vector<std::string>{"linear_classifier", "linear_teacher", "npy_dataset", "relu_teacher"});
   CHECK(reg.names(PluginKind::Model) == std::vector<std::string>{"two_layer"});
   CHECK(reg.find(PluginKind::Model, "two_layer_relu") == reg.find(PluginKind::Model, "two_layer"));  // the old name
   CHECK(reg.names(PluginKind::Loss) == std::vector<std::string>{"exponential", "logistic", "mse"});

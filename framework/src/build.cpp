@@ -39,6 +39,7 @@ Built build(const Experiment& ex) {
   ctx.num_samples = ex.n;
   b.data = make_section<DataGenerator>(ex, ex.data, ctx);
   ctx.input_dim = b.data->dim();
+  ctx.data = b.data.get();
   b.loss = make_section<Loss>(ex, ex.loss, ctx);
   ctx.loss = b.loss.get();
   b.model = make_section<Model>(ex, ex.model, ctx);

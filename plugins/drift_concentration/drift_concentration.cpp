@@ -15,6 +15,9 @@ class DriftConcentration final : public Metric {
  public:
   DriftConcentration(const Params& p, const BuildContext& ctx) : directions_(p.integer("directions")) {
     require_relu_and_squared_error(ctx, "drift_concentration");
+    if (ctx.data && !ctx.data->teacher())
+      throw ParameterError("plugin", "drift_concentration compares the data's drift with the population's, which "
+                                     "needs a teacher with a known input law; this data set has none");
   }
 
   std::vector<std::string> columns() const override { return {"drift_sup_error", "drift_mean_error"}; }

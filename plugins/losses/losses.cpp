@@ -14,6 +14,7 @@
 #include <relulab/math/linalg.hpp>
 
 #include <cstdio>
+#include <limits>
 #include <optional>
 #include <sstream>
 
@@ -32,6 +33,9 @@ class Losses final : public Metric {
     if (mode_ == "exact" && !squared_error_)
       throw ParameterError("test", "test = \"exact\" is the Gaussian closed form of the squared error; the loss is " +
                                        loss_name_ + ": use test = \"auto\" or \"sample\"");
+    if (mode_ == "exact" && ctx.data && !ctx.data->teacher())
+      throw ParameterError("test", "test = \"exact\" needs a teacher's input law (a closed form); this data set "
+                                   "has none: use test = \"auto\"");
     if (mode_ == "exact" && ctx.model && ctx.model->view().activation == "gelu")
       throw ParameterError("test", "test = \"exact\" has no closed form for a GeLU network; use test = \"auto\" "
                                    "(a held-out sample) or \"sample\"");
@@ -45,18 +49,27 @@ class Losses final : public Metric {
   }
 
   void prepare(const Dataset& train, const DataGenerator& data, Rng& rng) override {
-    // The held-out sample is drawn even when the OLS loss is exact: the
-    // network's test loss may still need it (a student with a bias).
-    if (!squared_error_) {
+    // The test set: fresh samples from a teacher's law (drawn even when the
+    // OLS loss is exact: the network's may still need them), else the data
+    // set's own test files, else none.
+    if (data.teacher()) {
       test_ = data.sample(test_samples_, rng);
-      return;
+      test_source_ = "held-out sample of " + std::to_string(test_samples_) + " points";
+    } else if (const Dataset* given = data.test_set()) {
+      test_ = *given;
+      test_source_ = "the data set's test files (" + std::to_string(given->size()) + " rows)";
+    } else {
+      has_test_ = false;
+      test_source_ = "none (the data set has no test files: give X_test and y_test)";
     }
+    if (mode_ == "exact" && !data.teacher())
+      throw std::runtime_error("losses: test = \"exact\" needs a teacher's input law; this data set has none");
+    if (!squared_error_) return;
     const Vector beta = math::ordinary_least_squares(train.X, train.y);
     ols_train_ = math::mean_squared_residual(train.X, train.y, beta);
     const Teacher* teacher = data.teacher();
     const auto exact = mode_ == "sample" || !teacher ? std::nullopt : teacher->population_mse_linear(beta);
-    test_ = data.sample(test_samples_, rng);
-    ols_test_ = exact ? *exact : math::mean_squared_residual(test_.X, test_.y, beta);
+    ols_test_ = exact ? *exact : has_test_ ? math::mean_squared_residual(test_.X, test_.y, beta) : kNone;
   }
 
   void evaluate(const Snapshot& s, std::span<double> out) override {
@@ -67,7 +80,7 @@ class Losses final : public Metric {
       out[3] = ols_test_;
     } else if (classification_) {
       out[2] = zero_one_error(s.model, s.train);
-      out[3] = zero_one_error(s.model, test_);
+      out[3] = has_test_ ? zero_one_error(s.model, test_) : kNone;
     }
   }
 
@@ -90,8 +103,7 @@ class Losses final : public Metric {
         r << buf;
       }
     }
-    r << "\n  test loss: " << (test_exact_ ? "exact (Gaussian closed form)"
-                                           : "held-out sample of " + std::to_string(test_samples_) + " points");
+    r << "\n  test loss: " << (test_exact_ ? "exact (Gaussian closed form)" : test_source_);
     if (const Teacher* teacher = data.teacher(); teacher && squared_error_) {
       std::snprintf(buf, sizeof buf, "\n  noise level sigma^2 = %.6f", teacher->noise_variance());
       r << buf;
@@ -108,7 +120,8 @@ class Losses final : public Metric {
           "losses: test = \"exact\" but the data generator has no closed-form test loss for this model; use "
           "test = \"auto\" or \"sample\"");
     test_exact_ = exact.has_value();
-    return exact ? *exact : s.model.loss_and_gradient(test_, {}, nullptr);
+    if (exact) return *exact;
+    return has_test_ ? s.model.loss_and_gradient(test_, {}, nullptr) : kNone;
   }
 
   // The fraction of samples with y h(x) <= 0 (a zero output counts as wrong).
@@ -123,6 +136,9 @@ class Losses final : public Metric {
   std::string mode_, loss_name_;
   bool squared_error_, classification_;
   bool test_exact_ = false;
+  bool has_test_ = true;
+  std::string test_source_;
+  static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();  // a test value that does not exist
   double ols_train_ = 0.0, ols_test_ = 0.0;
   Dataset test_;
   Vector outputs_;

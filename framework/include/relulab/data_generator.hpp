@@ -22,6 +22,10 @@ class DataGenerator : public PluginObject {
   // The teacher behind the data, when there is one (null: a data set whose
   // law is unknown; metrics that need the population then say so).
   virtual const Teacher* teacher() const { return nullptr; }
+  // The held-out set a data set comes with (its test files), or null. Metrics
+  // draw fresh test samples only from a teacher (sample() of a data set on
+  // disk would reuse its rows); without a teacher they use this, or report none.
+  virtual const Dataset* test_set() const { return nullptr; }
 };
 
 }  // namespace relulab

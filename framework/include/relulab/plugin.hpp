@@ -63,6 +63,7 @@ struct BuildContext {
   std::filesystem::path experiment_dir;  // folder of the experiment file, for relative paths
   const Loss* loss = nullptr;            // the experiment's loss (built before the model; outlives it)
   const Model* model = nullptr;          // the model, once built (optimizers and metrics may check it)
+  const DataGenerator* data = nullptr;   // the data generator, once built (metrics may check for a teacher)
 };
 
 // For a plugin whose mathematics assumes the first paper's setting (a ReLU

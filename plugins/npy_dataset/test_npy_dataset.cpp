@@ -1,0 +1,177 @@
+// Tests of the npy_dataset plugin.
+#include <catch2/catch.hpp>
+
+#include "plugin_support.hpp"
+
+#include <cstring>
+
+using namespace relulab;
+using namespace relulab::test;
+using Catch::Matchers::Contains;
+
+namespace {
+
+// A .npy file as numpy.save writes it, for any descr and order; `raw` holds the element bytes.
+std::string npy_bytes(const std::string& descr, bool fortran, const std::string& shape, const std::string& raw) {
+  std::string dict = "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") +
+                     ", 'shape': " + shape + ", }";
+  dict.append((64 - (10 + dict.size() + 1) % 64) % 64, ' ');
+  dict += '\n';
+  std::string out("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(dict.size() & 0xff);
+  out += static_cast<char>(dict.size() >> 8);
+  return out + dict + raw;
+}
+template <class T>
+std::string raw_of(const std::vector<T>& values) {
+  return std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T));
+}
+
+std::unique_ptr<DataGenerator> dataset(const fs::path& dir, std::map<std::string, ParamValue> set, Index n = 3) {
+  const auto& desc = descriptor(PluginKind::DataGenerator, "npy_dataset");
+  BuildContext ctx;
+  ctx.experiment_dir = dir;
+  ctx.num_samples = n;
+  return desc.make<DataGenerator>(defaults(desc.schema, set), ctx);
+}
+
+std::string error_of(const fs::path& dir, std::map<std::string, ParamValue> set, Index n = 3) {
+  try {
+    dataset(dir, std::move(set), n);
+  } catch (const ParameterError& e) {
+    return e.key() + ": " + e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("npy_dataset reads float64, float32, integer and Fortran-ordered arrays as the same X", "[data][npy]") {
+  // X = [[1, 2], [3, 4], [5, 6]] in every encoding; y = [1, 0, -1].
+  const fs::path dir = temp_dir("npy");
+  write_text(dir / "f8.npy", npy_bytes("<f8", false, "(3, 2)", raw_of<double>({1, 2, 3, 4, 5, 6})));
+  write_text(dir / "f4.npy", npy_bytes("<f4", false, "(3, 2)", raw_of<float>({1, 2, 3, 4, 5, 6})));
+  write_text(dir / "i8.npy", npy_bytes("<i8", false, "(3, 2)", raw_of<std::int64_t>({1, 2, 3, 4, 5, 6})));
+  write_text(dir / "u1.npy", npy_bytes("|u1", false, "(3, 2)", raw_of<std::uint8_t>({1, 2, 3, 4, 5, 6})));
+  write_text(dir / "fortran.npy", npy_bytes("<f8", true, "(3, 2)", raw_of<double>({1, 3, 5, 2, 4, 6})));
+  write_text(dir / "y.npy", npy_bytes("<i4", false, "(3,)", raw_of<std::int32_t>({1, 0, -1})));
+  write_text(dir / "y_column.npy", npy_bytes("<f8", false, "(3, 1)", raw_of<double>({1, 0, -1})));
+  RowMatrix expected(3, 2);
+  expected << 1, 2, 3, 4, 5, 6;
+  for (const char* x : {"f8.npy", "f4.npy", "i8.npy", "u1.npy", "fortran.npy"})
+    for (const char* y : {"y.npy", "y_column.npy"}) {
+      INFO(x << ", " << y);
+      auto data = dataset(dir, {{"X", std::string(x)}, {"y", std::string(y)}});
+      Rng rng(1);
+      const Dataset d = data->sample(3, rng);  // n = the file's rows: every row, in file order
+      CHECK(d.X == expected);  // small integers: exact in every dtype
+      CHECK(d.y == Vector((Vector(3) << 1, 0, -1).finished()));
+      CHECK(data->teacher() == nullptr);
+      CHECK(data->test_set() == nullptr);
+    }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("npy_dataset reads CSV columns by name, subsamples with the data stream, standardizes", "[data][npy]") {
+  const fs::path dir = temp_dir("csv");
+  std::string csv = "a, b ,label,c\n";
+  for (int k = 0; k < 10; ++k) csv += std::to_string(k) + "," + std::to_string(2 * k) + "," + std::to_string(k % 2) + ",7\n";
+  write_text(dir / "data.csv", csv);
+  auto data = dataset(dir, {{"csv", std::string("data.csv")}, {"label", std::string("label")},
+                            {"features", std::vector<std::string>{"b", "a"}}}, 4);
+  CHECK(data->dim() == 2);
+  Rng r1(5), r2(5);
+  const Dataset four = data->sample(4, r1), six = data->sample(6, r2);
+  for (Index k = 0; k < 4; ++k) {
+    const double a = four.X(k, 1);  // the row's index in the file
+    CHECK(four.X(k, 0) == 2 * a);   // column b, then a, as asked
+    CHECK(four.y[k] == std::fmod(a, 2.0));
+    CHECK(six.X.row(k) == four.X.row(k));  // a larger n extends a smaller one
+  }
+  CHECK((six.X.col(1).array() != six.X(0, 1)).count() == 5);  // without replacement: six distinct rows
+  // Standardized: each column has mean 0 and variance 1 over the file; the constant column c stays 0.
+  auto standard = dataset(dir, {{"csv", std::string("data.csv")}, {"label", std::string("label")}, {"standardize", true}}, 10);
+  Rng r3(1);
+  const Dataset all = standard->sample(10, r3);
+  REQUIRE(all.X.cols() == 3);
+  // Sums of ten values of size 1: a few eps.
+  CHECK(all.X.colwise().mean().cwiseAbs().maxCoeff() < 1e-15);
+  CHECK(std::abs(all.X.col(0).squaredNorm() / 10 - 1.0) < 1e-14);
+  CHECK(all.X.col(2).cwiseAbs().maxCoeff() == 0.0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("npy_dataset: bad files are refused at their key, naming the file", "[data][npy]") {
+  const fs::path dir = temp_dir("npybad");
+  write_text(dir / "X.npy", npy_bytes("<f8", false, "(3, 2)", raw_of<double>({1, 2, 3, 4, 5, 6})));
+  write_text(dir / "y.npy", npy_bytes("<f8", false, "(3,)", raw_of<double>({1, 2, 3})));
+  write_text(dir / "flat.npy", npy_bytes("<f8", false, "(6,)", raw_of<double>({1, 2, 3, 4, 5, 6})));
+  write_text(dir / "y2.npy", npy_bytes("<f8", false, "(3, 2)", raw_of<double>({1, 2, 3, 4, 5, 6})));
+  write_text(dir / "y4.npy", npy_bytes("<f8", false, "(4,)", raw_of<double>({1, 2, 3, 4})));
+  const double nan = std::nan("");
+  write_text(dir / "Xnan.npy", npy_bytes("<f8", false, "(3, 2)", raw_of<double>({1, 2, nan, 4, 5, 1.0 / 0.0})));
+  write_text(dir / "big.npy", npy_bytes(">f8", false, "(3, 2)", raw_of<double>({1, 2, 3, 4, 5, 6})));
+  write_text(dir / "complex.npy", npy_bytes("<c16", false, "(3, 1)", std::string(48, '\0')));
+  write_text(dir / "empty.npy", "");
+  write_text(dir / "empty.csv", "");
+  auto with = [&](const std::string& x, const std::string& y) { return error_of(dir, {{"X", x}, {"y", y}}); };
+  const std::string d = dir.string() + "/";
+  CHECK_THAT(with("nowhere.npy", "y.npy"), Contains("X: " + d + "nowhere.npy: no such file"));
+  CHECK_THAT(with("flat.npy", "y.npy"), Contains("X: " + d + "flat.npy: X must be a 2-D array") && Contains("(6,)"));
+  CHECK_THAT(with("X.npy", "y2.npy"), Contains("y: " + d + "y2.npy: y must be 1-D") && Contains("2 columns"));
+  CHECK_THAT(with("X.npy", "y4.npy"), Contains("X has 3 rows but y has 4 values"));
+  CHECK_THAT(with("Xnan.npy", "y.npy"), Contains("Xnan.npy and ") && Contains("2 rows hold NaN or Inf, the first is row 1"));
+  CHECK_THAT(with("big.npy", "y.npy"), Contains("big.npy: dtype '>f8' is not supported: big-endian byte order"));
+  CHECK_THAT(with("complex.npy", "y.npy"), Contains("complex.npy: dtype '<c16' is not supported"));
+  CHECK_THAT(with("empty.npy", "y.npy"), Contains("X: " + d + "empty.npy: the file is empty"));
+  CHECK_THAT(error_of(dir, {{"csv", std::string("empty.csv")}}), Contains("csv: " + d + "empty.csv: the file is empty"));
+  CHECK_THAT(error_of(dir, {{"X", std::string("X.npy")}}), Contains("y: give both X and y"));
+  CHECK_THAT(error_of(dir, {}), Contains("give either X and y (.npy files) or csv"));
+  CHECK_THAT(error_of(dir, {{"X", std::string("X.npy")}, {"y", std::string("y.npy")}}, 5),
+             Contains("n: data.n = 5 but ") && Contains("holds only 3 rows"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("npy_dataset end to end: OLS on the data, test loss from the test files or none", "[data][npy][run]") {
+  const fs::path dir = temp_dir("npyrun");
+  // y = x_1 - x_2 + noise, from the test's own stream; written with relulab's .npy encoder.
+  Rng rng(12);
+  auto make = [&](Index n, const std::string& stem) {
+    Dataset d{RowMatrix(n, 3), Vector(n)};
+    for (Index k = 0; k < n; ++k) {
+      for (Index i = 0; i < 3; ++i) d.X(k, i) = rng.normal();
+      d.y[k] = d.X(k, 0) - d.X(k, 1) + 0.1 * rng.normal();
+    }
+    write_text(dir / ("X" + stem + ".npy"), io::npy::encode(d.X.data(), {std::size_t(n), 3}));
+    write_text(dir / ("y" + stem + ".npy"), io::npy::encode(d.y.data(), {std::size_t(n)}));
+    return d;
+  };
+  const Dataset train = make(150, ""), test = make(80, "_test");
+  const std::string data = "[data]\nplugin = \"npy_dataset\"\nn = 150\nX = \"" + (dir / "X.npy").string() +
+                           "\"\ny = \"" + (dir / "y.npy").string() + "\"\n";
+  const std::string rest = "[model]\nplugin = \"two_layer\"\nwidth = 10\n[optimizer]\nplugin = \"sgd\"\niterations = 50\n"
+                           "[[metrics]]\nplugin = \"losses\"\n";
+  const std::string with_test = data + "X_test = \"" + (dir / "X_test.npy").string() + "\"\ny_test = \"" +
+                                (dir / "y_test.npy").string() + "\"\n";
+  const auto result = run_into(experiment_from_text(with_test + rest), dir / "with");
+  REQUIRE(result.outcome == host::Outcome::Completed);
+  // OLS on the file's rows, and its test loss on the test files (same arithmetic: exact).
+  const Vector beta = math::ordinary_least_squares(train.X, train.y);
+  CHECK(result.final_values[2] == math::mean_squared_residual(train.X, train.y, beta));
+  CHECK(result.final_values[3] == math::mean_squared_residual(test.X, test.y, beta));
+  CHECK(std::isfinite(result.final_values[1]));
+  CHECK_THAT(result.report, Contains("test loss: the data set's test files (80 rows)"));
+  // Without test files the test columns are NaN and the report says none.
+  const auto none = run_into(experiment_from_text(data + rest), dir / "none");
+  REQUIRE(none.outcome == host::Outcome::Completed);
+  CHECK(std::isnan(none.final_values[1]));
+  CHECK(std::isnan(none.final_values[3]));
+  CHECK_THAT(none.report, Contains("test loss: none (the data set has no test files"));
+  // What needs the population law refuses before training.
+  CHECK_THROWS_WITH(experiment_from_text(data + rest + "[[metrics]]\nplugin = \"drift_concentration\"\n"),
+                    Contains("[metrics[1]] plugin: drift_concentration compares the data's drift with the "
+                             "population's, which needs a teacher"));
+  CHECK_THROWS_WITH(experiment_from_text(data + rest + "test = \"exact\"\n"),
+                    Contains("[metrics[0]] test: test = \"exact\" needs a teacher's input law"));
+  fs::remove_all(dir);
+}
