@@ -512,7 +512,8 @@ Location Experiment::locate(const Section& s, const std::string& key) const {
 
 namespace {
 
-const std::vector<std::string> kSections = {"experiment", "data", "model", "loss", "optimizer", "metrics", "sweep", "provenance"};
+const std::vector<std::string> kSections = {"experiment", "data",  "model",  "loss",      "optimizer",
+                                            "metrics",    "sweep", "search", "provenance"};
 
 void refuse_unknown_sections(const RawExperiment& raw) {
   for (auto&& [k, node] : raw.doc) {
@@ -521,7 +522,7 @@ void refuse_unknown_sections(const RawExperiment& raw) {
     std::string msg = "unknown top-level key";
     if (auto guess = did_you_mean(key, kSections); !guess.empty()) msg += " (did you mean '" + guess + "'?)";
     throw ConfigError(located(location_of(raw, key, k.source()), "", key,
-                              msg + "; sections are [experiment], [data], [model], [loss], [optimizer], [[metrics]], [sweep]"));
+                              msg + "; sections are [experiment], [data], [model], [loss], [optimizer], [[metrics]], [sweep], [search]"));
   }
   if (const toml::node* sw = raw.doc.get("sweep"); sw && !sw->is_table())
     throw ConfigError(located(location_of(raw, "sweep", sw->source()), "", "sweep", "expected a table [sweep]"));

@@ -3,6 +3,8 @@
 #include "config.hpp"
 #include "plot.hpp"
 #include "registry.hpp"
+#include "output.hpp"
+#include "search.hpp"
 #include "runner.hpp"
 #include "sweep.hpp"
 #include "sweep_table.hpp"
@@ -312,8 +314,25 @@ int report_run(const Experiment& ex, const RunResult& r, const Options& o) {
   return exit_code(r.outcome, g_stop_signal.load());
 }
 
+int search_command(const RawExperiment& raw, const Options& o, Registry& registry) {
+  SweepOptions so;
+  so.jobs = o.jobs;
+  so.fresh = o.fresh;
+  so.progress = !o.quiet;
+  so.stop_signal = &g_stop_signal;
+  if (!o.out.empty()) so.dir = o.out;
+  catch_stop_signals();
+  const SearchResult r = run_search(raw, registry, so);
+  std::cout << "search: " << r.message << "\n  points (" << r.points.size() << "):";
+  for (const auto& p : r.points) std::cout << " " << format_number(p.value) << (p.satisfied ? "+" : "-");
+  std::cout << "  (+: criterion holds)\n  folder: " << r.dir.string() << " (search.csv, search.png, round-*/)\n";
+  if (r.interrupted) return exit_code(Outcome::Interrupted, g_stop_signal.load());
+  return r.bracket ? 0 : 1;
+}
+
 int run_command(const Options& o, Registry& registry) {
   const RawExperiment raw = load_raw(o);
+  if (has_search(raw) && !o.dry_run) return search_command(raw, o, registry);
   if (has_sweep(raw) || o.dry_run) return sweep_command(raw, o, registry);
   ResourceEstimate estimate;
   const Experiment ex = validate_and_build(raw, registry, &estimate);

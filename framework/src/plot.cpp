@@ -17,10 +17,6 @@ namespace relulab::host {
 
 namespace {
 
-struct Series {
-  std::string title;
-  std::vector<std::array<double, 3>> points;  // x, mean, standard deviation (NaN: none)
-};
 
 std::vector<std::string> split(const std::string& line) {
   std::vector<std::string> out;
@@ -115,6 +111,10 @@ fs::path plot(const PlotOptions& options) {
   const bool sweep = fs::exists(o.dir / "sweep.json");
   if (sweep && o.x.empty()) throw std::runtime_error("a sweep's plot needs --x, one of its swept keys (e.g. data.n)");
   std::vector<Series> series = sweep ? sweep_series(o, ys) : run_series(o, ys, o.x);
+  return draw(series, o, sweep ? "final value" : "value");
+}
+
+fs::path draw(const std::vector<Series>& series, const PlotOptions& o, const std::string& ylabel) {
   const fs::path out = o.out.empty() ? o.dir / "plot.png" : o.out;
   const std::string ext = out.extension().string();
   if (ext != ".png" && ext != ".svg") throw std::runtime_error("--out must end in .png or .svg");
@@ -125,7 +125,7 @@ fs::path plot(const PlotOptions& options) {
   script << (ext == ".png" ? "set terminal pngcairo size 960,640 enhanced font ',11'\n"
                            : "set terminal svg size 960,640 enhanced font 'sans,11'\n");
   script << "set output " << quoted(fs::absolute(out).string()) << "\n";
-  script << "set xlabel " << quoted(o.x) << "\nset ylabel " << quoted(sweep ? "final value" : "value") << "\n";
+  script << "set xlabel " << quoted(o.x) << "\nset ylabel " << quoted(ylabel) << "\n";
   if (!o.title.empty()) script << "set title " << quoted(o.title) << " noenhanced\n";
   if (o.logx) script << "set logscale x\n";
   if (o.logy) script << "set logscale y\n";

@@ -2,6 +2,7 @@
 // and standard deviation over seeds), or one run's training curves.
 #pragma once
 
+#include <array>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -16,6 +17,15 @@ struct PlotOptions {
   std::filesystem::path out;   // .png or .svg; empty: <dir>/plot.png
   std::string title;
 };
+
+// One line of a figure.
+struct Series {
+  std::string title;
+  std::vector<std::array<double, 3>> points;  // x, mean, standard deviation (NaN: none)
+};
+
+// Draws the series with gnuplot into o.out (o.dir / "plot.png" when empty) and returns its path.
+std::filesystem::path draw(const std::vector<Series>& series, const PlotOptions& o, const std::string& ylabel);
 
 // Writes the figure and returns its path. Throws std::runtime_error with a
 // message saying what is wrong (unknown column, no gnuplot, ...).

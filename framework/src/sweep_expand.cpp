@@ -235,7 +235,11 @@ Cell make_cell(const RawExperiment& base, const std::vector<Axis>& axes, std::si
 
 }  // namespace
 
-bool has_sweep(const RawExperiment& raw) { return raw.doc.get("sweep") != nullptr; }
+// An empty [sweep] (an overlay's `sweep = {}`, which replaces its base's) is no sweep.
+bool has_sweep(const RawExperiment& raw) {
+  const toml::node* sweep = raw.doc.get("sweep");
+  return sweep && !(sweep->is_table() && sweep->as_table()->empty());
+}
 
 Sweep expand_sweep(const RawExperiment& raw, Registry& registry, std::size_t max_cells) {
   Sweep sweep;
