@@ -125,7 +125,7 @@ fs::path draw(const std::vector<Series>& series, const PlotOptions& o, const std
   script << (ext == ".png" ? "set terminal pngcairo size 960,640 enhanced font ',11'\n"
                            : "set terminal svg size 960,640 enhanced font 'sans,11'\n");
   script << "set output " << quoted(fs::absolute(out).string()) << "\n";
-  script << "set xlabel " << quoted(o.x) << "\nset ylabel " << quoted(ylabel) << "\n";
+  script << "set xlabel " << quoted(o.x) << " noenhanced\nset ylabel " << quoted(ylabel) << " noenhanced\n";
   if (!o.title.empty()) script << "set title " << quoted(o.title) << " noenhanced\n";
   if (o.logx) script << "set logscale x\n";
   if (o.logy) script << "set logscale y\n";
