@@ -10,7 +10,9 @@ packages=(
   g++ cmake ninja-build git pkg-config
   libeigen3-dev libboost-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   catch2 libbenchmark-dev
-  python3 python3-numpy python3-pandas python3-matplotlib   # scripts/plot_by_axis.py, bench scripts
+  python3 python3-numpy python3-pandas python3-matplotlib   # the Python package, scripts/plot_by_axis.py
+  python3-venv python3-setuptools python3-wheel python3-pip python3-pytest python3-pil   # .venv (scripts/install-python.sh), its tests, GIFs
+  jupyter-nbconvert python3-ipykernel   # tests: docs/examples/tour.ipynb is executed
   strace                         # tests: a rename is followed by an fsync of its folder
   universal-ctags                # tests: scripts/function_lengths.sh measures the host's functions
   gnuplot-nox

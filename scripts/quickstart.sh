@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/install-python.sh   # before the build: CTest's Python entry uses .venv when it exists
 scripts/build.sh
 ./build/relulab run experiments/quickstart.toml "$@"

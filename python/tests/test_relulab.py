@@ -1,0 +1,95 @@
+"""The Python package against real runs of the CLI (small ones: seconds)."""
+import numpy as np
+import pytest
+
+import relulab
+
+
+def small(**changes):
+    doc = {
+        "experiment": {"name": "py", "seed": 3},
+        "data": {"plugin": "linear_teacher", "d": 3, "n": 120, "noise_std": 0.3},
+        "model": {"plugin": "two_layer", "width": 12, "init_scale": 0.1},
+        "optimizer": {"plugin": "sgd", "lr": 0.05, "batch_size": 16, "iterations": 400},
+        "metrics": [{"plugin": "losses", "schedule": {"every": 100}, "test_samples": 300},
+                    {"plugin": "neuron_snapshots", "schedule": {"every": 200}}],
+    }
+    for k, v in changes.items():
+        doc[k] = v
+    return doc
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    return relulab.run(small(), out=tmp_path_factory.mktemp("run") / "out", progress=False)
+
+
+def test_every_file_of_a_run_loads(run):
+    assert isinstance(run, relulab.Run) and run.status == "completed"
+    assert run.config["model"]["width"] == 12 and "provenance" in run.config
+    m = run.metrics
+    assert m.index.name == "iteration" and list(m.index) == [0, 100, 200, 300, 400]
+    assert {"time", "train_mse", "test_mse", "neurons_alive"} <= set(m.columns)
+    assert run.summary["final"]["train_mse"] == m["train_mse"].iloc[-1]
+    for which in ("init", "final"):
+        W, a, b = run.weights(which)
+        assert W.shape == (12, 3) and a.shape == (12,) and b is None
+    X, y = run.data
+    assert X.shape == (120, 3) and y.shape == (120,)
+    snaps = run.snapshots()
+    assert list(snaps) == [0, 200, 400]
+    np.testing.assert_array_equal(snaps[400][0], run.weights("final")[0])
+    assert "snapshots/W_200" in run.arrays
+
+
+def test_numpy_forward_pass_reproduces_the_train_mse(run):
+    # Same sums in another order (numpy's pairwise sums against the kernel's): 1e-12 relative.
+    X, y = run.data
+    mse = np.mean((run.predict(X) - y) ** 2)
+    assert mse == pytest.approx(run.metrics["train_mse"].iloc[-1], rel=1e-12)
+
+
+def test_a_sweep_with_a_diverged_cell_loads_and_says_which(tmp_path):
+    doc = small(sweep={"optimizer.lr": [0.05, 1e4], "experiment.seed": [0, 1]})
+    sw = relulab.run(doc, out=tmp_path / "sweep", jobs=2, progress=False)
+    assert isinstance(sw, relulab.Sweep) and len(sw.cells) == 4
+    t = sw.table()
+    assert list(t.columns[:3]) == sw.keys + ["status"] and set(sw.keys) == {"optimizer.lr", "experiment.seed"}
+    diverged = list(t.index[t["optimizer.lr"] == 1e4])
+    assert (t.loc[diverged, "status"] == "diverged").all() and (t.drop(diverged)["status"] == "completed").all()
+    assert [(i, s) for i, s, _ in sw.incomplete] == [(i, "diverged") for i in diverged]
+    curves = sw.curves("train_mse")
+    assert {"iteration", "value", "optimizer.lr", "cell"} <= set(curves.columns)
+    agg = sw.aggregate(over="experiment.seed")
+    assert agg.loc[0.05, ("train_mse", "count")] == 2
+    mean = t[t["optimizer.lr"] == 0.05]["train_mse"].mean()
+    assert agg.loc[0.05, ("train_mse", "mean")] == pytest.approx(mean, rel=1e-15)
+
+
+def test_a_configuration_error_raises_with_its_file_and_line(tmp_path):
+    doc = small()
+    doc["optimizer"]["lrr"] = 0.1
+    with pytest.raises(relulab.ConfigError, match=r"experiment\.toml:\d+:\d+: \[optimizer\] lrr: unknown key"):
+        relulab.run(doc, workdir=tmp_path, progress=False)
+
+
+def test_own_arrays_train_through_the_npy_dataset_plugin(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 2))
+    y = X[:, 0] - 0.5 * X[:, 1]
+    Xt = rng.normal(size=(40, 2))
+    doc = small()
+    run = relulab.run(doc, data=(X, y), test=(Xt, Xt[:, 0] - 0.5 * Xt[:, 1]), out=tmp_path / "own",
+                      workdir=tmp_path, progress=False)
+    assert run.config["data"]["plugin"] == "npy_dataset"
+    np.testing.assert_array_equal(run.data[0], X)
+    assert "the data set's test files (40 rows)" in run.summary["report"]
+
+
+def test_pictures_draw(run, tmp_path):
+    import matplotlib.pyplot as plt
+    relulab.plot.curves(run)
+    relulab.plot.neurons(run, at=200, directions=[[1, 0, 0]])
+    out = relulab.plot.animate_neurons(run, out=str(tmp_path / "n.gif"))
+    assert (tmp_path / "n.gif").stat().st_size > 0 and out.endswith("n.gif")
+    plt.close("all")
