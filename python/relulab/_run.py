@@ -9,6 +9,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+import queue
 import tomllib
 
 import numpy as np
@@ -95,6 +98,35 @@ def _toml_value(value) -> str:
     return dumps({"v": value}).split("=", 1)[1].strip()
 
 
+def _follow(proc, progress: bool) -> list:
+    """The CLI's output, shown as it comes. A reader thread takes the pipe, so the main thread stays
+    in short sleeps where an interrupt (Ctrl-C, the notebook's stop button) lands at once; it is
+    passed on to the CLI as SIGINT, which checkpoints and exits, and then raised here."""
+    lines, pending = [], queue.Queue()
+    reader = threading.Thread(target=lambda: [pending.put(l) for l in proc.stdout], daemon=True)
+    reader.start()
+
+    def drain():
+        while not pending.empty():
+            line = pending.get()
+            lines.append(line)
+            if progress:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+
+    try:
+        while proc.poll() is None:
+            drain()
+            time.sleep(0.05)
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        proc.wait()
+        raise
+    reader.join()
+    drain()
+    return lines
+
+
 def run(experiment, set=None, jobs=1, out=None, data=None, test=None, fresh=False, progress=True, workdir=None):
     """Runs an experiment (a .toml path, or a dict written out as TOML) and returns its Run or Sweep.
 
@@ -112,18 +144,7 @@ def run(experiment, set=None, jobs=1, out=None, data=None, test=None, fresh=Fals
         raise ConfigError(check.stderr.strip().removeprefix("relulab: "))
     cmd = [exe, "run", str(file), *_arguments(set, jobs, out, fresh)] + ([] if progress else ["--quiet"])
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
-    lines = []
-    try:
-        for line in proc.stdout:
-            lines.append(line)
-            if progress:
-                sys.stdout.write(line)
-                sys.stdout.flush()
-        proc.wait()
-    except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)  # the CLI checkpoints and exits; a rerun resumes
-        proc.wait()
-        raise
+    lines = _follow(proc, progress)
     text = "".join(lines)
     folder = re.search(r"(?:run directory|sweep directory|folder): (\S+)", text)
     if proc.returncode not in (0, 3) and not folder:  # 3: diverged, still a result

@@ -93,3 +93,30 @@ def test_pictures_draw(run, tmp_path):
     out = relulab.plot.animate_neurons(run, out=str(tmp_path / "n.gif"))
     assert (tmp_path / "n.gif").stat().st_size > 0 and out.endswith("n.gif")
     plt.close("all")
+
+
+def test_an_interrupt_stops_at_a_checkpoint_and_a_rerun_resumes(tmp_path):
+    import _thread
+    import threading
+    import time
+    doc = small()
+    doc["experiment"]["checkpoint_seconds"] = 0.05
+    doc["optimizer"]["iterations"] = 600_000  # seconds of work: the interrupt lands mid-run
+    out = tmp_path / "long"
+
+    def interrupt_when_checkpointed():
+        deadline = time.time() + 60
+        while not (out / "checkpoint.bin").exists() and time.time() < deadline:
+            time.sleep(0.01)
+        _thread.interrupt_main()  # what Ctrl-C or a notebook's stop button does
+
+    threading.Thread(target=interrupt_when_checkpointed, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        relulab.run(doc, out=out, workdir=tmp_path, progress=False)
+    stopped = relulab.load(out)
+    assert stopped.status == "interrupted" or not (out / "summary.json").exists()
+    assert (out / "checkpoint.bin").exists()
+    done_before = stopped.metrics.index.max()
+    doc["optimizer"]["iterations"] = 600_000
+    resumed = relulab.run(doc, out=out, workdir=tmp_path, progress=False)  # the same call again
+    assert resumed.status == "completed" and resumed.metrics.index.max() == 600_000 > done_before
