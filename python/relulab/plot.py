@@ -83,11 +83,23 @@ def _axes(run, W):
     return np.stack([u, v / np.linalg.norm(v)])
 
 
+def _extremal_directions(run, at):
+    """The extremal vectors the extremal_vectors metric found nearest `at` (its arrays), or none."""
+    files = {int(f.stem.split("_")[1]): f for f in (run.path / "extremal").glob("directions_*.npy")}
+    if not files:
+        return []
+    last = max(files) if at in ("init", "final") else min(files, key=lambda k: abs(k - at))
+    return list(np.load(files[last]))
+
+
 def neurons(run, at="final", ax=None, directions=None):
     """Each neuron j a point at the angle of w_j (its projection for d > 2) with radius |a_j| ||w_j||,
-    blue for a_j > 0 and red for a_j < 0; `directions` (unit vectors, e.g. extremal vectors) drawn as rays."""
+    blue for a_j > 0 and red for a_j < 0; `directions` (unit vectors) drawn as dashed rays, by default
+    the extremal vectors of the run's extremal_vectors metric when it has one."""
     plt = _plt()
     W, a, _ = _frame(run, at)
+    if directions is None:
+        directions = _extremal_directions(run, at)
     ax = ax or plt.subplots(figsize=(4.8, 4.8))[1]
     basis = _axes(run, W)
     P = W @ basis.T
@@ -95,7 +107,7 @@ def neurons(run, at="final", ax=None, directions=None):
     radius = np.abs(a) * np.linalg.norm(W, axis=1)
     ax.scatter(radius * np.cos(angle), radius * np.sin(angle), s=6, c=np.where(a > 0, "tab:blue", "tab:red"))
     r = radius.max() if radius.size and radius.max() > 0 else 1.0
-    for u in directions if directions is not None else []:
+    for u in directions:
         p = basis @ np.asarray(u, dtype=float)
         p = p / (np.linalg.norm(p) or 1)
         ax.plot([0, 1.1 * r * p[0]], [0, 1.1 * r * p[1]], "k--", lw=0.8)

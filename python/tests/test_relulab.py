@@ -86,6 +86,17 @@ def test_own_arrays_train_through_the_npy_dataset_plugin(tmp_path):
     assert "the data set's test files (40 rows)" in run.summary["report"]
 
 
+def test_neurons_mark_the_extremal_vectors_the_run_found(tmp_path):
+    doc = small()
+    doc["data"]["d"] = 2
+    doc["metrics"].append({"plugin": "extremal_vectors", "schedule": {"points": [0, 400]}})
+    run = relulab.run(doc, out=tmp_path / "ev", workdir=tmp_path, progress=False)
+    found = relulab.plot._extremal_directions(run, "final")
+    assert len(found) >= 1 and all(abs(np.linalg.norm(u) - 1) < 1e-12 for u in found)
+    ax = relulab.plot.neurons(run)
+    assert len(ax.lines) == len(found)  # one ray per extremal vector
+
+
 def test_pictures_draw(run, tmp_path):
     import matplotlib.pyplot as plt
     relulab.plot.curves(run)
