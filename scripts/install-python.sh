@@ -16,6 +16,7 @@ fi
 .venv/bin/python -m pip install --quiet --no-index --no-deps --no-build-isolation -e python
 # A Jupyter kernel on this interpreter, named "relulab" (docs/examples/tour.ipynb asks for it).
 if .venv/bin/python -c "import ipykernel" 2>/dev/null; then
-  .venv/bin/python -m ipykernel install --sys-prefix --name relulab --display-name "relulab (.venv)" >/dev/null
+  PYDEVD_DISABLE_FILE_VALIDATION=1 .venv/bin/python -Xfrozen_modules=off -m ipykernel install --sys-prefix --name relulab \
+    --display-name "relulab (.venv)" >/dev/null
 fi
 .venv/bin/python -c "import relulab, numpy, pandas, matplotlib; print('relulab Python package:', relulab.__file__)"
