@@ -40,6 +40,44 @@ inline std::unique_ptr<Model> make_model(Index d, Index width, bool bias, const 
                          ctx);
 }
 
+// The gradient the model returns against central finite differences of its loss, parameter by
+// parameter. Step 1e-6: truncation step^2 |L'''| / 6 ~ 1e-12, rounding eps |L| / step ~ 1e-10; so
+// 1e-6 relative (1e-9 absolute) is a wide margin that still catches any wrong term. The model's
+// pre-activations must stay away from kinks (scale ~1 weights do, for the seeds used).
+inline void check_gradient_by_finite_differences(Model& model, const Dataset& ds) {
+  Vector grad(model.num_parameters());
+  model.loss_and_gradient(ds, {}, grad.data());
+  auto theta = model.parameters();
+  const double step = 1e-6;
+  for (Index p = 0; p < theta.size(); ++p) {
+    const double keep = theta[p];
+    theta[p] = keep + step;
+    const double up = model.loss_and_gradient(ds, {}, nullptr);
+    theta[p] = keep - step;
+    const double down = model.loss_and_gradient(ds, {}, nullptr);
+    theta[p] = keep;
+    INFO("parameter " << p);
+    CHECK(grad[p] == Approx((up - down) / (2 * step)).epsilon(1e-6).margin(1e-9));
+  }
+}
+
+// The exact population MSE of a leaky ReLU student (slope alpha) against 4e5 samples of the
+// teacher: they must agree within 5 standard errors (a false alarm has probability about 6e-7).
+inline void check_leaky_mse_against_monte_carlo(const DataGenerator& teacher, const RandomStudent& f, double alpha,
+                                                std::uint64_t seed) {
+  TwoLayerView student = f.view();
+  student.activation = "leaky_relu";
+  student.slope = alpha;
+  const double exact = *teacher.teacher()->population_mse(student);
+  Rng draw(seed);
+  const auto mc = monte_carlo_mse(teacher.sample(400'000, draw), [&](const Vector& x) {
+    const Vector z = f.W * x;
+    return f.a.dot(z.unaryExpr([&](double v) { return v > 0 ? v : alpha * v; }));
+  });
+  INFO("exact " << exact << ", Monte Carlo " << mc.mean << " +- " << mc.standard_error);
+  CHECK(std::abs(exact - mc.mean) < 5 * mc.standard_error);
+}
+
 inline std::unique_ptr<Loss> make_loss(const std::string& name) {
   return descriptor(PluginKind::Loss, name).make<Loss>(Params{}, BuildContext{});
 }

@@ -16,17 +16,8 @@ using namespace relulab;
 class LinearClassifier final : public TeacherGenerator {
  public:
   LinearClassifier(const Params& p, const BuildContext&)
-      : d_(p.integer("d")), gap_(p.real("margin_gap")), symmetric_(p.flag("symmetric")) {
-    if (p.has("beta_star")) {
-      const auto& b = p.reals("beta_star");
-      if (static_cast<Index>(b.size()) != d_)
-        throw ParameterError("beta_star", "beta_star has " + std::to_string(b.size()) + " entries but d = " +
-                                              std::to_string(d_) + "; give exactly d entries");
-      beta_ = Eigen::Map<const Vector>(b.data(), d_);
-      if (beta_.norm() == 0.0) throw ParameterError("beta_star", "beta_star must not be zero: it defines the labels");
-    } else {
-      beta_ = Vector::Unit(d_, 0);
-    }
+      : d_(p.integer("d")), gap_(p.real("margin_gap")), symmetric_(p.flag("symmetric")), beta_(beta_star_of(p, d_)) {
+    if (beta_.norm() == 0.0) throw ParameterError("beta_star", "beta_star must not be zero: it defines the labels");
     axis_ = beta_ / beta_.norm();
   }
 

@@ -13,16 +13,10 @@ using namespace relulab;
 class LinearTeacher final : public TeacherGenerator {
  public:
   LinearTeacher(const Params& p, const BuildContext&)
-      : d_(p.integer("d")), noise_std_(p.real("noise_std")), cone_spread_(p.real("cone_spread")) {
-    if (p.has("beta_star")) {
-      const auto& b = p.reals("beta_star");
-      if (static_cast<Index>(b.size()) != d_)
-        throw ParameterError("beta_star", "beta_star has " + std::to_string(b.size()) + " entries but d = " +
-                                              std::to_string(d_) + "; give exactly d entries");
-      beta_ = Eigen::Map<const Vector>(b.data(), d_);
-    } else {
-      beta_ = Vector::Unit(d_, 0);
-    }
+      : d_(p.integer("d")),
+        noise_std_(p.real("noise_std")),
+        cone_spread_(p.real("cone_spread")),
+        beta_(beta_star_of(p, d_)) {
     const std::string& law = p.text("input");
     two_cones_ = law == "two_cones";
     if (two_cones_ && beta_.norm() == 0.0)

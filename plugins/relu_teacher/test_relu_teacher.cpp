@@ -33,16 +33,5 @@ TEST_CASE("exact population MSE of a leaky ReLU student against a ReLU teacher a
   const auto& desc = descriptor(PluginKind::DataGenerator, "relu_teacher");
   auto teacher = desc.make<DataGenerator>(defaults(desc.schema, {{"d", std::int64_t(4)}}), {});
   const RandomStudent f(5, 4, 31);
-  const double alpha = 0.6;
-  TwoLayerView student = f.view();
-  student.activation = "leaky_relu";
-  student.slope = alpha;
-  const double exact = *teacher->teacher()->population_mse(student);
-  Rng draw(7);
-  const auto mc = monte_carlo_mse(teacher->sample(400'000, draw), [&](const Vector& x) {
-    const Vector z = f.W * x;
-    return f.a.dot(z.unaryExpr([&](double v) { return v > 0 ? v : alpha * v; }));
-  });
-  INFO("exact " << exact << ", Monte Carlo " << mc.mean << " +- " << mc.standard_error);
-  CHECK(std::abs(exact - mc.mean) < 5 * mc.standard_error);  // a false alarm has probability about 6e-7
+  check_leaky_mse_against_monte_carlo(*teacher, f, 0.6, 7);
 }

@@ -58,8 +58,9 @@ struct LeakyRelu {
   }
 };
 
-// erf and exp lane by lane: glibc's vector math library (libmvec) where the
-// instruction set has it, else the scalar functions one lane at a time.
+// erf and exp lane by lane: glibc's vector math library (libmvec), whose
+// entries are named per instruction set and type, else the scalar functions
+// one lane at a time. Mvec names the four entries; lanewise applies one.
 #if defined(__x86_64__)
 extern "C" {
 #if defined(__AVX512F__)
@@ -67,68 +68,54 @@ __m512d _ZGVeN8v_erf(__m512d);
 __m512d _ZGVeN8v_exp(__m512d);
 __m512 _ZGVeN16v_erff(__m512);
 __m512 _ZGVeN16v_expf(__m512);
+}
+struct Mvec {
+  static constexpr auto erf_d = _ZGVeN8v_erf, exp_d = _ZGVeN8v_exp;
+  static constexpr auto erf_f = _ZGVeN16v_erff, exp_f = _ZGVeN16v_expf;
+};
 #elif defined(__AVX2__)
 __m256d _ZGVdN4v_erf(__m256d);
 __m256d _ZGVdN4v_exp(__m256d);
 __m256 _ZGVdN8v_erff(__m256);
 __m256 _ZGVdN8v_expf(__m256);
+}
+struct Mvec {
+  static constexpr auto erf_d = _ZGVdN4v_erf, exp_d = _ZGVdN4v_exp;
+  static constexpr auto erf_f = _ZGVdN8v_erff, exp_f = _ZGVdN8v_expf;
+};
 #else
 __m128d _ZGVbN2v_erf(__m128d);
 __m128d _ZGVbN2v_exp(__m128d);
 __m128 _ZGVbN4v_erff(__m128);
 __m128 _ZGVbN4v_expf(__m128);
+}
+struct Mvec {
+  static constexpr auto erf_d = _ZGVbN2v_erf, exp_d = _ZGVbN2v_exp;
+  static constexpr auto erf_f = _ZGVbN4v_erff, exp_f = _ZGVbN4v_expf;
+};
 #endif
+template <class T, class Native>
+inline Vec<T> lanewise(Native (*f)(Native), Vec<T> v) {
+  return reinterpret_cast<Vec<T>>(f(reinterpret_cast<Native>(v)));
+}
+#else
+struct Mvec {
+  static double erf_d(double x) { return std::erf(x); }
+  static double exp_d(double x) { return std::exp(x); }
+  static float erf_f(float x) { return std::erf(x); }
+  static float exp_f(float x) { return std::exp(x); }
+};
+template <class T>
+inline Vec<T> lanewise(T (*f)(T), Vec<T> v) {
+  for (int l = 0; l < simd::kLanes<T>; ++l) v[l] = f(v[l]);
+  return v;
 }
 #endif
 
-inline Vec<double> erf(Vec<double> v) {
-#if defined(__x86_64__) && defined(__AVX512F__)
-  return reinterpret_cast<Vec<double>>(_ZGVeN8v_erf(reinterpret_cast<__m512d>(v)));
-#elif defined(__x86_64__) && defined(__AVX2__)
-  return reinterpret_cast<Vec<double>>(_ZGVdN4v_erf(reinterpret_cast<__m256d>(v)));
-#elif defined(__x86_64__)
-  return reinterpret_cast<Vec<double>>(_ZGVbN2v_erf(reinterpret_cast<__m128d>(v)));
-#else
-  for (int l = 0; l < simd::kLanes<double>; ++l) v[l] = std::erf(v[l]);
-  return v;
-#endif
-}
-inline Vec<double> exp(Vec<double> v) {
-#if defined(__x86_64__) && defined(__AVX512F__)
-  return reinterpret_cast<Vec<double>>(_ZGVeN8v_exp(reinterpret_cast<__m512d>(v)));
-#elif defined(__x86_64__) && defined(__AVX2__)
-  return reinterpret_cast<Vec<double>>(_ZGVdN4v_exp(reinterpret_cast<__m256d>(v)));
-#elif defined(__x86_64__)
-  return reinterpret_cast<Vec<double>>(_ZGVbN2v_exp(reinterpret_cast<__m128d>(v)));
-#else
-  for (int l = 0; l < simd::kLanes<double>; ++l) v[l] = std::exp(v[l]);
-  return v;
-#endif
-}
-inline Vec<float> erf(Vec<float> v) {
-#if defined(__x86_64__) && defined(__AVX512F__)
-  return reinterpret_cast<Vec<float>>(_ZGVeN16v_erff(reinterpret_cast<__m512>(v)));
-#elif defined(__x86_64__) && defined(__AVX2__)
-  return reinterpret_cast<Vec<float>>(_ZGVdN8v_erff(reinterpret_cast<__m256>(v)));
-#elif defined(__x86_64__)
-  return reinterpret_cast<Vec<float>>(_ZGVbN4v_erff(reinterpret_cast<__m128>(v)));
-#else
-  for (int l = 0; l < simd::kLanes<float>; ++l) v[l] = std::erf(v[l]);
-  return v;
-#endif
-}
-inline Vec<float> exp(Vec<float> v) {
-#if defined(__x86_64__) && defined(__AVX512F__)
-  return reinterpret_cast<Vec<float>>(_ZGVeN16v_expf(reinterpret_cast<__m512>(v)));
-#elif defined(__x86_64__) && defined(__AVX2__)
-  return reinterpret_cast<Vec<float>>(_ZGVdN8v_expf(reinterpret_cast<__m256>(v)));
-#elif defined(__x86_64__)
-  return reinterpret_cast<Vec<float>>(_ZGVbN4v_expf(reinterpret_cast<__m128>(v)));
-#else
-  for (int l = 0; l < simd::kLanes<float>; ++l) v[l] = std::exp(v[l]);
-  return v;
-#endif
-}
+inline Vec<double> erf(Vec<double> v) { return lanewise<double>(Mvec::erf_d, v); }
+inline Vec<double> exp(Vec<double> v) { return lanewise<double>(Mvec::exp_d, v); }
+inline Vec<float> erf(Vec<float> v) { return lanewise<float>(Mvec::erf_f, v); }
+inline Vec<float> exp(Vec<float> v) { return lanewise<float>(Mvec::exp_f, v); }
 
 // gelu(z) = z Phi(z) with Phi(z) = (1 + erf(z / sqrt 2)) / 2, the erf form
 // (PyTorch's default, approximate = 'none'); gelu'(z) = Phi(z) + z phi(z)

@@ -17,21 +17,7 @@ TEST_CASE("gradient matches central finite differences", "[model]") {
       Vector grad(model->num_parameters());
       const double loss = model->loss_and_gradient(ds, {}, grad.data());
       REQUIRE(loss > 0);
-      auto theta = model->parameters();
-      // Central differences have error h^2 f'''/6 ~ 1e-12 plus rounding eps f / h ~ 1e-10 for h = 1e-6;
-      // 1e-6 relative tolerance leaves a wide margin yet catches any wrong term (those are O(1)).
-      const double h = 1e-6;
-      for (Index p = 0; p < theta.size(); ++p) {
-        const double keep = theta[p];
-        theta[p] = keep + h;
-        const double up = model->loss_and_gradient(ds, {}, nullptr);
-        theta[p] = keep - h;
-        const double down = model->loss_and_gradient(ds, {}, nullptr);
-        theta[p] = keep;
-        const double fd = (up - down) / (2 * h);
-        INFO("parameter " << p);
-        CHECK(grad[p] == Approx(fd).epsilon(1e-6).margin(1e-9));
-      }
+      check_gradient_by_finite_differences(*model, ds);  // tolerances derived there
       // The batch form agrees with the full form on the same rows.
       std::vector<Index> rows(n);
       for (Index k = 0; k < n; ++k) rows[k] = k;

@@ -8,6 +8,7 @@
 
 #include <relulab/data_generator.hpp>
 #include <relulab/model.hpp>
+#include <relulab/params.hpp>
 
 #include <optional>
 #include <utility>
@@ -42,6 +43,17 @@ class Teacher {
   // beta* when the teacher is linear, f*(x) = <beta*, x> (Theorem 2 splits the data by its sign).
   virtual std::optional<Vector> linear_teacher() const { return std::nullopt; }
 };
+
+// The teacher vector beta* of the key `beta_star` (exactly d entries), or e_1 when it is not given;
+// a ParameterError at the key otherwise.
+inline Vector beta_star_of(const Params& p, Index d) {
+  if (!p.has("beta_star")) return Vector::Unit(d, 0);
+  const auto& b = p.reals("beta_star");
+  if (static_cast<Index>(b.size()) != d)
+    throw ParameterError("beta_star", "beta_star has " + std::to_string(b.size()) + " entries but d = " +
+                                          std::to_string(d) + "; give exactly d entries");
+  return Eigen::Map<const Vector>(b.data(), d);
+}
 
 class TeacherGenerator : public DataGenerator, public Teacher {
  public:
