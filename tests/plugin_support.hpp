@@ -148,6 +148,45 @@ inline std::unique_ptr<Optimizer> make_optimizer(const std::string& name, Index 
   return desc.make<Optimizer>(defaults(desc.schema, set), ctx);
 }
 
+// A policy named in an optimizer's policies list, with its keys.
+struct PolicySpec {
+  std::string name;
+  std::map<std::string, ParamValue> set;
+};
+
+// An optimizer wrapped in policies, built as the host builds them: policy i
+// draws from its own stream (seed noise_seed + i), sees the model (for layer
+// ranges) and the loss, and the optimizer gets them in the order given.
+struct WrappedOptimizer {
+  std::vector<std::unique_ptr<Policy>> policies;  // outlive the optimizer, which points to them
+  std::unique_ptr<Optimizer> optimizer;
+  Optimizer* operator->() const { return optimizer.get(); }
+};
+
+inline std::unique_ptr<Policy> make_policy(const PolicySpec& spec, BuildContext ctx = {}) {
+  const auto& desc = descriptor(PluginKind::Policy, spec.name);
+  return desc.make<Policy>(defaults(desc.schema, spec.set), ctx);
+}
+
+inline WrappedOptimizer make_wrapped(const std::string& name, Index n, const std::map<std::string, ParamValue>& set,
+                                     const std::vector<PolicySpec>& specs, const Model* model = nullptr,
+                                     const Loss* loss = nullptr, std::uint64_t noise_seed = 7) {
+  WrappedOptimizer w;
+  w.optimizer = make_optimizer(name, n, set);
+  BuildContext ctx;
+  ctx.num_samples = n;
+  ctx.model = model;
+  ctx.loss = loss;
+  ctx.optimizer = w.optimizer.get();
+  std::vector<Policy*> chain;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    ctx.noise_seed = noise_seed + i;
+    w.policies.push_back(make_policy(specs[i], ctx));
+    chain.push_back(w.policies.back().get());
+  }
+  w.optimizer->use_policies(chain);
+  return w;
+}
 
 // f(theta) = sum_i c_i theta_i + 0.5 lambda_i theta_i^2, gradient c + lambda .* theta.
 class SeparableObjective final : public Objective {
@@ -175,18 +214,16 @@ struct RunToEnd : Monitor {
   Directive report(const Progress&) override { return Directive::Continue; }
 };
 
-inline Vector run_full_batch(const std::string& name, SeparableObjective& objective, std::uint64_t steps,
-                      std::map<std::string, ParamValue> set) {
-  const auto& desc = descriptor(PluginKind::Optimizer, name);
+// `steps` full-batch steps of optimizer `name` on `objective`, wrapped in `policies`.
+inline Vector run_full_batch(const std::string& name, Objective& objective, std::uint64_t steps,
+                             std::map<std::string, ParamValue> set, const std::vector<PolicySpec>& policies = {}) {
   set["batch_size"] = std::int64_t(0);
   set["iterations"] = std::int64_t(steps);
-  BuildContext ctx;
-  ctx.num_samples = 1;
-  auto opt = desc.make<Optimizer>(defaults(desc.schema, set), ctx);
+  WrappedOptimizer opt = make_wrapped(name, objective.num_samples(), set, policies);
   RunToEnd monitor(steps);
   Rng rng(1);
   opt->run(objective, monitor, rng);
-  return objective.theta();
+  return objective.parameters();
 }
 
 // On f = 0.5 lambda theta^2 one momentum step is linear in (theta, v):

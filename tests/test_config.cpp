@@ -237,3 +237,57 @@ TEST_CASE("composed files: errors point at the file and line where the key was w
              Contains("broken_base.toml:1:8: base: the base has a TOML syntax error: ") && Contains("broken.toml:1:"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("optimizer policies: located errors naming the policy and its key", "[config][policies]") {
+  // Line 18 is the first line after [optimizer]'s keys in small_experiment().
+  auto with = [](const std::string& policies) { return error_of(small_experiment(2000, policies)); };
+  CHECK_THAT(with("policies = [{ plugin = \"weight_decay\", rate = -1 }]\n"),
+             Contains("exp.toml:18:") && Contains("[optimizer.policies[0]] rate: value -1 is out of range [0, inf)"));
+  CHECK_THAT(with("policies = [{ plugin = \"warmup\" }, { plugin = \"gradient_noise\", scale = -0.1 }]\n"),
+             Contains("[optimizer.policies[1]] scale: value -0.1 is out of range [0, inf)"));
+  CHECK_THAT(with("policies = [{ plugin = \"weight_decy\" }]\n"),
+             Contains("[optimizer.policies[0]] plugin: unknown policy plugin 'weight_decy' (did you mean "
+                      "'weight_decay'?)"));
+  CHECK_THAT(with("policies = [{ plugin = \"adam\" }]\n"),
+             Contains("'adam' is a optimizer plugin, not a policy plugin"));
+  CHECK_THAT(with("policies = 3\n"), Contains("exp.toml:18:12: [optimizer] policies: expected an array of tables"));
+  CHECK_THAT(with("policies = [{ plugin = \"clip_gradient\", by = \"nrom\" }]\n"),
+             Contains("[optimizer.policies[0]] by: \"nrom\" is not one of norm | value (did you mean 'norm'?)"));
+  // A policy with no meaning for the rule: gradient flow has no steps to wrap.
+  const std::string sgd = "plugin = \"sgd\"\nlr = 0.05\nbatch_size = 16\niterations = 2000\n";
+  CHECK_THAT(error_of(replaced(small_experiment(), sgd,
+                               "plugin = \"gradient_flow\"\nend_time = 1.0\npolicies = [{ plugin = \"clip_gradient\" }]\n")),
+             Contains("exp.toml:16:") &&
+                 Contains("[optimizer.policies[0]] plugin: policy 'clip_gradient' cannot wrap optimizer "
+                          "'gradient_flow': it takes no policies"));
+  // Label noise perturbs real-valued labels: not with a classification loss.
+  CHECK_THAT(error_of(small_experiment(2000, "policies = [{ plugin = \"label_noise\" }]\n"), {"loss=logistic"}),
+             Contains("[optimizer.policies[0]] plugin: label noise adds Gaussian noise to real-valued labels"));
+}
+
+TEST_CASE("optimizer policies: both TOML spellings, defaults resolved, overrides, and their own hash", "[config][policies]") {
+  const auto inline_form = experiment_from_text(small_experiment(
+      2000, "policies = [{ plugin = \"weight_decay\", mode = \"decoupled\" }, { plugin = \"warmup\", steps = 50 }]\n"));
+  const auto table_form = experiment_from_text(
+      small_experiment() + "[[optimizer.policies]]\nplugin = \"weight_decay\"\nmode = \"decoupled\"\n"
+                           "[[optimizer.policies]]\nplugin = \"warmup\"\nsteps = 50\n");
+  CHECK(inline_form.hash == table_form.hash);
+  REQUIRE(inline_form.policies.size() == 2);
+  CHECK(inline_form.policies[0].params.real("rate") == 0.01);  // the default, spelled out
+  const toml::array* resolved = inline_form.resolved["optimizer"]["policies"].as_array();
+  REQUIRE(resolved);
+  CHECK(resolved->get(1)->as_table()->get("steps")->value<std::int64_t>() == 50);
+  // No policies: no policies key, so experiments written before policies keep their hash.
+  const auto bare = experiment_from_text(small_experiment());
+  CHECK(!bare.resolved["optimizer"]["policies"]);
+  CHECK(bare.hash != inline_form.hash);
+  // --set reaches into the list; the order written is part of the experiment.
+  const auto overridden = experiment_from_text(
+      small_experiment(2000, "policies = [{ plugin = \"weight_decay\", mode = \"decoupled\" }, { plugin = \"warmup\", "
+                             "steps = 50 }]\n"),
+      {"optimizer.policies.0.rate=0.5"});
+  CHECK(overridden.policies[0].params.real("rate") == 0.5);
+  const auto swapped = experiment_from_text(small_experiment(
+      2000, "policies = [{ plugin = \"warmup\", steps = 50 }, { plugin = \"weight_decay\", mode = \"decoupled\" }]\n"));
+  CHECK(swapped.hash != inline_form.hash);
+}

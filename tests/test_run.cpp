@@ -153,3 +153,26 @@ TEST_CASE("one seed per stream: data_seed, init_seed, batch_seed each move their
   CHECK_FALSE(same_file(plain, batch, "W_final.npy"));
   for (const auto& d : {plain, same, data, init, batch}) fs::remove_all(d);
 }
+
+TEST_CASE("a run with noisy policies resumes to the uninterrupted bytes, and the noise has its own seed", "[run][resume][policies]") {
+  const std::string policies =
+      "policies = [{ plugin = \"label_noise\", scale = 0.3 }, { plugin = \"gradient_noise\", scale = 1e-3 },"
+      " { plugin = \"weight_decay\", rate = 1e-3 }, { plugin = \"layer_rates\", second = 2.0 }]\n";
+  const fs::path dir = temp_dir("resume_policies");
+  const auto ex = experiment_from_text(small_experiment(3000, policies));
+  run_into(ex, dir / "straight");
+  std::atomic<int> stop{2};
+  REQUIRE(run_into(ex, dir / "split", &stop).outcome == host::Outcome::Interrupted);
+  REQUIRE(run_into(ex, dir / "split").outcome == host::Outcome::Completed);
+  for (const auto& f : kOutputs) {
+    INFO(f);
+    CHECK(slurp(dir / "straight" / f) == slurp(dir / "split" / f));
+  }
+  // noise_seed moves the policies' noise alone: same data, same start, other final weights.
+  const auto reseeded = experiment_from_text(replaced(small_experiment(3000, policies), "seed = 7\n", "seed = 7\nnoise_seed = 8\n"));
+  run_into(reseeded, dir / "noise8");
+  CHECK(slurp(dir / "straight" / "X_train.npy") == slurp(dir / "noise8" / "X_train.npy"));
+  CHECK(slurp(dir / "straight" / "W_init.npy") == slurp(dir / "noise8" / "W_init.npy"));
+  CHECK(slurp(dir / "straight" / "W_final.npy") != slurp(dir / "noise8" / "W_final.npy"));
+  fs::remove_all(dir);
+}

@@ -30,6 +30,28 @@ double optimizer_buffers(const Optimizer& optimizer) {
   return optimizer.clock() == relulab::Clock::ContinuousTime ? 9 : 2;
 }
 
+// Each policy draws its noise from a stream of its own, derived from the
+// noise stream and its place in the list.
+std::vector<std::unique_ptr<Policy>> build_policies(const Experiment& ex, Optimizer& optimizer, BuildContext ctx) {
+  std::vector<std::unique_ptr<Policy>> policies;
+  if (ex.policies.empty()) return policies;
+  const std::string refusal = optimizer.policy_refusal();
+  const std::uint64_t noise = derive_seed(ex.stream_roots.at("noise"), "noise");
+  std::vector<Policy*> chain;
+  for (std::size_t i = 0; i < ex.policies.size(); ++i) {
+    const Section& s = ex.policies[i];
+    if (!refusal.empty())
+      throw ConfigError(located(ex.locate(s, "plugin"), s.table, "plugin",
+                                "policy '" + s.plugin->descriptor.name + "' cannot wrap optimizer '" +
+                                    ex.optimizer.plugin->descriptor.name + "': " + refusal));
+    ctx.noise_seed = derive_seed(noise, "policy" + std::to_string(i));
+    policies.push_back(make_section<Policy>(ex, s, ctx));
+    chain.push_back(policies.back().get());
+  }
+  optimizer.use_policies(std::move(chain));
+  return policies;
+}
+
 }  // namespace
 
 Built build(const Experiment& ex) {
@@ -45,6 +67,8 @@ Built build(const Experiment& ex) {
   b.model = make_section<Model>(ex, ex.model, ctx);
   ctx.model = b.model.get();
   b.optimizer = make_section<Optimizer>(ex, ex.optimizer, ctx);
+  ctx.optimizer = b.optimizer.get();
+  b.policies = build_policies(ex, *b.optimizer, ctx);
   for (const auto& m : ex.metrics) b.metrics.push_back(make_section<Metric>(ex, m, ctx));
   return b;
 }

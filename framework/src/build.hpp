@@ -19,6 +19,7 @@ struct Built {
   std::unique_ptr<DataGenerator> data;
   std::unique_ptr<Loss> loss;  // before the model, which points to it, so it is destroyed after
   std::unique_ptr<Model> model;
+  std::vector<std::unique_ptr<Policy>> policies;  // before the optimizer, which points to them
   std::unique_ptr<Optimizer> optimizer;
   std::vector<std::unique_ptr<Metric>> metrics;
 };

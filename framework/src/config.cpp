@@ -586,6 +586,27 @@ void read_metrics(Experiment& ex, SectionReader& reader, const RawExperiment& ra
   }
 }
 
+// [optimizer] policies = [{ plugin = "weight_decay", rate = 1e-3 }, ...]: an
+// array of tables, each naming a policy plugin with its keys.
+std::vector<Section> read_policies(SectionReader& reader, const RawExperiment& raw) {
+  std::vector<Section> policies;
+  const toml::node* node = raw.doc.at_path("optimizer.policies").node();
+  if (!node) return policies;
+  auto arr = node->as_array();
+  if (!arr || !arr->is_array_of_tables())
+    throw ConfigError(located(location_of(raw, "optimizer.policies", node->source()), "optimizer", "policies",
+                              "expected an array of tables: write policies = [{ plugin = \"weight_decay\", rate = 1e-3 "
+                              "}] or [[optimizer.policies]] tables"));
+  const PluginKind kind = PluginKind::Policy;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const std::string name = "optimizer.policies[" + std::to_string(i) + "]";
+    Params none;
+    policies.push_back(
+        reader.read(*arr->get(i)->as_table(), name, "optimizer.policies." + std::to_string(i), empty_schema(), &kind, none));
+  }
+  return policies;
+}
+
 // [loss] names the loss plugin with its keys; `loss = "logistic"` is short for
 // a [loss] with only a plugin; with neither the loss is the squared error.
 Section read_loss(SectionReader& reader, const RawExperiment& raw) {
@@ -626,7 +647,13 @@ void resolve(Experiment& ex, const Params& exp, const Params& data_host, const P
   r.insert("data", section_with_plugin(ex.data, data_host));
   r.insert("model", section_with_plugin(ex.model, model_host));
   r.insert("loss", section_with_plugin(ex.loss, Params{}));
-  r.insert("optimizer", section_with_plugin(ex.optimizer, Params{}));
+  toml::table optimizer = section_with_plugin(ex.optimizer, Params{});
+  if (!ex.policies.empty()) {  // absent when empty, so experiments without policies keep their hashes
+    toml::array policies;
+    for (const auto& p : ex.policies) policies.push_back(section_with_plugin(p, Params{}));
+    optimizer.insert("policies", std::move(policies));
+  }
+  r.insert("optimizer", std::move(optimizer));
   if (!ex.metrics.empty()) {
     toml::array metrics;
     for (const auto& m : ex.metrics) {
@@ -646,6 +673,9 @@ void resolve(Experiment& ex, const Params& exp, const Params& data_host, const P
   erase_same_results(*semantic["model"].as_table(), ex.model);
   erase_same_results(*semantic["loss"].as_table(), ex.loss);
   erase_same_results(*semantic["optimizer"].as_table(), ex.optimizer);
+  if (auto* policies = semantic["optimizer"]["policies"].as_array())
+    for (std::size_t i = 0; i < ex.policies.size(); ++i)
+      erase_same_results(*policies->get(i)->as_table(), ex.policies[i]);
   if (auto* metrics = semantic["metrics"].as_array())
     for (std::size_t i = 0; i < ex.metrics.size(); ++i) erase_same_results(*metrics->get(i)->as_table(), ex.metrics[i]);
   ex.hash = short_hash(format_toml(semantic));
@@ -667,7 +697,9 @@ Experiment validate_experiment(const RawExperiment& raw, Registry& registry) {
   if (model_host.has("warm_start")) ex.warm_start = model_host.text("warm_start");
   ex.warm_start_check_data = model_host.flag("warm_start_check_data");
   ex.loss = read_loss(reader, raw);
-  ex.optimizer = reader.read(section_table(raw, "optimizer"), "optimizer", "optimizer", empty_schema(), &k_opt, none);
+  ex.optimizer = reader.read(section_table(raw, "optimizer"), "optimizer", "optimizer", empty_schema(), &k_opt, none,
+                             {"policies"});
+  ex.policies = read_policies(reader, raw);
   read_metrics(ex, reader, raw);
   resolve(ex, exp, data_host, model_host);
   return ex;

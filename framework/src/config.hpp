@@ -60,7 +60,8 @@ struct MetricSection : Section {
 
 // The random streams of a run and the [experiment] keys that give one its own root.
 inline const std::vector<std::pair<std::string, std::string>> kStreamSeedKeys = {
-    {"data_seed", "data"}, {"init_seed", "init"}, {"batch_seed", "batches"}, {"test_seed", "test"}};
+    {"data_seed", "data"}, {"init_seed", "init"}, {"batch_seed", "batches"}, {"test_seed", "test"},
+    {"noise_seed", "noise"}};
 
 struct Experiment {
   std::filesystem::path file;
@@ -73,6 +74,7 @@ struct Experiment {
   std::string warm_start;             // [model] warm_start: a run directory or checkpoint to start from
   bool warm_start_check_data = true;  // refuse a warm start from a run trained on other data
   Section data, model, loss, optimizer;
+  std::vector<Section> policies;  // [optimizer] policies, in the order written
   std::vector<MetricSection> metrics;
   toml::table resolved;  // the canonical configuration, every default filled in
   std::string hash;      // of `resolved`: names the run directory

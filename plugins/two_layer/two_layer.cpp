@@ -128,14 +128,16 @@ class TwoLayer final : public Model {
 
   // Training steps (a gradient is asked for) run in the model's precision;
   // a loss alone (metrics, reports) is always computed in float64.
-  double loss_and_gradient(const Dataset& data, Rows rows, double* gradient) const override {
-    const Index count = rows.empty() ? data.size() : static_cast<Index>(rows.size());
+  double loss_and_gradient_for(const RowMatrix& X, const Vector& y, Rows rows, double* gradient) const override {
+    if (y.size() != X.rows())
+      throw std::invalid_argument(std::to_string(y.size()) + " labels for " + std::to_string(X.rows()) + " samples");
+    const Index count = rows.empty() ? X.rows() : static_cast<Index>(rows.size());
     const two_layer::KernelArgs args{theta_.data(),
                                      d_,
                                      m_,
                                      bias_,
-                                     data.X.data(),
-                                     data.y.data(),
+                                     X.data(),
+                                     y.data(),
                                      rows.empty() ? nullptr : rows.data(),
                                      count,
                                      count,

@@ -2,14 +2,16 @@
 // the loss and its gradient, apply an update rule, report when the monitor
 // asks. A variant (momentum, Adam, a researcher's own) derives from
 // FirstOrderOptimizer and writes only its update rule and the state that rule
-// keeps; batching, learning-rate schedules, checkpoints and divergence
-// reporting come from here, so every variant resumes bit for bit.
+// keeps; batching, learning-rate schedules, policies (policy.hpp), checkpoints
+// and divergence reporting come from here, so every variant resumes bit for
+// bit and every policy wraps every variant.
 #pragma once
 
 #include <relulab/lr_schedule.hpp>
 #include <relulab/optimizer.hpp>
 #include <relulab/params.hpp>
 #include <relulab/plugin.hpp>
+#include <relulab/policy_chain.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -46,25 +48,35 @@ class FirstOrderOptimizer : public Optimizer {
   std::uint64_t iteration() const override { return iteration_; }
   double time() const override { return continuous_time_; }
 
+  std::string policy_refusal() const override { return {}; }
+  void use_policies(std::vector<Policy*> policies) override { policies_ = PolicyChain(std::move(policies)); }
+
   void run(Objective& objective, Monitor& monitor, Rng& rng) final {
     n_ = objective.num_samples();
     const Index p = objective.num_parameters();
     gradient_.resize(static_cast<std::size_t>(p));  // once per run, never per step
     prepare(p);
+    policies_.prepare(objective, p);
     if (!full_batch() && with_replacement_) batch_.resize(static_cast<std::size_t>(batch_size_));
     if (!full_batch() && !with_replacement_ && order_.size() != static_cast<std::size_t>(n_)) {
       order_.resize(static_cast<std::size_t>(n_));
       position_ = order_.size();  // forces a shuffle before the first batch
     }
     Eigen::Map<Vector> theta = objective.parameters();
-    const Eigen::Map<const Vector> grad(gradient_.data(), p);
+    Eigen::Map<Vector> grad(gradient_.data(), p);  // policies may change it
+    const Eigen::Map<const Vector> rule_grad(gradient_.data(), p);
     std::uint64_t next_report = monitor.next_iteration();
     while (iteration_ < iterations_) {
       const Rows rows = next_batch(rng);
-      const double lr = schedule_.at(iteration_, iterations_);
-      const double loss = objective.loss_and_gradient(rows, gradient_.data());
+      StepInfo info{iteration_, iterations_, 0.0};
+      const double loss = policies_.loss_and_gradient(objective, rows, gradient_.data(), info);
+      info.loss = loss;
+      policies_.adjust_gradient(theta, grad, info);
+      const double lr = policies_.learning_rate(schedule_.at(iteration_, iterations_), info);
       ++iteration_;
-      update(theta, grad, lr, iteration_);
+      policies_.before_update(theta, lr);
+      update(theta, rule_grad, lr, iteration_);
+      policies_.after_update(theta, lr);
       continuous_time_ += lr;  // the gradient-flow time plain SGD would approximate
       // A non-finite loss is reported at once, so the host can mark divergence.
       if (iteration_ >= next_report || !std::isfinite(loss)) {
@@ -80,6 +92,7 @@ class FirstOrderOptimizer : public Optimizer {
     s.put_u64("position", position_);
     s.put_u64s("order", reinterpret_cast<const std::uint64_t*>(order_.data()), order_.size());
     save_rule_state(s);
+    policies_.save_state(s);
   }
   void load_state(const State& s) final {
     iteration_ = s.u64("iteration");
@@ -88,6 +101,7 @@ class FirstOrderOptimizer : public Optimizer {
     order_.resize(s.count_u64s("order"));
     s.u64s("order", reinterpret_cast<std::uint64_t*>(order_.data()), order_.size());
     load_rule_state(s);
+    policies_.load_state(s);
   }
 
  protected:
@@ -138,6 +152,7 @@ class FirstOrderOptimizer : public Optimizer {
   }
 
   LearningRateSchedule schedule_;
+  PolicyChain policies_;
   Index batch_size_;
   std::uint64_t iterations_;
   bool with_replacement_;

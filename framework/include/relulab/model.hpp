@@ -53,7 +53,12 @@ class Model : public PluginObject {
   // written to gradient[0 .. num_parameters()).
   // The hot path: it allocates nothing (scratch space is sized at construction),
   // and it leaves the parameters unchanged.
-  virtual double loss_and_gradient(const Dataset& data, Rows rows, double* gradient) const = 0;
+  double loss_and_gradient(const Dataset& data, Rows rows, double* gradient) const {
+    return loss_and_gradient_for(data.X, data.y, rows, gradient);
+  }
+  // The same on inputs X against labels y (one per row of X; label noise
+  // passes perturbed copies of the training labels).
+  virtual double loss_and_gradient_for(const RowMatrix& X, const Vector& y, Rows rows, double* gradient) const = 0;
 };
 
 }  // namespace relulab

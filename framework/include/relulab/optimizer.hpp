@@ -7,13 +7,16 @@
 #include <relulab/dataset.hpp>
 #include <relulab/model.hpp>
 #include <relulab/plugin_object.hpp>
+#include <relulab/policy.hpp>
 #include <relulab/rng.hpp>
 #include <relulab/state.hpp>
 
 #include <Eigen/Core>
 #include <cstdint>
 #include <map>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace relulab {
 
@@ -50,6 +53,15 @@ class Objective {
   // Mean squared error on `rows` (empty: all samples) at the live parameters,
   // and its gradient into gradient[0 .. num_parameters()) when not null.
   virtual double loss_and_gradient(Rows rows, double* gradient) = 0;
+
+  // The training labels, and the same loss and gradient against other labels
+  // (one per sample, read only at `rows`): how label-noise SGD trains on
+  // perturbed labels without copying the inputs. An objective without labels
+  // returns null and cannot be trained with label noise.
+  virtual const Vector* labels() const { return nullptr; }
+  virtual double loss_and_gradient_for(const Vector& /*labels*/, Rows /*rows*/, double* /*gradient*/) {
+    throw std::logic_error("this objective cannot be evaluated against other labels");
+  }
 };
 
 // The objective of a model on a dataset: the host's, and the one to use when
@@ -62,6 +74,10 @@ class ModelObjective final : public Objective {
   Eigen::Map<Vector> parameters() override { return model_.parameters(); }
   double loss_and_gradient(Rows rows, double* gradient) override {
     return model_.loss_and_gradient(data_, rows, gradient);
+  }
+  const Vector* labels() const override { return &data_.y; }
+  double loss_and_gradient_for(const Vector& labels, Rows rows, double* gradient) override {
+    return model_.loss_and_gradient_for(data_.X, labels, rows, gradient);
   }
 
  private:
@@ -86,6 +102,15 @@ class Optimizer : public PluginObject {
   // Everything needed to continue exactly where the run stopped.
   virtual void save_state(State& state) const = 0;
   virtual void load_state(const State& state) = 0;
+
+  // Policies wrap an optimizer's steps (policy.hpp). The host builds them from
+  // the optimizer's `policies` list and hands them over in the order written;
+  // it owns them and keeps them alive as long as the optimizer. An optimizer
+  // with no steps for policies to act on says why it refuses them.
+  virtual std::string policy_refusal() const {
+    return "it takes no policies: they act on the steps of a first-order rule (sgd, momentum, adam)";
+  }
+  virtual void use_policies(std::vector<Policy*> /*policies*/) {}
 
   // Counters worth recording in the summary (gradient evaluations, ...).
   virtual std::map<std::string, double> statistics() const { return {}; }

@@ -20,6 +20,7 @@
 #include <relulab/model.hpp>
 #include <relulab/optimizer.hpp>
 #include <relulab/params.hpp>
+#include <relulab/policy.hpp>
 
 #include <boost/dll/alias.hpp>
 #include <filesystem>
@@ -35,11 +36,11 @@ namespace relulab {
 
 // The plugin kinds. A new kind is one more interface here: an enum value, its
 // entry in PluginInterfaces (same position) and its name in kKindNames.
-enum class PluginKind { DataGenerator, Model, Optimizer, Metric, Loss };
-using PluginInterfaces = std::tuple<DataGenerator, Model, Optimizer, Metric, Loss>;
-inline constexpr const char* kKindNames[] = {"data", "model", "optimizer", "metric", "loss"};
+enum class PluginKind { DataGenerator, Model, Optimizer, Metric, Loss, Policy };
+using PluginInterfaces = std::tuple<DataGenerator, Model, Optimizer, Metric, Loss, Policy>;
+inline constexpr const char* kKindNames[] = {"data", "model", "optimizer", "metric", "loss", "policy"};
 inline constexpr PluginKind kAllKinds[] = {PluginKind::DataGenerator, PluginKind::Model, PluginKind::Optimizer,
-                                           PluginKind::Metric, PluginKind::Loss};
+                                           PluginKind::Metric, PluginKind::Loss, PluginKind::Policy};
 
 inline const char* kind_name(PluginKind k) { return kKindNames[static_cast<int>(k)]; }
 
@@ -64,6 +65,8 @@ struct BuildContext {
   const Loss* loss = nullptr;            // the experiment's loss (built before the model; outlives it)
   const Model* model = nullptr;          // the model, once built (optimizers and metrics may check it)
   const DataGenerator* data = nullptr;   // the data generator, once built (metrics may check for a teacher)
+  const Optimizer* optimizer = nullptr;  // the optimizer, once built (policies may check it)
+  std::uint64_t noise_seed = 0;          // seed of the noise stream of the policy being built (its own)
 };
 
 // For a plugin whose mathematics assumes the first paper's setting (a ReLU

@@ -14,6 +14,7 @@
 #include <relulab/params.hpp>
 #include <relulab/plugin.hpp>
 #include <relulab/plugin_object.hpp>
+#include <relulab/policy.hpp>
 #include <relulab/rng.hpp>
 #include <relulab/state.hpp>
 #include <relulab/teacher.hpp>

@@ -1,0 +1,70 @@
+// Weight decay, in the two forms PyTorch has:
+//   coupled (L2, the weight_decay argument of torch.optim.SGD and Adam):
+//       g <- g + rate * theta, before the rule sees the gradient;
+//   decoupled (torch.optim.AdamW, Loshchilov & Hutter 2019):
+//       theta <- theta * (1 - lr * rate), before the rule's update.
+// For SGD the two are the same map; for momentum and Adam they differ: the
+// coupled decay goes through the velocity or the second-moment scaling, the
+// decoupled one does not. `layers` restricts the decay to one layer.
+#include <relulab/relulab.hpp>
+
+#include <utility>
+#include <vector>
+
+namespace {
+
+using namespace relulab;
+
+class WeightDecay final : public Policy {
+ public:
+  WeightDecay(const Params& p, const BuildContext& ctx)
+      : rate_(p.real("rate")), decoupled_(p.text("mode") == "decoupled") {
+    const std::string& layers = p.text("layers");
+    if (layers != "all") {
+      if (!ctx.model) throw ParameterError("layers", "decaying one layer needs the model");
+      const LayerRanges r = layer_ranges(*ctx.model);
+      ranges_ = layers == "first" ? r.first : r.second;
+    }
+  }
+
+  unsigned hooks() const override { return decoupled_ ? BeforeUpdate : Gradient; }
+
+  void adjust_gradient(Eigen::Map<const Vector> theta, Eigen::Map<Vector> gradient, const StepInfo&) override {
+    if (ranges_.empty()) {
+      gradient.noalias() += rate_ * theta;
+      return;
+    }
+    for (const auto& [begin, end] : ranges_)
+      gradient.segment(begin, end - begin).noalias() += rate_ * theta.segment(begin, end - begin);
+  }
+
+  void before_update(Eigen::Map<Vector> theta, double lr) override {
+    const double keep = 1.0 - lr * rate_;
+    if (ranges_.empty()) {
+      theta *= keep;
+      return;
+    }
+    for (const auto& [begin, end] : ranges_) theta.segment(begin, end - begin) *= keep;
+  }
+
+ private:
+  double rate_;
+  bool decoupled_;
+  std::vector<std::pair<Index, Index>> ranges_;  // empty: every parameter
+};
+
+PluginDescriptor describe() {
+  Schema s;
+  s.real("rate", "decay rate lambda (PyTorch's weight_decay; AdamW's default is 0.01)").def(0.01).at_least(0);
+  s.text("mode", "coupled: g + lambda theta (L2, PyTorch SGD/Adam); decoupled: theta (1 - lr lambda) (AdamW)")
+      .def("coupled")
+      .one_of({"coupled", "decoupled"});
+  s.text("layers", "which parameters decay: all, first (W and the hidden bias) or second (a)")
+      .def("all")
+      .one_of({"all", "first", "second"});
+  return make_plugin<WeightDecay>("weight_decay", "1.0.0", "weight decay, coupled (L2) or decoupled (AdamW)", s);
+}
+
+}  // namespace
+
+RELULAB_PLUGIN(describe)
