@@ -95,13 +95,26 @@ class EndMonitor final : public Monitor {
 
 // The whole SGD step as relulab runs it: batch selection, fused loss and
 // gradient, parameter update. d = 5, batch 32, reshuffled epochs.
-void sgd_steps(benchmark::State& state, const std::string& precision, const std::string& activation = "relu") {
+// A policy for the SGD step, named with its keys.
+struct PolicyChoice {
+  std::string name;
+  std::map<std::string, ParamValue> set;
+};
+
+void sgd_steps(benchmark::State& state, const std::string& precision, const std::string& activation = "relu",
+               const std::vector<PolicyChoice>& policy_choices = {}) {
   const Index d = 5, batch = 32, width = state.range(0), n = 4096;
   Problem p = make_problem(n, d, width, precision, 1, activation);
   ModelObjective objective(*p.model, p.data);
   const auto& sgd_desc = registry().find(PluginKind::Optimizer, "sgd")->descriptor;
   BuildContext ctx;
   ctx.num_samples = n;
+  ctx.model = p.model.get();
+  std::vector<std::unique_ptr<Policy>> policies;
+  for (const auto& choice : policy_choices) {
+    const auto& desc = registry().find(PluginKind::Policy, choice.name)->descriptor;
+    policies.push_back(desc.make<Policy>(defaults(desc.schema, choice.set), ctx));
+  }
   const std::int64_t steps_per_round = 1000;
   Rng rng(3);
   long allocs = 0;
@@ -112,6 +125,9 @@ void sgd_steps(benchmark::State& state, const std::string& precision, const std:
         defaults(sgd_desc.schema, {{"batch_size", std::int64_t(batch)}, {"iterations", steps_per_round},
                                    {"lr", 1e-4}}),
         ctx);
+    std::vector<Policy*> chain;
+    for (auto& policy : policies) chain.push_back(policy.get());
+    sgd->use_policies(chain);
     EndMonitor monitor(static_cast<std::uint64_t>(steps_per_round));
     state.ResumeTiming();
     const long before = g_allocations.load();
@@ -138,6 +154,28 @@ void SgdStepGelu(benchmark::State& state) { sgd_steps(state, "float64", "gelu");
 BENCHMARK(SgdStepGelu)->Arg(1000)->Unit(benchmark::kMicrosecond);
 void SgdStepLeakyReluF32(benchmark::State& state) { sgd_steps(state, "float32", "leaky_relu"); }
 BENCHMARK(SgdStepLeakyReluF32)->Arg(1000)->Unit(benchmark::kMicrosecond);
+// The width-1000 step wrapped in one policy each, against the bare step (the
+// first line): the cost of each policy. Run them interleaved and repeated:
+//   relulab_bench --benchmark_filter='^SgdStepPolicy' --benchmark_repetitions=5 \
+//                 --benchmark_enable_random_interleaving=true
+// (bench/policy_overhead.py does, and prints each policy's cost in percent).
+void SgdStepPolicy(benchmark::State& state, std::vector<PolicyChoice> policies) {
+  sgd_steps(state, "float64", "relu", policies);
+}
+BENCHMARK_CAPTURE(SgdStepPolicy, none, {})->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(SgdStepPolicy, weight_decay_coupled, {{"weight_decay", {}}})->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(SgdStepPolicy, weight_decay_decoupled, {{"weight_decay", {{"mode", std::string("decoupled")}}}})
+    ->Arg(1000)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(SgdStepPolicy, clip_norm, {{"clip_gradient", {}}})->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(SgdStepPolicy, clip_value, {{"clip_gradient", {{"by", std::string("value")}}}})
+    ->Arg(1000)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(SgdStepPolicy, gradient_noise, {{"gradient_noise", {}}})->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(SgdStepPolicy, label_noise, {{"label_noise", {}}})->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(SgdStepPolicy, layer_rates, {{"layer_rates", {{"second", 10.0}}}})->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(SgdStepPolicy, warmup, {{"warmup", {}}})->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(SgdStepPolicy, inverse_loss, {{"inverse_loss", {}}})->Arg(1000)->Unit(benchmark::kMicrosecond);
 void SgdStepGeluF32(benchmark::State& state) { sgd_steps(state, "float32", "gelu"); }
 BENCHMARK(SgdStepGeluF32)->Arg(1000)->Unit(benchmark::kMicrosecond);
 

@@ -3,7 +3,10 @@
 //   by value (clip_grad_value_): g_i <- min(max(g_i, -max), max).
 // The norm is the Euclidean norm of the whole gradient (both layers), PyTorch's
 // default norm_type = 2 over all the parameters it is given.
+#include <relulab/math/passes.hpp>
 #include <relulab/relulab.hpp>
+
+#include <cmath>
 
 namespace {
 
@@ -16,13 +19,14 @@ class ClipGradient final : public Policy {
   unsigned hooks() const override { return Gradient; }
 
   void adjust_gradient(Eigen::Map<const Vector>, Eigen::Map<Vector> gradient, const StepInfo&) override {
+    const auto n = static_cast<std::size_t>(gradient.size());
     if (by_norm_) {
       // PyTorch's 1e-6 keeps the factor finite for a zero gradient, and makes a
       // gradient of norm exactly max come out a hair shorter, as there.
-      const double factor = max_ / (gradient.norm() + 1e-6);
-      if (factor < 1.0) gradient *= factor;
+      const double factor = max_ / (std::sqrt(passes::squared_norm(gradient.data(), n)) + 1e-6);
+      if (factor < 1.0) passes::scale(gradient.data(), n, factor);
     } else {
-      gradient = gradient.cwiseMax(-max_).cwiseMin(max_);
+      passes::clamp(gradient.data(), n, max_);
     }
   }
 

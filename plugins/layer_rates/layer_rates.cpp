@@ -7,6 +7,7 @@
 // on each layer whose factor is not 1. The first layer is W (and the hidden
 // bias), the second a; factor 0 freezes a layer. Two-timescale training
 // (Marion & Berthier 2023) is second >> first.
+#include <relulab/math/passes.hpp>
 #include <relulab/relulab.hpp>
 
 #include <utility>
@@ -40,9 +41,7 @@ class LayerRates final : public Policy {
   void after_update(Eigen::Map<Vector> theta, double) override {
     Index at = 0;
     for (const Block& b : blocks_) {
-      auto moved = theta.segment(b.begin, b.size);
-      const auto start = before_.segment(at, b.size);
-      moved = start + b.factor * (moved - start);
+      passes::scale_move(theta.data() + b.begin, before_.data() + at, static_cast<std::size_t>(b.size), b.factor);
       at += b.size;
     }
   }

@@ -6,6 +6,7 @@
 // For SGD the two are the same map; for momentum and Adam they differ: the
 // coupled decay goes through the velocity or the second-moment scaling, the
 // decoupled one does not. `layers` restricts the decay to one layer.
+#include <relulab/math/passes.hpp>
 #include <relulab/relulab.hpp>
 
 #include <utility>
@@ -18,39 +19,35 @@ using namespace relulab;
 class WeightDecay final : public Policy {
  public:
   WeightDecay(const Params& p, const BuildContext& ctx)
-      : rate_(p.real("rate")), decoupled_(p.text("mode") == "decoupled") {
-    const std::string& layers = p.text("layers");
-    if (layers != "all") {
+      : rate_(p.real("rate")), decoupled_(p.text("mode") == "decoupled"), layers_(p.text("layers")) {
+    if (layers_ != "all") {
       if (!ctx.model) throw ParameterError("layers", "decaying one layer needs the model");
       const LayerRanges r = layer_ranges(*ctx.model);
-      ranges_ = layers == "first" ? r.first : r.second;
+      ranges_ = layers_ == "first" ? r.first : r.second;
     }
   }
 
   unsigned hooks() const override { return decoupled_ ? BeforeUpdate : Gradient; }
 
+  void prepare(Index num_parameters, Index) override {
+    if (layers_ == "all") ranges_.assign(1, {0, num_parameters});
+  }
+
   void adjust_gradient(Eigen::Map<const Vector> theta, Eigen::Map<Vector> gradient, const StepInfo&) override {
-    if (ranges_.empty()) {
-      gradient.noalias() += rate_ * theta;
-      return;
-    }
     for (const auto& [begin, end] : ranges_)
-      gradient.segment(begin, end - begin).noalias() += rate_ * theta.segment(begin, end - begin);
+      passes::add_scaled(gradient.data() + begin, theta.data() + begin, static_cast<std::size_t>(end - begin), rate_);
   }
 
   void before_update(Eigen::Map<Vector> theta, double lr) override {
-    const double keep = 1.0 - lr * rate_;
-    if (ranges_.empty()) {
-      theta *= keep;
-      return;
-    }
-    for (const auto& [begin, end] : ranges_) theta.segment(begin, end - begin) *= keep;
+    for (const auto& [begin, end] : ranges_)
+      passes::scale(theta.data() + begin, static_cast<std::size_t>(end - begin), 1.0 - lr * rate_);
   }
 
  private:
   double rate_;
   bool decoupled_;
-  std::vector<std::pair<Index, Index>> ranges_;  // empty: every parameter
+  std::string layers_;
+  std::vector<std::pair<Index, Index>> ranges_;  // the parameters that decay
 };
 
 PluginDescriptor describe() {
