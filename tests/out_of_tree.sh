@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The plugin SDK from outside: install relulab to a temporary prefix, build the
-# two examples in docs/examples against that prefix only, and run an
+# three examples in docs/examples against that prefix only, and run an
 # experiment that uses them with the installed relulab. Checks that nothing
 # installed was touched (no part of relulab was rebuilt) and that the run
 # learned something.
@@ -26,20 +26,21 @@ if (( lines > 50 )); then
   exit 1
 fi
 
-for example in single_index_teacher clipped_sgd; do
+for example in single_index_teacher clipped_sgd inverse_sqrt; do
   cp -r "$source/docs/examples/$example" "$work/$example"
   cmake -S "$work/$example" -B "$work/$example/build" -DCMAKE_PREFIX_PATH="$prefix" \
     -DCMAKE_BUILD_TYPE=Release > "$work/$example.configure.log"
   cmake --build "$work/$example/build" > "$work/$example.build.log"
   test -f "$work/$example/build/plugins/lib$example.so"
 done
-export RELULAB_PLUGIN_PATH=$work/single_index_teacher/build/plugins:$work/clipped_sgd/build/plugins
+export RELULAB_PLUGIN_PATH=$work/single_index_teacher/build/plugins:$work/clipped_sgd/build/plugins:$work/inverse_sqrt/build/plugins
 
 # The installed relulab lists the examples next to its installed plugins, and
 # takes nothing from the build tree it was installed from.
 "$prefix/bin/relulab" plugins > "$work/plugins.txt"
 grep -q "single_index_teacher" "$work/plugins.txt"
 grep -q "clipped_sgd" "$work/plugins.txt"
+grep -q "inverse_sqrt" "$work/plugins.txt"
 grep -q "two_layer_relu" "$work/plugins.txt"
 if grep -q "$build/plugins" "$work/plugins.txt"; then
   echo "the installed relulab loaded plugins from the build tree" >&2
@@ -65,6 +66,21 @@ print(f"single-index tanh teacher, clipped SGD: test MSE {test:.4f} (OLS {ols:.4
 assert test < 0.404 / 4, test
 assert 0.02 < ols < 0.06, ols
 assert clipped > 0, clipped
+PY
+
+# The out-of-tree policy wraps the out-of-tree rule. Its effect is read from
+# the summary's time, the sum of the learning rates SGD used:
+# sum_t lr / sqrt(1 + t / steps) over the 20 000 steps.
+"$prefix/bin/relulab" run "$work/single_index_with_clipping.toml" --out "$work/run_sqrt" --quiet \
+  --set 'optimizer.policies=[{ plugin = "inverse_sqrt", steps = 500 }]' > "$work/run_sqrt.log"
+/usr/bin/python3 - "$work/run_sqrt/summary.json" <<'PY'
+import json, math, sys
+s = json.load(open(sys.argv[1]))
+expected = sum(0.05 / math.sqrt(1 + t / 500) for t in range(20_000))
+print(f"clipped SGD with the inverse_sqrt policy: time {s['time']:.6f}, sum of the schedule {expected:.6f}")
+assert s["status"] == "completed"
+# 20 000 additions of numbers ~0.01 in two orders of summation: 1e-9 relative is ample.
+assert abs(s["time"] - expected) <= 1e-9 * expected, (s["time"], expected)
 PY
 
 fingerprint > "$work/after"
