@@ -25,8 +25,15 @@ struct Axis {
 
 std::string render_value(const toml::node& n) {
   if (auto t = n.as_table()) {
-    if (auto p = t->get("plugin"); p && p->is_string()) return p->as_string()->get();
-    return "{...}";
+    auto p = t->get("plugin");
+    if (!p || !p->is_string()) return "{...}";
+    // An optimizer's policies join its name: "sgd + label_noise + warmup".
+    std::string shown = p->as_string()->get();
+    if (auto policies = t->get_as<toml::array>("policies"))
+      for (const auto& policy : *policies)
+        if (auto pt = policy.as_table(); pt && pt->get("plugin") && pt->get("plugin")->is_string())
+          shown += " + " + pt->get("plugin")->as_string()->get();
+    return shown;
   }
   if (auto s = n.as_string()) return s->get();
   std::ostringstream out;
