@@ -5,6 +5,13 @@
 // in pairs (x, y), (-x, -y): the symmetric data of Lyu, Li, Wang and Arora
 // (NeurIPS 2021; SCIENCE.md section 7), on which the odd part of a leaky ReLU
 // network decides the labels.
+//
+// input_std scales each input coordinate (x_i ~ N(0, s_i^2), the gap still
+// measured along u): with unequal scales the class mean mu = E[y x], which is
+// along Sigma beta*, leaves the teacher's direction, so the early-alignment
+// direction (mu) and the max-margin one (near beta*) can be told apart.
+// flip turns each label (of a symmetric pair: the pair's) with that
+// probability: label noise, after which the data is usually not separable.
 #include <relulab/relulab.hpp>
 
 #include <cmath>
@@ -16,9 +23,25 @@ using namespace relulab;
 class LinearClassifier final : public TeacherGenerator {
  public:
   LinearClassifier(const Params& p, const BuildContext&)
-      : d_(p.integer("d")), gap_(p.real("margin_gap")), symmetric_(p.flag("symmetric")), beta_(beta_star_of(p, d_)) {
+      : d_(p.integer("d")),
+        gap_(p.real("margin_gap")),
+        flip_(p.real("flip")),
+        symmetric_(p.flag("symmetric")),
+        beta_(beta_star_of(p, d_)),
+        scale_(Vector::Ones(d_)) {
     if (beta_.norm() == 0.0) throw ParameterError("beta_star", "beta_star must not be zero: it defines the labels");
     axis_ = beta_ / beta_.norm();
+    if (p.has("input_std")) {
+      const auto& s = p.reals("input_std");
+      if (static_cast<Index>(s.size()) != d_)
+        throw ParameterError("input_std", "input_std has " + std::to_string(s.size()) + " entries but d = " +
+                                              std::to_string(d_));
+      for (Index i = 0; i < d_; ++i) {
+        if (!(s[static_cast<std::size_t>(i)] > 0))
+          throw ParameterError("input_std", "every input_std entry must be positive");
+        scale_[i] = s[static_cast<std::size_t>(i)];
+      }
+    }
   }
 
   Index dim() const override { return d_; }
@@ -39,10 +62,11 @@ class LinearClassifier final : public TeacherGenerator {
         continue;
       }
       do {
-        for (Index i = 0; i < d_; ++i) x[i] = rng.normal();
+        for (Index i = 0; i < d_; ++i) x[i] = scale_[i] * rng.normal();
       } while (std::fabs(x.dot(axis_)) < gap_);
       ds.X.row(k) = x.transpose();
       ds.y[k] = target(x.data());
+      if (flip_ > 0 && rng.uniform() < flip_) ds.y[k] = -ds.y[k];  // no draw at all without label noise
     }
     return ds;
   }
@@ -51,9 +75,9 @@ class LinearClassifier final : public TeacherGenerator {
 
  private:
   Index d_;
-  double gap_;
+  double gap_, flip_;
   bool symmetric_;
-  Vector beta_, axis_;
+  Vector beta_, scale_, axis_;
 };
 
 PluginDescriptor describe() {
@@ -65,6 +89,11 @@ PluginDescriptor describe() {
       .at_least(0)
       .at_most(5);
   s.flag("symmetric", "every sample x also comes as -x with the opposite label").def(false);
+  s.reals("input_std", "standard deviation of each input coordinate, d entries (default: all 1)").optional();
+  s.real("flip", "probability that a label is flipped (label noise; the data is then usually not separable)")
+      .def(0.0)
+      .at_least(0)
+      .at_most(0.5);
   return make_plugin<LinearClassifier>("linear_classifier", "1.0.0",
                                        "labels y = sign(<beta*, x>) in -1/+1, Gaussian inputs with a margin gap, "
                                        "optionally symmetric",

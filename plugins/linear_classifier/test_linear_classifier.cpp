@@ -46,3 +46,20 @@ TEST_CASE("linear_classifier: symmetric data come in pairs (x, y), (-x, -y)", "[
 TEST_CASE("linear_classifier: a zero teacher is refused at its key", "[data][classification]") {
   CHECK_THROWS_AS(classifier({{"d", std::int64_t(2)}, {"beta_star", std::vector<double>{0.0, 0.0}}}), ParameterError);
 }
+
+TEST_CASE("linear_classifier: input_std scales each coordinate, flip turns that fraction of labels", "[data][classification]") {
+  // beta* = e1, so the gap conditions x1 only: x2 keeps its law N(0, 3^2) exactly.
+  const Index n = 20'000;
+  auto data = classifier({{"d", std::int64_t(2)}, {"input_std", std::vector<double>{1.0, 3.0}}, {"flip", 0.2}});
+  Rng rng(6);
+  const Dataset ds = data->sample(n, rng);
+  const double variance = ds.X.col(1).squaredNorm() / n;
+  // The sample variance of N(0, 9) has standard error 9 sqrt(2/n) = 0.09; five of them.
+  CHECK(std::abs(variance - 9.0) < 5 * 9.0 * std::sqrt(2.0 / n));
+  Index flipped = 0;
+  for (Index k = 0; k < n; ++k) flipped += (ds.X(k, 0) > 0 ? 1.0 : -1.0) != ds.y[k];
+  // A binomial(n, 0.2) count: standard error sqrt(n 0.2 0.8) = 57; five of them.
+  CHECK(std::abs(static_cast<double>(flipped) - 0.2 * n) < 5 * std::sqrt(n * 0.2 * 0.8));
+  CHECK_THROWS_WITH(classifier({{"d", std::int64_t(3)}, {"input_std", std::vector<double>{1.0, 3.0}}}),
+                    Catch::Contains("input_std has 2 entries but d = 3"));
+}

@@ -13,6 +13,8 @@
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
+#include <string>
 
 namespace {
 
@@ -30,8 +32,16 @@ class Margin final : public Metric {
     return {"normalized_margin", "margin_ratio", "cos_svm", "cos_mean", "even_odd"};
   }
 
+  // Margin maximisation is about separable data: on data that no hyperplane
+  // through the origin separates there is no max-margin direction to converge
+  // to, so the run is refused before training rather than given numbers.
   void prepare(const Dataset& train, const DataGenerator&, Rng&) override {
     svm_ = math::svm::hard_margin(train.X, train.y);
+    if (!svm_.separable)
+      throw std::invalid_argument("margin: the training set (" + std::to_string(train.size()) +
+                                  " samples) is not separable by a hyperplane through the origin, so it has no "
+                                  "max-margin direction and no normalized margin to approach; the margin metric "
+                                  "needs separable data (for example linear_classifier without flip)");
     mean_ = (train.X.transpose() * train.y) / static_cast<double>(train.size());
   }
 

@@ -94,3 +94,19 @@ TEST_CASE("margin metric refuses a regression loss at its plugin key", "[margin]
   ctx.loss = mse.get();
   CHECK_THROWS_AS(descriptor(PluginKind::Metric, "margin").make<Metric>(Params{}, ctx), ParameterError);
 }
+
+TEST_CASE("margin metric refuses data that are not separable, before any number", "[margin]") {
+  // A quarter of the labels flipped: with 200 Gaussian points in d = 3 some flipped
+  // point lies among the other class, so no hyperplane through the origin separates them.
+  const auto& desc = descriptor(PluginKind::DataGenerator, "linear_classifier");
+  auto data = desc.make<DataGenerator>(defaults(desc.schema, {{"d", std::int64_t(3)}, {"flip", 0.25}}), {});
+  Rng rng(4);
+  const Dataset train = data->sample(200, rng);
+  REQUIRE(!math::svm::hard_margin(train.X, train.y).separable);
+  auto loss = make_loss("logistic");
+  BuildContext ctx;
+  ctx.loss = loss.get();
+  auto metric = descriptor(PluginKind::Metric, "margin").make<Metric>(Params{}, ctx);
+  Rng test_rng(1);
+  CHECK_THROWS_WITH(metric->prepare(train, *data, test_rng), Catch::Contains("is not separable"));
+}
