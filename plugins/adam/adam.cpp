@@ -27,6 +27,11 @@ class Adam final : public FirstOrderOptimizer {
   }
 
   void update(Eigen::Map<Vector>& theta, const Eigen::Map<const Vector>& grad, double lr, std::uint64_t step) override {
+    update_from(1.0, theta, grad, lr, step);
+  }
+  // theta <- keep theta - step: AdamW's decoupled decay in the same pass; keep = 1 is plain Adam, to the byte.
+  void update_from(double keep, Eigen::Map<Vector>& theta, const Eigen::Map<const Vector>& grad, double lr,
+                   std::uint64_t step) override {
     Eigen::Map<Vector> m(first_.data(), theta.size());
     Eigen::Map<Vector> v(second_.data(), theta.size());
     m = beta1_ * m + (1.0 - beta1_) * grad;
@@ -34,7 +39,10 @@ class Adam final : public FirstOrderOptimizer {
     const double t = static_cast<double>(step);
     const double correction1 = 1.0 - std::pow(beta1_, t);
     const double correction2 = 1.0 - std::pow(beta2_, t);
-    theta.array() -= (lr / correction1) * m.array() / ((v.array() / correction2).sqrt() + eps_);
+    if (keep == 1.0)
+      theta.array() -= (lr / correction1) * m.array() / ((v.array() / correction2).sqrt() + eps_);
+    else
+      theta.array() = keep * theta.array() - (lr / correction1) * m.array() / ((v.array() / correction2).sqrt() + eps_);
   }
 
   void save_rule_state(State& s) const override {

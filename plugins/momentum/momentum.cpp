@@ -24,13 +24,24 @@ class Momentum final : public FirstOrderOptimizer {
       velocity_.assign(static_cast<std::size_t>(num_parameters), 0.0);
   }
 
-  void update(Eigen::Map<Vector>& theta, const Eigen::Map<const Vector>& grad, double lr, std::uint64_t) override {
+  void update(Eigen::Map<Vector>& theta, const Eigen::Map<const Vector>& grad, double lr, std::uint64_t step) override {
+    update_from(1.0, theta, grad, lr, step);
+  }
+  // theta <- keep theta - lr (step); keep = 1 is the plain rule, to the byte.
+  void update_from(double keep, Eigen::Map<Vector>& theta, const Eigen::Map<const Vector>& grad, double lr,
+                   std::uint64_t) override {
     Eigen::Map<Vector> v(velocity_.data(), theta.size());
     v = mu_ * v + grad;
-    if (nesterov_)
-      theta.noalias() -= lr * (grad + mu_ * v);
-    else
-      theta.noalias() -= lr * v;
+    if (keep == 1.0) {
+      if (nesterov_)
+        theta.noalias() -= lr * (grad + mu_ * v);
+      else
+        theta.noalias() -= lr * v;
+    } else if (nesterov_) {
+      theta = keep * theta - lr * (grad + mu_ * v);
+    } else {
+      theta = keep * theta - lr * v;
+    }
   }
 
   void save_rule_state(State& s) const override { save_buffer(s, "velocity", velocity_); }

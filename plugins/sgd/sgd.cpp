@@ -18,6 +18,12 @@ class Sgd final : public FirstOrderOptimizer {
   void update(Eigen::Map<Vector>& theta, const Eigen::Map<const Vector>& grad, double lr, std::uint64_t) override {
     theta.noalias() -= lr * grad;
   }
+  // Decoupled decay folded into the same pass: theta <- keep theta - lr grad.
+  void update_from(double keep, Eigen::Map<Vector>& theta, const Eigen::Map<const Vector>& grad, double lr,
+                   std::uint64_t step) override {
+    if (keep == 1.0) return update(theta, grad, lr, step);
+    theta = keep * theta - lr * grad;
+  }
 };
 
 PluginDescriptor describe() {

@@ -27,7 +27,14 @@ class WeightDecay final : public Policy {
     }
   }
 
-  unsigned hooks() const override { return decoupled_ ? BeforeUpdate : Gradient; }
+  // Decoupled decay of every parameter is a factor the rule folds into its own
+  // pass (ScaleParameters); of one layer, a pass over that layer before the update.
+  unsigned hooks() const override {
+    if (!decoupled_) return Gradient;
+    return layers_ == "all" ? ScaleParameters : BeforeUpdate;
+  }
+
+  double parameter_scale(double lr) override { return 1.0 - lr * rate_; }
 
   void prepare(Index num_parameters, Index) override {
     if (layers_ == "all") ranges_.assign(1, {0, num_parameters});

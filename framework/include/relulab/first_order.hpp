@@ -75,7 +75,7 @@ class FirstOrderOptimizer : public Optimizer {
       const double lr = policies_.learning_rate(schedule_.at(iteration_, iterations_), info);
       ++iteration_;
       policies_.before_update(theta, lr);
-      update(theta, rule_grad, lr, iteration_);
+      update_from(policies_.parameter_scale(lr), theta, rule_grad, lr, iteration_);
       policies_.after_update(theta, lr);
       continuous_time_ += lr;  // the gradient-flow time plain SGD would approximate
       // A non-finite loss is reported at once, so the host can mark divergence.
@@ -112,6 +112,15 @@ class FirstOrderOptimizer : public Optimizer {
   // bias correction needs it). Runs in the hot loop: must not allocate.
   virtual void update(Eigen::Map<Vector>& theta, const Eigen::Map<const Vector>& grad, double lr,
                       std::uint64_t step) = 0;
+  // The step from keep * theta (decoupled weight decay): keep is exactly 1
+  // without such a policy. This default scales theta in a pass of its own and
+  // calls update(); a rule that folds keep into its own pass (the bundled ones
+  // do) overrides it and must give update()'s bytes when keep == 1.
+  virtual void update_from(double keep, Eigen::Map<Vector>& theta, const Eigen::Map<const Vector>& grad, double lr,
+                           std::uint64_t step) {
+    if (keep != 1.0) passes::scale(theta.data(), static_cast<std::size_t>(theta.size()), keep);
+    update(theta, grad, lr, step);
+  }
   // The rule's own state (velocities, moment estimates), for exact resume.
   virtual void save_rule_state(State& /*state*/) const {}
   virtual void load_rule_state(const State& /*state*/) {}

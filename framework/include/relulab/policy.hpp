@@ -14,8 +14,10 @@
 //   1. labels:        perturb the batch's labels (label noise)
 //   2. gradient:      change the batch gradient (coupled weight decay, clipping, noise)
 //   3. learning rate: map the scheduled rate to this step's (warm-up, 1/loss)
-//   4. before update: change the parameters before the rule moves them (decoupled decay)
-//   5. the rule's own update
+//   4. before update: change the parameters before the rule moves them
+//   5. the rule's own update, from keep * theta, keep the product of the
+//      policies' parameter_scale(lr) (decoupled weight decay: 1 - lr lambda);
+//      the bundled rules fold it into their own pass over the parameters
 //   6. after update:  change the rule's move (per-layer rates)
 // A policy says which phases it takes part in (hooks()); the loop calls no
 // other, so a policy costs nothing in the phases it leaves alone.
@@ -46,7 +48,7 @@ struct StepInfo {
 
 class Policy : public PluginObject {
  public:
-  enum Hook : unsigned { Labels = 1, Gradient = 2, LearningRate = 4, BeforeUpdate = 8, AfterUpdate = 16 };
+  enum Hook : unsigned { Labels = 1, Gradient = 2, LearningRate = 4, BeforeUpdate = 8, AfterUpdate = 16, ScaleParameters = 32 };
   // The phases this policy takes part in, as a mask of Hook values.
   virtual unsigned hooks() const = 0;
 
@@ -60,6 +62,8 @@ class Policy : public PluginObject {
   virtual void adjust_gradient(Eigen::Map<const Vector> /*theta*/, Eigen::Map<Vector> /*gradient*/, const StepInfo&) {}
   virtual double learning_rate(double lr, const StepInfo&) { return lr; }
   virtual void before_update(Eigen::Map<Vector> /*theta*/, double /*lr*/) {}
+  // The factor the rule's update starts from: theta <- rule(keep * theta, ...).
+  virtual double parameter_scale(double /*lr*/) { return 1.0; }
   virtual void after_update(Eigen::Map<Vector> /*theta*/, double /*lr*/) {}
 
   // Everything the policy needs to continue exactly (a noise stream's state),

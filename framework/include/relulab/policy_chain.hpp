@@ -5,6 +5,7 @@
 #pragma once
 
 #include <relulab/optimizer.hpp>
+#include <relulab/math/passes.hpp>
 #include <relulab/policy.hpp>
 #include <relulab/state.hpp>
 
@@ -25,6 +26,7 @@ class PolicyChain {
       if (h & Policy::LearningRate) rate_.push_back(p);
       if (h & Policy::BeforeUpdate) before_.push_back(p);
       if (h & Policy::AfterUpdate) after_.push_back(p);
+      if (h & Policy::ScaleParameters) scale_.push_back(p);
     }
   }
 
@@ -58,6 +60,12 @@ class PolicyChain {
   void before_update(Eigen::Map<Vector>& theta, double lr) {
     for (Policy* p : before_) p->before_update(theta, lr);
   }
+  // The product of the policies' parameter scales: 1 (exactly) without any.
+  double parameter_scale(double lr) {
+    double keep = 1.0;
+    for (Policy* p : scale_) keep *= p->parameter_scale(lr);
+    return keep;
+  }
   void after_update(Eigen::Map<Vector>& theta, double lr) {
     for (Policy* p : after_) p->after_update(theta, lr);
   }
@@ -73,7 +81,7 @@ class PolicyChain {
  private:
   static std::string prefix(std::size_t i) { return "policy" + std::to_string(i) + "."; }
 
-  std::vector<Policy*> all_, labels_, gradient_, rate_, before_, after_;
+  std::vector<Policy*> all_, labels_, gradient_, rate_, before_, after_, scale_;
   Vector noisy_labels_;
 };
 
