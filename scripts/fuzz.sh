@@ -14,7 +14,7 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWit
 cmake --build build-fuzz -j "$(nproc)" --target fuzz_experiment_loader
 corpus=build-fuzz/corpus
 mkdir -p "$corpus" build-fuzz/findings
-seeds=(experiments experiments/paper docs/examples tests/fuzz/regressions)
+seeds=(experiments experiments/paper experiments/lyu2021 docs/examples tests/fuzz/regressions)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 build-fuzz/tests/fuzz/fuzz_experiment_loader -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
   -dict=tests/fuzz/toml.dict -artifact_prefix=build-fuzz/findings/ -print_final_stats=1 \
