@@ -7,11 +7,11 @@ when torch is not installed.
 usage: torch_one_step.py RELULAB_EXE WORK_DIR
 """
 import pathlib
-import subprocess
 import sys
 
 try:
     import numpy as np
+    from peer_run import run_and_load
     import torch
     import torch.nn.functional as F
 except ImportError as e:  # torch is a peer check only (scripts/install-deps.sh --peer)
@@ -50,12 +50,8 @@ iterations = 1
 
 def relulab_step(exe, work, activation, loss):
     data = "linear_teacher" if loss == "mse" else "linear_classifier"
-    run = work / f"{activation}-{loss}"
-    toml = work / f"{activation}-{loss}.toml"
-    toml.write_text(EXPERIMENT.format(data=data, activation=activation, loss=loss, lr=LR))
-    subprocess.run([exe, "run", str(toml), "--out", str(run), "--fresh", "--quiet"], check=True)
-    return {name: np.load(run / f"{name}.npy") for name in
-            ("X_train", "y_train", "W_init", "a_init", "b_init", "W_final", "a_final", "b_final")}
+    return run_and_load(exe, work, f"{activation}-{loss}",
+                        EXPERIMENT.format(data=data, activation=activation, loss=loss, lr=LR))
 
 
 def torch_step(arrays, activation, loss):

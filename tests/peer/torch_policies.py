@@ -9,11 +9,11 @@ per-layer rates (parameter groups) and linear warm-up (LinearLR). Exits 77
 usage: torch_policies.py RELULAB_EXE WORK_DIR
 """
 import pathlib
-import subprocess
 import sys
 
 try:
     import numpy as np
+    from peer_run import run_and_load
     import torch
 except ImportError as e:  # torch is a peer check only (scripts/install-deps.sh --peer)
     print(f"skipped: {e}")
@@ -68,14 +68,9 @@ CASES = {
 
 def relulab_run(exe, work, name, rule, policies):
     slug = "".join(c if c.isalnum() else "_" for c in name)
-    toml = work / f"{slug}.toml"
     extra = "nesterov = false" if rule == "momentum" else ""
-    toml.write_text(EXPERIMENT.format(rule=rule, lr=LR[rule], steps=STEPS, extra=extra, policies=policies))
-    run = work / slug
-    subprocess.run([exe, "run", str(toml), "--out", str(run), "--fresh", "--quiet"], check=True,
-                   stdout=subprocess.DEVNULL)
-    return {k: np.load(run / f"{k}.npy") for k in
-            ("X_train", "y_train", "W_init", "a_init", "b_init", "W_final", "a_final", "b_final")}
+    return run_and_load(exe, work, slug,
+                        EXPERIMENT.format(rule=rule, lr=LR[rule], steps=STEPS, extra=extra, policies=policies))
 
 
 def torch_run(arrays, rule, settings):

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <relulab/lr_schedule.hpp>
+#include <relulab/math/passes.hpp>
 #include <relulab/optimizer.hpp>
 #include <relulab/params.hpp>
 #include <relulab/plugin.hpp>

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <relulab/optimizer.hpp>
-#include <relulab/math/passes.hpp>
 #include <relulab/policy.hpp>
 #include <relulab/state.hpp>
 
