@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""float32 against float64 on the same Figure 1 cells (same data, initial weights
+and batches: only the precision of the training steps differs), set against the
+seed-to-seed spread (issue 21's check before float32 is used widely).
+
+For each n: the float64 mean and standard deviation over the data seeds, the
+float32 mean, and the paired differences f32 - f64 seed by seed. The verdict
+per metric: the mean paired difference against the float64 seed spread
+(|mean difference| / seed std), and against the standard error of the paired
+differences (a t statistic with seeds - 1 degrees of freedom).
+
+usage: precision_check.py CSV [--f32 fig1_float32_check] [--f64 fig1_linear_threshold --f64 fig1_seeds]
+"""
+import argparse
+import csv
+import math
+import statistics
+
+
+def cells(path, names, precision):
+    out = {}
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            if r["name"] in names and r["precision"] == precision and r["optimizer"] == "sgd":
+                out[(int(r["n"]), int(r["data_seed"]))] = r
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("csv")
+    ap.add_argument("--f32", action="append")
+    ap.add_argument("--f64", action="append")
+    args = ap.parse_args()
+    single = cells(args.csv, set(args.f32 or ["fig1_float32_check"]), "float32")
+    double = cells(args.csv, set(args.f64 or ["fig1_linear_threshold", "fig1_seeds"]), "float64")
+    print("| n | metric | seeds | float64 mean ± std | float32 mean ± std | mean f32 − f64 | |Δ| / seed std | t |")
+    print("|---:|:---|---:|---:|---:|---:|---:|---:|")
+    for n in sorted({n for n, _ in single}):
+        seeds = sorted(s for m, s in single if m == n and (n, s) in double)
+        if not seeds:
+            continue
+        for metric in ("train_mse", "test_mse"):
+            f64 = [float(double[(n, s)][metric]) for s in seeds]
+            f32 = [float(single[(n, s)][metric]) for s in seeds]
+            diff = [a - b for a, b in zip(f32, f64)]
+            sd64 = statistics.stdev(f64) if len(seeds) > 1 else math.nan
+            sd32 = statistics.stdev(f32) if len(seeds) > 1 else math.nan
+            se = statistics.stdev(diff) / math.sqrt(len(diff)) if len(diff) > 1 else math.nan
+            mean_diff = statistics.mean(diff)
+            t = mean_diff / se if se and se > 0 else math.nan
+            print(f"| {n:,} | {metric} | {len(seeds)} | {statistics.mean(f64):.4g} ± {sd64:.2g} |"
+                  f" {statistics.mean(f32):.4g} ± {sd32:.2g} | {mean_diff:+.3g} | {abs(mean_diff) / sd64:.2f} |"
+                  f" {t:+.2f} |".replace(",", " "))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""The threshold against width and initialisation scale (issue 21): reads the
+cells collected by scripts/collect_cells.py, brackets for each setting the n
+where the final train MSE crosses a level (the threshold finder's criterion),
+prints the table and draws the phase diagram.
+
+A setting is (d, width, per-weight initial standard deviation, precision).
+Its bracket is [lo, hi]: lo the largest n whose train MSE is below the level,
+hi the smallest n above lo whose train MSE is not; the threshold is their
+geometric mean. A setting whose cells are not ordered that way (a cell below
+the level above one that is not) is flagged "non-monotone".
+
+usage: threshold_grid.py CSV [--name threshold_grid] [--level 0.045] [--out phase.png]
+"""
+import argparse
+import csv
+import math
+from collections import defaultdict
+
+
+def per_weight_std(row):
+    s = float(row["init_scale"])
+    return s / math.sqrt(float(row["width"])) if row["scale_by_sqrt_width"] == "True" else s
+
+
+def settings(path, names):
+    groups = defaultdict(list)
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            if row["name"] not in names or row["optimizer"] != "sgd" or row["activation"] != "relu":
+                continue
+            key = (int(row["d"]), int(row["width"]), per_weight_std(row), row["scale_by_sqrt_width"] == "True",
+                   row["precision"], row["name"])
+            groups[key].append((int(row["n"]), float(row["train_mse"])))
+    return groups
+
+
+def bracket(points, level):
+    points = sorted(points)
+    below = [n for n, v in points if v < level]
+    if not below:
+        return None, points[0][0], True
+    lo = max(below)
+    above = [n for n, v in points if n > lo and v >= level]
+    hi = min(above) if above else None
+    monotone = all((v < level) == (n <= lo) for n, v in points)
+    return lo, hi, monotone
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("csv")
+    ap.add_argument("--name", action="append", help="experiment names to read (default threshold_grid)")
+    ap.add_argument("--level", type=float, default=0.045)
+    ap.add_argument("--out", help="phase-diagram PNG")
+    args = ap.parse_args()
+    names = set(args.name or ["threshold_grid"])
+    rows = []
+    print("| d | width m | per-weight std | convention | precision | cells | last n below | first n above | threshold |")
+    print("|---:|---:|---:|:---|:---|---:|---:|---:|---:|")
+    for key, points in sorted(settings(args.csv, names).items()):
+        d, m, std, by_sqrt, precision, _ = key
+        lo, hi, monotone = bracket(points, args.level)
+        threshold = math.sqrt(lo * hi) if lo and hi else None
+        rows.append((d, m, std, by_sqrt, precision, threshold, lo, hi))
+        convention = "s/√m" if by_sqrt else "s"
+        shown = f"{threshold:,.0f}".replace(",", " ") if threshold else ("below range" if lo is None else "open")
+        if not monotone:
+            shown += " (non-monotone)"
+        print(f"| {d} | {m} | {std:.3g} | {convention} | {precision} | {len(points)} | {lo or '–'} | {hi or '–'} | {shown} |")
+    if args.out:
+        draw(rows, args.out)
+
+
+def draw(rows, out):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.3))
+    d5 = [r for r in rows if r[0] == 5 and r[5]]
+    if d5:
+        thresholds = [r[5] for r in d5]
+        points = left.scatter([r[1] for r in d5], [r[2] for r in d5], c=[math.log10(t) for t in thresholds],
+                              s=380, cmap="viridis", marker="s", edgecolors="k")
+        for r in d5:
+            left.annotate(f"{r[5]:.0f}", (r[1], r[2]), ha="center", va="center", fontsize=7,
+                          color="white" if math.log10(r[5]) < sum(map(math.log10, thresholds)) / len(thresholds) else "black")
+        fig.colorbar(points, ax=left, label="log10 threshold n")
+    left.set_xscale("log"), left.set_yscale("log")
+    left.set_xlabel("width m"), left.set_ylabel("per-weight initial std")
+    left.set_title("d = 5: threshold n (train MSE crosses σ²/2)")
+    for m in sorted({r[1] for r in d5}):
+        line = sorted((r[2], r[5], r[6], r[7]) for r in d5 if r[1] == m)
+        right.errorbar([p[0] for p in line], [p[1] for p in line],
+                       yerr=[[p[1] - p[2] for p in line], [p[3] - p[1] for p in line]], marker="o", capsize=3,
+                       label=f"m = {m}")
+    right.set_xscale("log"), right.set_yscale("log")
+    right.set_xlabel("per-weight initial std"), right.set_ylabel("threshold n (bracket)")
+    right.axhline(3000, color="grey", ls="--", lw=1, label="paper ≈ 3 000")
+    right.legend(fontsize=8)
+    right.set_title("d = 5: threshold against scale")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
