@@ -34,7 +34,7 @@ struct KernelArgs {
   Index chunk;              // samples per chunk
   bool keep_activations;    // the register-blocked path (needs chunk * m values of scratch)
   bool float32;             // compute in float32 (mixed precision: theta and the gradient stay float64)
-  float* scratch32;         // float32: 2 (d + 1 + bias) m + scratch_size(...) floats
+  float* scratch32;         // float32: scratch32_size(...) floats
   Activation activation;
   double slope;             // leaky ReLU's alpha
   const Loss* loss;         // per-sample loss value and derivative
@@ -48,6 +48,16 @@ inline constexpr Index kMaxLanes = 16;
 // The kernel returns (1/total) sum_k l(h_k, y_k) and writes (not adds) its gradient.
 inline Index scratch_size(Index d, Index m, Index chunk, bool keep_activations, Activation activation) {
   return chunk * (d + 1) + (keep_activations ? chunk * (stored_per_neuron(activation) * m + kMaxLanes) : 0);
+}
+
+// float32 lays the weights out in columns padded to a whole number of the
+// widest vectors, so that no neuron falls in a scalar tail.
+inline Index padded_width(Index m) { return (m + kMaxLanes - 1) / kMaxLanes * kMaxLanes; }
+
+// Floats of scratch32 for a float32 call: the padded weights and gradient, then the working space.
+inline Index scratch32_size(Index d, Index m, bool bias, Index chunk, bool keep_activations, Activation activation) {
+  const Index padded = padded_width(m);
+  return 2 * (d + 1 + (bias ? 1 : 0)) * padded + scratch_size(d, padded, chunk, keep_activations, activation);
 }
 
 using KernelFunction = double (*)(const KernelArgs&);

@@ -127,20 +127,46 @@ TEST_CASE("every activation and loss: the gradient is the finite difference of t
 }
 
 TEST_CASE("leaky ReLU with slope 0 is ReLU and with slope 1 a linear network", "[model][activation]") {
-  const Dataset ds = random_dataset(50, 4, 2);
-  auto relu = make_network(4, 9, false, "relu", nullptr);
-  auto leaky0 = make_network(4, 9, false, "leaky_relu", nullptr, {{"slope", 0.0}});
-  auto linear = make_network(4, 9, false, "leaky_relu", nullptr, {{"slope", 1.0}});
-  Rng r1(3), r2(3), r3(3);
-  relu->initialize(r1), leaky0->initialize(r2), linear->initialize(r3);
-  Vector g_relu(relu->num_parameters()), g_leaky(relu->num_parameters());
-  // Slope 0: the same arithmetic up to multiplying by 0, so the same bytes.
-  CHECK(relu->loss_and_gradient(ds, {}, g_relu.data()) == leaky0->loss_and_gradient(ds, {}, g_leaky.data()));
-  CHECK(g_relu == g_leaky);
+  const Index n = 50, d = 4;
+  const Dataset ds = random_dataset(n, d, 2);
+  // Width 16: whole vectors for every instruction set (2, 4 or 8 doubles), so
+  // the vector loops alone run. There slope 0 is the same arithmetic up to
+  // multiplying by 0, so the same bytes.
+  for (const Index m : {Index(16), Index(9)})
+    DYNAMIC_SECTION("width " << m) {
+      auto relu = make_network(d, m, false, "relu", nullptr);
+      auto leaky0 = make_network(d, m, false, "leaky_relu", nullptr, {{"slope", 0.0}});
+      Rng r1(3), r2(3);
+      relu->initialize(r1), leaky0->initialize(r2);
+      Vector g_relu(relu->num_parameters()), g_leaky(relu->num_parameters());
+      const double l_relu = relu->loss_and_gradient(ds, {}, g_relu.data());
+      CHECK(l_relu == leaky0->loss_and_gradient(ds, {}, g_leaky.data()));
+      if (m == 16) {
+        CHECK(g_relu == g_leaky);
+      } else {
+        // Width 9 leaves one neuron to the scalar tail, where GCC may fuse a
+        // multiply-add in one activation's loop and not the other's (seen with
+        // AVX2: 1 ulp). Each gradient entry is a sum of n products, so the two
+        // differ by at most gamma_n (Higham) times the sum of |terms|:
+        // |S|^T |X| for W and |H|^T |c| for a, S = 1{Z > 0} o (c a^T), c = 2 r / n.
+        const TwoLayerView v = relu->view();
+        const Eigen::MatrixXd Z = ds.X * v.W.transpose(), H = Z.cwiseMax(0.0);
+        const Vector c = (2.0 / n) * (H * v.a - ds.y);
+        const Eigen::MatrixXd S = (Z.array() > 0).cast<double>().matrix().cwiseProduct(c * v.a.transpose());
+        const double u = std::ldexp(1.0, -53), gamma = n * u / (1 - n * u);
+        Vector bound(relu->num_parameters());
+        Eigen::Map<Eigen::MatrixXd>(bound.data(), m, d) = gamma * S.cwiseAbs().transpose() * ds.X.cwiseAbs();
+        bound.segment(d * m, m) = gamma * H.cwiseAbs().transpose() * c.cwiseAbs();
+        CHECK(((g_relu - g_leaky).cwiseAbs() - bound).maxCoeff() <= 0);
+      }
+    }
   // Slope 1: h(x) = <sum_j a_j w_j, x>, a linear model; its MSE in closed form (sums reordered: 1e-13).
+  auto linear = make_network(d, 9, false, "leaky_relu", nullptr, {{"slope", 1.0}});
+  Rng r3(3);
+  linear->initialize(r3);
   const TwoLayerView v = linear->view();
   const Vector beta = v.W.transpose() * v.a;
-  CHECK(linear->loss_and_gradient(ds, {}, nullptr) == Approx((ds.X * beta - ds.y).squaredNorm() / 50).epsilon(1e-13));
+  CHECK(linear->loss_and_gradient(ds, {}, nullptr) == Approx((ds.X * beta - ds.y).squaredNorm() / n).epsilon(1e-13));
 }
 
 TEST_CASE("every activation: each instruction set's kernel equals the textbook gradient", "[model][activation][isa]") {
@@ -175,4 +201,38 @@ TEST_CASE("the model takes its activation and slope, and reports them in its vie
   Vector out;
   gelu->predict(x, out);
   CHECK(out[0] == Approx(4 * sigma("gelu", 1.0)).epsilon(1e-15));
+}
+
+TEST_CASE("float32 pads the width with zero neurons exactly: as a wider network whose extra neurons are zero",
+          "[model][activation][float32]") {
+  // The float32 call lays the weights out in columns padded to whole vectors,
+  // the padding neurons with w_j = 0, a_j = 0 (b_j = 0). A network of width m
+  // and one of width padded_width(m) whose first m neurons are the same and
+  // whose others are zero then make the very same float operations: the loss
+  // and the first m neurons' gradient must agree bit for bit (an error in the
+  // padding, a stale lane or a misplaced column, shows as a difference).
+  // Widths: 3 (one padded vector), 1001 (kept activations), 2600 (recomputed).
+  for (const auto& act : kActivations)
+    for (const Index m : {Index(3), Index(1001), Index(2600)})
+      for (const bool bias : {false, true})
+        DYNAMIC_SECTION(act << ", m " << m << ", bias " << bias) {
+          // 16 floats: the widest vector of any compiled instruction set (AVX-512), a multiple of the others'.
+          const Index d = 5, wide = (m + 15) / 16 * 16, columns = d + 1 + (bias ? 1 : 0);
+          const std::map<std::string, ParamValue> set{
+              {"slope", kSlope}, {"init_scale", 0.3}, {"precision", std::string("float32")}};
+          auto narrow = make_network(d, m, bias, act, nullptr, set);
+          auto padded = make_network(d, wide, bias, act, nullptr, set);
+          Rng rng(5);
+          narrow->initialize(rng);
+          padded->parameters().setZero();
+          for (Index col = 0; col < columns; ++col)
+            padded->parameters().segment(col * wide, m) = narrow->parameters().segment(col * m, m);
+          const Dataset ds = random_dataset(77, d, 9);
+          Vector g_narrow(narrow->num_parameters()), g_padded(padded->num_parameters());
+          const double l_narrow = narrow->loss_and_gradient(ds, {}, g_narrow.data());
+          const double l_padded = padded->loss_and_gradient(ds, {}, g_padded.data());
+          CHECK(l_narrow == l_padded);
+          for (Index col = 0; col < columns; ++col)
+            CHECK(g_narrow.segment(col * m, m) == g_padded.segment(col * wide, m));
+        }
 }

@@ -58,7 +58,10 @@ class TwoLayer final : public Model {
     const Index work = two_layer::scratch_size(d_, m_, chunk_, keeps_activations_, activation_);
     for (int w = 0; w < workers_; ++w) {
       scratch_.emplace_back(static_cast<std::size_t>(work + 3 * chunk_));
-      scratch32_.emplace_back(float32_ ? static_cast<std::size_t>(2 * theta_.size() + work) : 0);
+      scratch32_.emplace_back(
+          float32_ ? static_cast<std::size_t>(
+                         two_layer::scratch32_size(d_, m_, bias_, chunk_, keeps_activations_, activation_))
+                   : 0);
     }
     if (workers_ > 1) pool_ = std::make_unique<two_layer::WorkerPool>(workers_);
     if (p.flag("scale_by_sqrt_width")) scale_ /= std::sqrt(static_cast<double>(m_));
