@@ -9,7 +9,7 @@ per metric: the mean paired difference against the float64 seed spread
 (|mean difference| / seed std), and against the standard error of the paired
 differences (a t statistic with seeds - 1 degrees of freedom).
 
-usage: precision_check.py CSV [--f32 fig1_float32_check] [--f64 fig1_linear_threshold --f64 fig1_seeds]
+usage: precision_check.py CSV [--f32 fig1_float32_check] [--f64 fig1_linear_threshold --f64 fig1_seeds] [--out fig.png]
 """
 import argparse
 import csv
@@ -31,6 +31,7 @@ def main():
     ap.add_argument("csv")
     ap.add_argument("--f32", action="append")
     ap.add_argument("--f64", action="append")
+    ap.add_argument("--out", help="PNG: every seed's train and test MSE in both precisions against n")
     args = ap.parse_args()
     single = cells(args.csv, set(args.f32 or ["fig1_float32_check"]), "float32")
     double = cells(args.csv, set(args.f64 or ["fig1_linear_threshold", "fig1_seeds"]), "float64")
@@ -52,6 +53,27 @@ def main():
             print(f"| {n:,} | {metric} | {len(seeds)} | {statistics.mean(f64):.4g} ± {sd64:.2g} |"
                   f" {statistics.mean(f32):.4g} ± {sd32:.2g} | {mean_diff:+.3g} | {abs(mean_diff) / sd64:.2f} |"
                   f" {t:+.2f} |".replace(",", " "))
+    if args.out:
+        draw(single, double, args.out)
+
+
+def draw(single, double, out):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    ns = sorted({n for n, _ in single})
+    for ax, metric in zip(axes, ("train_mse", "test_mse")):
+        for cells, label, marker, shift in ((double, "float64", "o", 0.97), (single, "float32", "^", 1.03)):
+            points = [(n * shift, float(r[metric])) for (n, _), r in cells.items() if n in ns]
+            ax.scatter([p[0] for p in points], [p[1] for p in points], marker=marker, label=label)
+        ax.set_xscale("log"), ax.set_yscale("log")
+        ax.set_xlabel("n"), ax.set_title(metric + " of each data seed")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":
