@@ -12,18 +12,14 @@ differences (a t statistic with seeds - 1 degrees of freedom).
 usage: precision_check.py CSV [--f32 fig1_float32_check] [--f64 fig1_linear_threshold --f64 fig1_seeds] [--out fig.png]
 """
 import argparse
-import csv
 import math
 import statistics
 
+import full_scale_cells
+
 
 def cells(path, names, precision):
-    out = {}
-    with open(path) as f:
-        for r in csv.DictReader(f):
-            if r["name"] in names and r["precision"] == precision and r["optimizer"] == "sgd":
-                out[(int(r["n"]), int(r["data_seed"]))] = r
-    return out
+    return {(int(r["n"]), int(r["data_seed"])): r for r in full_scale_cells.rows(path, names, precision)}
 
 
 def main():
@@ -58,11 +54,7 @@ def main():
 
 
 def draw(single, double, out):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = full_scale_cells.pyplot().subplots(1, 2, figsize=(10, 4))
     ns = sorted({n for n, _ in single})
     for ax, metric in zip(axes, ("train_mse", "test_mse")):
         for cells, label, marker, shift in ((double, "float64", "o", 0.97), (single, "float32", "^", 1.03)):
@@ -71,9 +63,7 @@ def draw(single, double, out):
         ax.set_xscale("log"), ax.set_yscale("log")
         ax.set_xlabel("n"), ax.set_title(metric + " of each data seed")
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    print(f"wrote {out}")
+    full_scale_cells.save(fig, out)
 
 
 if __name__ == "__main__":

@@ -7,16 +7,15 @@ scripts/collect_cells.py, so runs made separately (seed 0 of record, seeds 1 and
 usage: seed_table.py CSV [--name fig1_linear_threshold --name fig1_seeds] [--precision float64] [--out fig.png]
 """
 import argparse
-import csv
 import statistics
+
+import full_scale_cells
 
 
 def finals(path, names, precision, optimizer):
     rows = {}
-    with open(path) as f:
-        for r in csv.DictReader(f):
-            if r["name"] in names and r["precision"] == precision and r["optimizer"] == optimizer:
-                rows.setdefault(int(r["n"]), {})[int(r["data_seed"])] = r
+    for r in full_scale_cells.rows(path, names, precision, optimizer):
+        rows.setdefault(int(r["n"]), {})[int(r["data_seed"])] = r
     return rows
 
 
@@ -47,11 +46,7 @@ def main():
 
 
 def draw(rows, out):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig, ax = full_scale_cells.pyplot().subplots(figsize=(6.4, 4.4))
     ns = sorted(rows)
     for key, label, marker in (("train_mse", "train", "o"), ("test_mse", "test", "s"),
                                ("ols_train_mse", "OLS train", "."), ("ols_test_mse", "OLS test", ".")):
@@ -66,9 +61,7 @@ def draw(rows, out):
     ax.set_xlabel("n"), ax.set_ylabel("MSE")
     ax.set_title("Figure 1, full scale: mean ± std over data seeds (grey: each seed)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    print(f"wrote {out}")
+    full_scale_cells.save(fig, out)
 
 
 if __name__ == "__main__":

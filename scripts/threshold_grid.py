@@ -13,9 +13,10 @@ the level above one that is not) is flagged "non-monotone".
 usage: threshold_grid.py CSV [--name threshold_grid] [--level 0.045] [--out phase.png]
 """
 import argparse
-import csv
 import math
 from collections import defaultdict
+
+import full_scale_cells
 
 
 def per_weight_std(row):
@@ -25,13 +26,10 @@ def per_weight_std(row):
 
 def settings(path, names):
     groups = defaultdict(list)
-    with open(path) as f:
-        for row in csv.DictReader(f):
-            if row["name"] not in names or row["optimizer"] != "sgd" or row["activation"] != "relu":
-                continue
-            key = (int(row["d"]), int(row["width"]), per_weight_std(row), row["scale_by_sqrt_width"] == "True",
-                   row["precision"], row["name"])
-            groups[key].append((int(row["n"]), float(row["train_mse"])))
+    for row in full_scale_cells.rows(path, names):
+        key = (int(row["d"]), int(row["width"]), per_weight_std(row), row["scale_by_sqrt_width"] == "True",
+               row["precision"], row["name"])
+        groups[key].append((int(row["n"]), float(row["train_mse"])))
     return groups
 
 
@@ -73,11 +71,7 @@ def main():
 
 
 def draw(rows, out):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.3))
+    fig, (left, right) = full_scale_cells.pyplot().subplots(1, 2, figsize=(11, 4.3))
     d5 = [r for r in rows if r[0] == 5 and r[5]]
     if d5:
         thresholds = [r[5] for r in d5]
@@ -100,9 +94,7 @@ def draw(rows, out):
     right.axhline(3000, color="grey", ls="--", lw=1, label="paper ≈ 3 000")
     right.legend(fontsize=8)
     right.set_title("d = 5: threshold against scale")
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    print(f"wrote {out}")
+    full_scale_cells.save(fig, out)
 
 
 if __name__ == "__main__":
