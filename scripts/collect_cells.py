@@ -6,8 +6,9 @@ lost with the machine) and studies run over several sessions add up.
 Every folder below the given roots that holds config.toml and a summary.json
 with status "completed" is one row: the settings that tell the studies apart,
 the final metrics, the wall time and the commit that ran it. A row is keyed by
-its folder's name (the hash of the resolved configuration), so collecting the
-same cell twice replaces it, and rows already in the CSV are kept.
+the hash of the resolved configuration, so collecting the same cell twice (or
+the same configuration run in two sweeps) replaces it, and rows already in the
+CSV are kept.
 
 usage: collect_cells.py CSV ROOT [ROOT ...]
 """
@@ -34,7 +35,7 @@ SETTINGS = {  # column -> (section, key, default)
     "iterations": ("optimizer", "iterations", None),
 }
 METRICS = ["train_mse", "test_mse", "ols_train_mse", "ols_test_mse"]
-COLUMNS = ["cell"] + list(SETTINGS) + METRICS + ["wall_seconds", "commit"]
+COLUMNS = ["config_hash"] + list(SETTINGS) + METRICS + ["wall_seconds", "commit"]
 
 
 def row_of(folder: pathlib.Path):
@@ -42,7 +43,7 @@ def row_of(folder: pathlib.Path):
     if summary.get("status") != "completed":
         return None
     config = tomllib.loads((folder / "config.toml").read_text())
-    row = {"cell": folder.name}
+    row = {"config_hash": config["provenance"]["config_hash"]}
     for column, (section, key, default) in SETTINGS.items():
         row[column] = config.get(section, {}).get(key, default)
     if row["data_seed"] is None:  # the data stream derives from the root seed
@@ -62,14 +63,14 @@ def main():
     rows = {}
     if out.exists():
         with out.open() as f:
-            rows = {r["cell"]: r for r in csv.DictReader(f)}
+            rows = {r["config_hash"]: r for r in csv.DictReader(f)}
     before = len(rows)
     for root in sys.argv[2:]:
         for summary in sorted(pathlib.Path(root).rglob("summary.json")):
             if (summary.parent / "config.toml").exists():
                 row = row_of(summary.parent)
                 if row:
-                    rows[row["cell"]] = row
+                    rows[row["config_hash"]] = row
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
