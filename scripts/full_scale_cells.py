@@ -3,8 +3,14 @@
 import csv
 
 
-def rows(path, names=None, precision=None, optimizer="sgd", activation="relu"):
-    """The collected cells whose experiment name, precision, optimizer and activation match (None: any)."""
+def rows(paths, names=None, precision=None, optimizer="sgd", activation="relu"):
+    """The cells of the CSV files (a path or a list, in order) whose experiment name, precision,
+    optimizer and activation match (None: any)."""
+    for path in [paths] if isinstance(paths, str) else paths:
+        yield from _matching(path, names, precision, optimizer, activation)
+
+
+def _matching(path, names, precision, optimizer, activation):
     with open(path) as f:
         for r in csv.DictReader(f):
             if names is not None and r["name"] not in names:

@@ -9,7 +9,7 @@ per metric: the mean paired difference against the float64 seed spread
 (|mean difference| / seed std), and against the standard error of the paired
 differences (a t statistic with seeds - 1 degrees of freedom).
 
-usage: precision_check.py CSV [--f32 fig1_float32_check] [--f64 fig1_linear_threshold --f64 fig1_seeds] [--out fig.png]
+usage: precision_check.py CSV [CSV ...] [--f32 fig1_float32_check] [--f64 fig1_linear_threshold --f64 fig1_seeds] [--out fig.png]
 """
 import argparse
 import math
@@ -19,12 +19,15 @@ import full_scale_cells
 
 
 def cells(path, names, precision):
-    return {(int(r["n"]), int(r["data_seed"])): r for r in full_scale_cells.rows(path, names, precision)}
+    out = {}
+    for r in full_scale_cells.rows(path, names, precision):
+        out.setdefault((int(r["n"]), int(r["data_seed"])), r)  # the first file wins
+    return out
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("csv")
+    ap.add_argument("csv", nargs="+", help="cell CSVs; for the same n and seed a later file does not replace an earlier one")
     ap.add_argument("--f32", action="append")
     ap.add_argument("--f64", action="append")
     ap.add_argument("--out", help="PNG: every seed's train and test MSE in both precisions against n")

@@ -4,7 +4,7 @@ sample standard deviation over the seeds present. Reads the cells collected by
 scripts/collect_cells.py, so runs made separately (seed 0 of record, seeds 1 and
 2 later, in other sessions) combine.
 
-usage: seed_table.py CSV [--name fig1_linear_threshold --name fig1_seeds] [--precision float64] [--out fig.png]
+usage: seed_table.py CSV [CSV ...] [--name fig1_linear_threshold --name fig1_seeds] [--precision float64] [--out fig.png]
 """
 import argparse
 import statistics
@@ -15,7 +15,7 @@ import full_scale_cells
 def finals(path, names, precision, optimizer):
     rows = {}
     for r in full_scale_cells.rows(path, names, precision, optimizer):
-        rows.setdefault(int(r["n"]), {})[int(r["data_seed"])] = r
+        rows.setdefault(int(r["n"]), {}).setdefault(int(r["data_seed"]), r)  # the first file wins
     return rows
 
 
@@ -27,7 +27,7 @@ def spread(values):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("csv")
+    ap.add_argument("csv", nargs="+", help="cell CSVs; for the same n and seed a later file does not replace an earlier one")
     ap.add_argument("--name", action="append")
     ap.add_argument("--precision", default="float64")
     ap.add_argument("--optimizer", default="sgd")

@@ -10,7 +10,7 @@ hi the smallest n above lo whose train MSE is not; the threshold is their
 geometric mean. A setting whose cells are not ordered that way (a cell below
 the level above one that is not) is flagged "non-monotone".
 
-usage: threshold_grid.py CSV [--name threshold_grid] [--level 0.045] [--out phase.png]
+usage: threshold_grid.py CSV [CSV ...] [--name threshold_grid] [--level 0.045] [--out phase.png]
 """
 import argparse
 import math
@@ -47,7 +47,7 @@ def bracket(points, level):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("csv")
+    ap.add_argument("csv", nargs="+", help="cell CSVs; for the same n and seed a later file does not replace an earlier one")
     ap.add_argument("--name", action="append", help="experiment names to read (default threshold_grid)")
     ap.add_argument("--level", type=float, default=0.045)
     ap.add_argument("--out", help="phase-diagram PNG")
