@@ -7,8 +7,11 @@ prints the table and draws the phase diagram.
 A setting is (d, width, per-weight initial standard deviation, precision).
 Its bracket is [lo, hi]: lo the largest n whose train MSE is below the level,
 hi the smallest n above lo whose train MSE is not; the threshold is their
-geometric mean. A setting whose cells are not ordered that way (a cell below
-the level above one that is not) is flagged "non-monotone".
+geometric mean. Within the bracket, "crossing" interpolates the train MSE
+linearly in log n between lo and hi and reports where it meets the level: a
+finer reading of the same two cells (it assumes the MSE is smooth in n there).
+A setting whose cells are not ordered that way (a cell below the level above
+one that is not) is flagged "non-monotone".
 
 usage: threshold_grid.py CSV [CSV ...] [--name threshold_grid] [--level 0.045] [--out phase.png]
 """
@@ -33,6 +36,13 @@ def settings(path, names):
     return groups
 
 
+def crossing(points, lo, hi, level):
+    """Where the train MSE, linear in log n between lo and hi, meets the level."""
+    at = dict(points)
+    share = (level - at[lo]) / (at[hi] - at[lo])
+    return lo * (hi / lo) ** share
+
+
 def bracket(points, level):
     points = sorted(points)
     below = [n for n, v in points if v < level]
@@ -54,18 +64,20 @@ def main():
     args = ap.parse_args()
     names = set(args.name or ["threshold_grid"])
     rows = []
-    print("| d | width m | per-weight std | convention | precision | cells | last n below | first n above | threshold |")
-    print("|---:|---:|---:|:---|:---|---:|---:|---:|---:|")
+    print("| d | width m | per-weight std | convention | precision | cells | last n below | first n above | threshold | crossing |")
+    print("|---:|---:|---:|:---|:---|---:|---:|---:|---:|---:|")
     for key, points in sorted(settings(args.csv, names).items()):
         d, m, std, by_sqrt, precision, _ = key
         lo, hi, monotone = bracket(points, args.level)
         threshold = math.sqrt(lo * hi) if lo and hi else None
-        rows.append((d, m, std, by_sqrt, precision, threshold, lo, hi))
+        cross = crossing(points, lo, hi, args.level) if threshold else None
+        between = f"{cross:,.0f}".replace(",", " ") if cross else "–"
+        rows.append((d, m, std, by_sqrt, precision, threshold, lo, hi, cross))
         convention = "s/√m" if by_sqrt else "s"
         shown = f"{threshold:,.0f}".replace(",", " ") if threshold else ("below range" if lo is None else "open")
         if not monotone:
             shown += " (non-monotone)"
-        print(f"| {d} | {m} | {std:.3g} | {convention} | {precision} | {len(points)} | {lo or '–'} | {hi or '–'} | {shown} |")
+        print(f"| {d} | {m} | {std:.3g} | {convention} | {precision} | {len(points)} | {lo or '–'} | {hi or '–'} | {shown} | {between} |")
     if args.out:
         draw(rows, args.out)
 
@@ -74,21 +86,25 @@ def draw(rows, out):
     fig, (left, right) = full_scale_cells.pyplot().subplots(1, 2, figsize=(11, 4.3))
     d5 = [r for r in rows if r[0] == 5 and r[5]]
     if d5:
-        thresholds = [r[5] for r in d5]
+        thresholds = [r[8] for r in d5]
         points = left.scatter([r[1] for r in d5], [r[2] for r in d5], c=[math.log10(t) for t in thresholds],
                               s=380, cmap="viridis", marker="s", edgecolors="k")
         for r in d5:
-            left.annotate(f"{r[5]:.0f}", (r[1], r[2]), ha="center", va="center", fontsize=7,
-                          color="white" if math.log10(r[5]) < sum(map(math.log10, thresholds)) / len(thresholds) else "black")
-        fig.colorbar(points, ax=left, label="log10 threshold n")
+            left.annotate(f"{r[8]:.0f}", (r[1], r[2]), ha="center", va="center", fontsize=7,
+                          color="white" if math.log10(r[8]) < sum(map(math.log10, thresholds)) / len(thresholds) else "black")
+        fig.colorbar(points, ax=left, label="log10 crossing n")
+        left.set_xlim(min(r[1] for r in d5) / 1.6, max(r[1] for r in d5) * 1.6)
+        left.set_ylim(min(r[2] for r in d5) / 2.5, max(r[2] for r in d5) * 2.5)
     left.set_xscale("log"), left.set_yscale("log")
     left.set_xlabel("width m"), left.set_ylabel("per-weight initial std")
-    left.set_title("d = 5: threshold n (train MSE crosses σ²/2)")
+    left.set_title("d = 5: n where train MSE crosses σ²/2")
     for m in sorted({r[1] for r in d5}):
-        line = sorted((r[2], r[5], r[6], r[7]) for r in d5 if r[1] == m)
-        right.errorbar([p[0] for p in line], [p[1] for p in line],
-                       yerr=[[p[1] - p[2] for p in line], [p[3] - p[1] for p in line]], marker="o", capsize=3,
-                       label=f"m = {m}")
+        line = sorted((r[2], r[5], r[6], r[7], r[8]) for r in d5 if r[1] == m)
+        bars = right.errorbar([p[0] for p in line], [p[1] for p in line],
+                              yerr=[[p[1] - p[2] for p in line], [p[3] - p[1] for p in line]], marker="o", capsize=3,
+                              ls=":", label=f"m = {m}: bracket")
+        right.plot([p[0] for p in line], [p[4] for p in line], marker="x", color=bars[0].get_color(), ls="-",
+                   label=f"m = {m}: crossing")
     right.set_xscale("log"), right.set_yscale("log")
     right.set_xlabel("per-weight initial std"), right.set_ylabel("threshold n (bracket)")
     right.axhline(3000, color="grey", ls="--", lw=1, label="paper ≈ 3 000")
