@@ -99,16 +99,20 @@ def draw(rows, out):
     left.set_xlabel("width m"), left.set_ylabel("per-weight initial std")
     left.set_title("d = 5: n where train MSE crosses σ²/2")
     for m in sorted({r[1] for r in d5}):
-        line = sorted((r[2], r[5], r[6], r[7], r[8]) for r in d5 if r[1] == m)
+        line = sorted((r[2], r[5], r[6], r[7], r[8]) for r in d5 if r[1] == m and not r[3])
         bars = right.errorbar([p[0] for p in line], [p[1] for p in line],
                               yerr=[[p[1] - p[2] for p in line], [p[3] - p[1] for p in line]], marker="o", capsize=3,
                               ls=":", label=f"m = {m}: bracket")
         right.plot([p[0] for p in line], [p[4] for p in line], marker="x", color=bars[0].get_color(), ls="-",
                    label=f"m = {m}: crossing")
+    by_sqrt = [r for r in d5 if r[3]]
+    if by_sqrt:
+        right.scatter([r[2] for r in by_sqrt], [r[8] for r in by_sqrt], marker="*", s=120, color="k", zorder=3,
+                      label="s/√m convention: crossing")
     right.set_xscale("log"), right.set_yscale("log")
     right.set_xlabel("per-weight initial std"), right.set_ylabel("threshold n (bracket)")
     right.axhline(3000, color="grey", ls="--", lw=1, label="paper ≈ 3 000")
-    right.legend(fontsize=8)
+    right.legend(fontsize=7, loc="upper left")
     right.set_title("d = 5: threshold against scale")
     full_scale_cells.save(fig, out)
 
