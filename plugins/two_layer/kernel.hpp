@@ -51,7 +51,8 @@ inline Index scratch_size(Index d, Index m, Index chunk, bool keep_activations, 
 }
 
 // float32 lays the weights out in columns padded to a whole number of the
-// widest vectors, so that no neuron falls in a scalar tail.
+// kernel's own vectors, so that no neuron falls in a scalar tail; padding to
+// the widest (kMaxLanes) bounds every kernel's, so scratch is sized by it.
 inline Index padded_width(Index m) { return (m + kMaxLanes - 1) / kMaxLanes * kMaxLanes; }
 
 // Floats of scratch32 for a float32 call: the padded weights and gradient, then the working space.
