@@ -156,8 +156,8 @@ void SgdStepLeakyReluF32(benchmark::State& state) { sgd_steps(state, "float32", 
 BENCHMARK(SgdStepLeakyReluF32)->Arg(1000)->Unit(benchmark::kMicrosecond);
 // The width-1000 step wrapped in one policy each, against the bare step (the
 // first line): the cost of each policy. Run them interleaved and repeated:
-//   relulab_bench --benchmark_filter='^SgdStepPolicy' --benchmark_repetitions=5 \
-//                 --benchmark_enable_random_interleaving=true
+//   relulab_bench --benchmark_filter='^SgdStepPolicy' --benchmark_repetitions=5
+//                 --benchmark_enable_random_interleaving=true   (one command line)
 // (bench/policy_overhead.py does, and prints each policy's cost in percent).
 void SgdStepPolicy(benchmark::State& state, std::vector<PolicyChoice> policies) {
   sgd_steps(state, "float64", "relu", policies);

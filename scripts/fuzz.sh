@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 scripts/install-deps.sh
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRELULAB_FUZZ=ON \
-  -DRELULAB_BUILD_TESTS=OFF -DRELULAB_BUILD_BENCH=OFF -DRELULAB_WITH_MPI=OFF
+  -DRELULAB_BUILD_TESTS=OFF -DRELULAB_BUILD_BENCH=OFF -DRELULAB_WITH_MPI=OFF \
+  -DRELULAB_KERNEL_ISAS=""  # the loader never trains: the portable model kernel is enough
 cmake --build build-fuzz -j "$(nproc)" --target fuzz_experiment_loader
 corpus=build-fuzz/corpus
 mkdir -p "$corpus" build-fuzz/findings

@@ -8,9 +8,7 @@
 
 #include <relulab/io/npy.hpp>
 #include <relulab/lr_schedule.hpp>
-#include <relulab/math/extremal.hpp>
 #include <relulab/math/gaussian.hpp>
-#include <relulab/math/linalg.hpp>
 
 #include <Eigen/Dense>
 #include <nlohmann/json.hpp>

@@ -3,6 +3,8 @@
 
 #include "plugin_support.hpp"
 
+#include <relulab/math/linalg.hpp>  // ordinary least squares, the oracle here
+
 using namespace relulab;
 using namespace relulab::test;
 
