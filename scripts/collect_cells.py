@@ -15,6 +15,7 @@ usage: collect_cells.py CSV ROOT [ROOT ...]
 import csv
 import json
 import pathlib
+import statistics
 import sys
 import tomllib
 
@@ -35,7 +36,21 @@ SETTINGS = {  # column -> (section, key, default)
     "iterations": ("optimizer", "iterations", None),
 }
 METRICS = ["train_mse", "test_mse", "ols_train_mse", "ols_test_mse"]
-COLUMNS = ["config_hash"] + list(SETTINGS) + METRICS + ["wall_seconds", "commit"]
+# The final point of an SGD run can be a spike (one grid cell hovered at 0.04 and
+# ended at 0.165), so each cell also keeps the median of its train MSE over the
+# records of the second half of training (log-spaced records: the last 3 to 4).
+LATE = "train_mse_late_median"
+COLUMNS = ["config_hash"] + list(SETTINGS) + METRICS + [LATE, "wall_seconds", "commit"]
+
+
+def late_median(folder: pathlib.Path, iterations):
+    path = folder / "metrics.csv"
+    if not path.exists() or not iterations:
+        return ""
+    with path.open() as f:
+        late = [float(r["train_mse"]) for r in csv.DictReader(f)
+                if r.get("train_mse") and float(r["iteration"]) >= float(iterations) / 2]
+    return statistics.median(late) if late else ""
 
 
 def row_of(folder: pathlib.Path):
@@ -51,6 +66,7 @@ def row_of(folder: pathlib.Path):
     final = summary.get("final", {})
     for metric in METRICS:
         row[metric] = final.get(metric, "")
+    row[LATE] = late_median(folder, row["iterations"])
     row["wall_seconds"] = summary.get("wall_seconds", "")
     row["commit"] = config.get("provenance", {}).get("git_commit", "")
     return row
@@ -63,7 +79,7 @@ def main():
     rows = {}
     if out.exists():
         with out.open() as f:
-            rows = {r["config_hash"]: r for r in csv.DictReader(f)}
+            rows = {r["config_hash"]: {c: r.get(c, "") for c in COLUMNS} for r in csv.DictReader(f)}
     before = len(rows)
     for root in sys.argv[2:]:
         for summary in sorted(pathlib.Path(root).rglob("summary.json")):

@@ -13,7 +13,12 @@ finer reading of the same two cells (it assumes the MSE is smooth in n there).
 A setting whose cells are not ordered that way (a cell below the level above
 one that is not) is flagged "non-monotone".
 
-usage: threshold_grid.py CSV [CSV ...] [--name threshold_grid] [--level 0.045] [--out phase.png]
+--statistic late_median reads each cell's median train MSE over the second half
+of training instead of its final value (steadier against an SGD spike at the
+last record; the search itself chose its cells by the final value).
+
+usage: threshold_grid.py CSV [CSV ...] [--name threshold_grid] [--level 0.045]
+                         [--statistic final|late_median] [--out phase.png]
 """
 import argparse
 import math
@@ -22,17 +27,20 @@ from collections import defaultdict
 import full_scale_cells
 
 
+COLUMN = {"final": "train_mse", "late_median": "train_mse_late_median"}
+
+
 def per_weight_std(row):
     s = float(row["init_scale"])
     return s / math.sqrt(float(row["width"])) if row["scale_by_sqrt_width"] == "True" else s
 
 
-def settings(path, names):
+def settings(path, names, column):
     groups = defaultdict(list)
     for row in full_scale_cells.rows(path, names):
         key = (int(row["d"]), int(row["width"]), per_weight_std(row), row["scale_by_sqrt_width"] == "True",
                row["precision"], row["name"])
-        groups[key].append((int(row["n"]), float(row["train_mse"])))
+        groups[key].append((int(row["n"]), float(row[column])))
     return groups
 
 
@@ -60,13 +68,15 @@ def main():
     ap.add_argument("csv", nargs="+", help="cell CSVs; for the same n and seed a later file does not replace an earlier one")
     ap.add_argument("--name", action="append", help="experiment names to read (default threshold_grid)")
     ap.add_argument("--level", type=float, default=0.045)
+    ap.add_argument("--statistic", choices=["final", "late_median"], default="final",
+                    help="a cell's train MSE: its final value, or its median over the second half of training")
     ap.add_argument("--out", help="phase-diagram PNG")
     args = ap.parse_args()
     names = set(args.name or ["threshold_grid"])
     rows = []
     print("| d | width m | per-weight std | convention | precision | cells | last n below | first n above | threshold | crossing |")
     print("|---:|---:|---:|:---|:---|---:|---:|---:|---:|---:|")
-    for key, points in sorted(settings(args.csv, names).items()):
+    for key, points in sorted(settings(args.csv, names, COLUMN[args.statistic]).items()):
         d, m, std, by_sqrt, precision, _ = key
         lo, hi, monotone = bracket(points, args.level)
         threshold = math.sqrt(lo * hi) if lo and hi else None
