@@ -4,6 +4,13 @@
 #include "search.hpp"
 #include "support.hpp"
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
 using namespace relulab;
 using namespace relulab::test;
 using Catch::Matchers::Contains;
@@ -84,5 +91,73 @@ TEST_CASE("search: bad tables are located errors", "[search][config]") {
   CHECK_THAT(error("key = \"data.n\"\nrange = [10, 100]\nmetric = \"train_mse\"\n"), Contains("[search] below: missing"));
   CHECK_THAT(error("key = \"data.n\"\nrange = [10, 100]\nmetric = \"train_loss\"\nbelow = 1\n"),
              Contains("[search] metric: no metric column 'train_loss'; the metrics give: train_mse, test_mse"));
+  CHECK_THAT(error("key = \"data.n\"\nrange = [10, 100]\nmetric = \"train_mse\"\nbelow = 1\nstatistic = \"mean\"\n"),
+             Contains("search.toml:") && Contains("[search] statistic: expected \"final\" or \"late_median\""));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("search: late_median is the median over the second half of a cell's records", "[search]") {
+  const fs::path dir = temp_dir("search_late_median");
+  // Records at 0, 100, ..., 800: the second half is iterations 400 to 800, five records, the last
+  // an SGD-like spike. Sorted {0.03, 0.04, 0.04, 0.05, 0.165}: the median is 0.04, the final 0.165.
+  write_text(dir / "odd.csv", "iteration,time,train_mse\n0,0,1\n100,0,0.5\n200,0,0.3\n300,0,0.2\n400,0,0.05\n"
+                              "500,0,0.04\n600,0,0.03\n700,0,0.04\n800,0,0.165\n");
+  CHECK(host::late_median(dir / "odd.csv", "train_mse") == 0.04);
+  // An even count averages the middle two: iterations 10 and 20 (half of 20 is 10) give (1 + 3) / 2.
+  // A record without the column (an empty field) is skipped.
+  write_text(dir / "even.csv", "iteration,train_mse,test_mse\n0,9,1\n5,,1\n10,1,1\n20,3,1\n");
+  CHECK(host::late_median(dir / "even.csv", "train_mse") == 2.0);
+  CHECK_THROWS_WITH(host::late_median(dir / "even.csv", "ols_mse"), Contains("even.csv") && Contains("no column 'ols_mse'"));
+  CHECK_THROWS_WITH(host::late_median(dir / "none.csv", "train_mse"), Contains("none.csv: cannot read the metrics"));
+  fs::remove_all(dir);
+}
+
+namespace {
+
+// The test's own reading of a cell's metrics.csv: the train MSE of every record whose
+// iteration is at least half the last, sorted, and its middle.
+double late_median_by_hand(const fs::path& csv) {
+  std::ifstream in(csv);
+  std::string line;
+  std::getline(in, line);  // iteration,time,train_mse,test_mse (the losses metric)
+  REQUIRE(line.rfind("iteration,time,train_mse,", 0) == 0);
+  std::vector<std::pair<double, double>> rows;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string iteration, time, train;
+    std::getline(fields, iteration, ',');
+    std::getline(fields, time, ',');
+    std::getline(fields, train, ',');
+    rows.emplace_back(std::stod(iteration), std::stod(train));
+  }
+  std::vector<double> late;
+  for (const auto& [t, v] : rows)
+    if (2 * t >= rows.back().first) late.push_back(v);
+  std::sort(late.begin(), late.end());
+  return late.size() % 2 ? late[late.size() / 2] : (late[late.size() / 2 - 1] + late[late.size() / 2]) / 2;
+}
+
+}  // namespace
+
+TEST_CASE("search: statistic = \"late_median\" judges each point by its cells' late median", "[search]") {
+  const fs::path dir = temp_dir("search_statistic");
+  const auto raw = search_experiment("key = \"data.n\"\nrange = [10, 2000]\nmetric = \"train_mse\"\nbelow = 0.045\n"
+                                     "tolerance = 4\nstatistic = \"late_median\"\n", dir);
+  const auto r = search(raw, dir / "out", 2);
+  REQUIRE(r.bracket);
+  // Every evaluated point's value is the late median of one of the search's cells, read by hand.
+  std::vector<double> by_hand;
+  for (const auto& cell : fs::recursive_directory_iterator(dir / "out"))
+    if (cell.path().filename() == "metrics.csv") by_hand.push_back(late_median_by_hand(cell.path()));
+  REQUIRE(by_hand.size() == r.points.size());
+  for (const auto& p : r.points) {
+    INFO("n = " << p.value);
+    CHECK(std::count(by_hand.begin(), by_hand.end(), p.mean) == 1);
+    CHECK(p.satisfied == (p.mean < 0.045));
+  }
+  std::ifstream csv(dir / "out" / "search.csv");
+  std::string header;
+  std::getline(csv, header);
+  CHECK_THAT(header, Contains("train_mse_late_median_mean"));
   fs::remove_all(dir);
 }

@@ -8,6 +8,10 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace relulab::host {
 
@@ -60,7 +64,40 @@ bool narrow(const SearchSpec& s, double lo, double hi) {
   return s.log ? hi / lo <= s.tolerance : hi - lo <= s.tolerance;
 }
 
+// The cells of one CSV line (metrics.csv has no quoted fields).
+std::vector<std::string> csv_fields(const std::string& line) {
+  std::vector<std::string> fields(1);
+  for (char c : line) {
+    if (c == ',')
+      fields.emplace_back();
+    else
+      fields.back().push_back(c);
+  }
+  return fields;
+}
+
 }  // namespace
+
+double late_median(const fs::path& metrics_csv, const std::string& metric) {
+  std::ifstream in(metrics_csv);
+  std::string line;
+  if (!in || !std::getline(in, line)) throw std::runtime_error(metrics_csv.string() + ": cannot read the metrics");
+  const auto header = csv_fields(line);
+  const auto column = static_cast<std::size_t>(std::find(header.begin(), header.end(), metric) - header.begin());
+  if (column == header.size()) throw std::runtime_error(metrics_csv.string() + ": no column '" + metric + "'");
+  std::vector<std::pair<double, double>> records;  // (iteration, value); iteration is the first column
+  while (std::getline(in, line)) {
+    const auto f = csv_fields(line);
+    if (f.size() > column && !f[column].empty()) records.emplace_back(std::stod(f[0]), std::stod(f[column]));
+  }
+  if (records.empty()) throw std::runtime_error(metrics_csv.string() + ": no record of '" + metric + "'");
+  std::vector<double> late;
+  for (const auto& [iteration, value] : records)
+    if (iteration >= records.back().first / 2) late.push_back(value);
+  std::sort(late.begin(), late.end());
+  const std::size_t k = late.size();
+  return k % 2 ? late[k / 2] : (late[k / 2 - 1] + late[k / 2]) / 2;
+}
 
 bool has_search(const RawExperiment& raw) { return raw.doc.get("search") != nullptr; }
 
@@ -91,10 +128,16 @@ SearchSpec read_search(const RawExperiment& raw) {
   s.tolerance = number_at(raw, *t, "tolerance", s.log ? 1.2 : (s.hi - s.lo) / 100);
   if (s.log ? s.tolerance <= 1 : s.tolerance <= 0) throw ConfigError(at(raw, "tolerance") + "expected a ratio above 1 (log) or a positive width (linear)");
   s.max_rounds = static_cast<int>(number_at(raw, *t, "max_rounds", 20));
+  if (t->get("statistic")) {
+    const std::string statistic = text_at(raw, *t, "statistic");
+    if (statistic != "final" && statistic != "late_median")
+      throw ConfigError(at(raw, "statistic") + "expected \"final\" or \"late_median\"");
+    s.late_median = statistic == "late_median";
+  }
   for (auto&& [k, v] : *t) {
     const std::string key(k.str());
     static const std::vector<std::string> known = {"key", "metric", "range", "scale", "below", "above",
-                                                   "replicates", "tolerance", "max_rounds"};
+                                                   "replicates", "tolerance", "max_rounds", "statistic"};
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       const std::string guess = did_you_mean(key, known);
       throw ConfigError(at(raw, key) + "unknown key" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
@@ -151,8 +194,9 @@ class SearchRun {
   }
 
  private:
+  std::string measured() const { return spec_.metric + (spec_.late_median ? "_late_median" : ""); }
   std::string criterion() const {
-    return spec_.metric + (spec_.below ? " below " : " above ") + format_number(spec_.threshold) +
+    return measured() + (spec_.below ? " below " : " above ") + format_number(spec_.threshold) +
            (spec_.replicates > 1 ? ", mean of " + std::to_string(spec_.replicates) + " seeds" : "");
   }
   bool side(double v) const { return points_.at(v).satisfied; }
@@ -192,7 +236,9 @@ class SearchRun {
       if (k == spec_.key) value = std::stod(v);
     SearchPoint& p = points_[value];
     p.value = value, p.round = round;
-    p.replicates.push_back(outcome.final_values[static_cast<std::size_t>(column - outcome.columns.begin())]);
+    p.replicates.push_back(spec_.late_median
+                               ? late_median(cell.dir / "metrics.csv", spec_.metric)
+                               : outcome.final_values[static_cast<std::size_t>(column - outcome.columns.begin())]);
     p.mean = std::accumulate(p.replicates.begin(), p.replicates.end(), 0.0) / static_cast<double>(p.replicates.size());
     p.satisfied = spec_.below ? p.mean < spec_.threshold : p.mean > spec_.threshold;
     return true;
@@ -201,7 +247,7 @@ class SearchRun {
   SearchResult finish() {
     for (const auto& [v, p] : points_) result_.points.push_back(p);
     fs::create_directories(result_.dir);
-    std::string csv = spec_.key + ",round," + spec_.metric + "_mean,criterion_holds";
+    std::string csv = spec_.key + ",round," + measured() + "_mean,criterion_holds";
     for (int r = 0; r < spec_.replicates; ++r) csv += ",seed_" + std::to_string(seed_ + r);
     for (const auto& p : result_.points) {
       csv += "\n" + format_number(p.value) + "," + std::to_string(p.round) + "," + format_number(p.mean) + "," +
@@ -215,7 +261,7 @@ class SearchRun {
   }
 
   void draw_points() const {
-    Series measured{spec_.metric + " (mean over seeds)", {}}, line{criterion(), {}};
+    Series measured{this->measured() + " (mean over seeds)", {}}, line{criterion(), {}};
     for (const auto& p : result_.points) {
       double sd = NAN;
       if (p.replicates.size() > 1) {
@@ -234,7 +280,7 @@ class SearchRun {
     o.out = result_.dir / "search.png";
     o.title = "search: " + result_.message;
     try {
-      draw({measured, line}, o, spec_.metric);
+      draw({measured, line}, o, this->measured());
     } catch (const std::exception&) {
       // No gnuplot: search.csv holds every number; the figure is a convenience.
     }

@@ -10,6 +10,7 @@
 //   below = 0.045              # the criterion: mean over replicates < 0.045 (or above = ...)
 //   replicates = 2             # experiment.seed, seed + 1, ...
 //   tolerance = 1.2            # stop when hi / lo <= 1.2 (log) or hi - lo <= 1.2 (linear)
+//   statistic = "final"        # or "late_median": the median over the second half of the records
 //
 // Every evaluated point is an ordinary sweep cell (round-<r>/cells/...), so a
 // killed search resumes where it stopped and `--jobs k` evaluates k points
@@ -28,6 +29,7 @@ namespace relulab::host {
 
 struct SearchSpec {
   std::string key, metric;
+  bool late_median = false;  // statistic = "late_median": steadier than the final point against a late SGD spike
   double lo = 0, hi = 0, threshold = 0, tolerance = 1.2;
   bool log = true, below = true, integer = false;
   int replicates = 1, max_rounds = 20;
@@ -40,7 +42,7 @@ SearchSpec read_search(const RawExperiment& raw);
 struct SearchPoint {
   double value = 0;
   int round = 0;
-  std::vector<double> replicates;  // the metric's final value per replicate
+  std::vector<double> replicates;  // the metric's final value (or late median) per replicate
   double mean = 0;
   bool satisfied = false;  // the criterion holds at this point
 };
@@ -52,6 +54,10 @@ struct SearchResult {
   bool interrupted = false;
   std::filesystem::path dir;
 };
+
+// The median of a metric over the records of a cell's metrics.csv whose iteration is at least half
+// the last one. Throws std::runtime_error naming the file when it or the column is missing.
+double late_median(const std::filesystem::path& metrics_csv, const std::string& metric);
 
 // Runs the search (resuming finished cells) and writes search.csv and search.png into its folder.
 SearchResult run_search(const RawExperiment& raw, Registry& registry, SweepOptions options);
