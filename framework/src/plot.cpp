@@ -15,16 +15,15 @@
 
 namespace relulab::host {
 
-namespace {
-
-
-std::vector<std::string> split(const std::string& line) {
+std::vector<std::string> split_csv_line(const std::string& line) {
   std::vector<std::string> out;
   std::stringstream ss(line);
   for (std::string cell; std::getline(ss, cell, ',');) out.push_back(cell);
   if (!line.empty() && line.back() == ',') out.emplace_back();
   return out;
 }
+
+namespace {
 
 std::size_t column(const std::vector<std::string>& header, const std::string& name, const std::string& what) {
   for (std::size_t i = 0; i < header.size(); ++i)
@@ -79,7 +78,7 @@ std::vector<Series> run_series(const PlotOptions& o, std::vector<std::string>& y
   if (!in) throw std::runtime_error(o.dir.string() + " is neither a sweep directory (sweep.json) nor a run directory (metrics.csv)");
   std::string line;
   std::getline(in, line);
-  const auto header = split(line);
+  const auto header = split_csv_line(line);
   if (x.empty()) x = "iteration";
   const std::size_t xi = column(header, x, "column");
   if (ys.empty()) ys.assign(header.begin() + 2, header.end());
@@ -88,7 +87,7 @@ std::vector<Series> run_series(const PlotOptions& o, std::vector<std::string>& y
   std::vector<Series> out(ys.size());
   for (std::size_t k = 0; k < ys.size(); ++k) out[k].title = ys[k];
   while (std::getline(in, line)) {
-    const auto cells = split(line);
+    const auto cells = split_csv_line(line);
     double xv, yv;
     if (cells.size() != header.size() || !number(cells[xi], xv)) continue;
     for (std::size_t k = 0; k < yi.size(); ++k)

@@ -25,6 +25,9 @@ struct Series {
 };
 
 // Draws the series with gnuplot into o.out (o.dir / "plot.png" when empty) and returns its path.
+// The fields of one line of the CSV files relulab writes (no quoting; a trailing comma is an empty field).
+std::vector<std::string> split_csv_line(const std::string& line);
+
 std::filesystem::path draw(const std::vector<Series>& series, const PlotOptions& o, const std::string& ylabel);
 
 // Writes the figure and returns its path. Throws std::runtime_error with a

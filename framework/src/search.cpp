@@ -64,30 +64,18 @@ bool narrow(const SearchSpec& s, double lo, double hi) {
   return s.log ? hi / lo <= s.tolerance : hi - lo <= s.tolerance;
 }
 
-// The cells of one CSV line (metrics.csv has no quoted fields).
-std::vector<std::string> csv_fields(const std::string& line) {
-  std::vector<std::string> fields(1);
-  for (char c : line) {
-    if (c == ',')
-      fields.emplace_back();
-    else
-      fields.back().push_back(c);
-  }
-  return fields;
-}
-
 }  // namespace
 
 double late_median(const fs::path& metrics_csv, const std::string& metric) {
   std::ifstream in(metrics_csv);
   std::string line;
   if (!in || !std::getline(in, line)) throw std::runtime_error(metrics_csv.string() + ": cannot read the metrics");
-  const auto header = csv_fields(line);
+  const auto header = split_csv_line(line);
   const auto column = static_cast<std::size_t>(std::find(header.begin(), header.end(), metric) - header.begin());
   if (column == header.size()) throw std::runtime_error(metrics_csv.string() + ": no column '" + metric + "'");
   std::vector<std::pair<double, double>> records;  // (iteration, value); iteration is the first column
   while (std::getline(in, line)) {
-    const auto f = csv_fields(line);
+    const auto f = split_csv_line(line);
     if (f.size() > column && !f[column].empty()) records.emplace_back(std::stod(f[0]), std::stod(f[column]));
   }
   if (records.empty()) throw std::runtime_error(metrics_csv.string() + ": no record of '" + metric + "'");
