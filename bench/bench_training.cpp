@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <iterator>
 #include <new>
 
 namespace {
@@ -243,61 +244,104 @@ void PlainEigenSgdStep(benchmark::State& state) {
 BENCHMARK(PlainEigenSgdStep)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
 
 // The core's peak multiply-add rate, the roofline the kernels are measured
-// against: 16 independent accumulators of 64 bytes (enough to cover the FMA
-// latency on every x86-64 core), each updated acc = acc * mul + add. Like the
-// kernel, the loop is compiled for AVX-512, AVX2+FMA and the baseline, and the
-// CPU's widest runs (GCC's target_clones), so the peak is this machine's, not
-// the build's: 128 doubles (PeakMultiplyAdd) or 256 floats (PeakMultiplyAddF32).
-template <class T>
-struct PeakVector;  // 64 bytes of T (an alias template would drop the vector attribute)
+// against: independent chains acc = acc * mul + add, as many as cover the
+// multiply-add latency on every x86-64 core and still fit the registers, in
+// the CPU's widest vectors, so the peak is this machine's, not the build's.
+// One loop per instruction set, each sized to its register file: AVX-512, 16
+// chains of 64 bytes in its 32 registers; AVX2 + FMA, 12 of 32 bytes in 16;
+// SSE2, 12 of 16 bytes in 16 (no fused multiply-add: a multiply and an add).
+// (A single loop of 64-byte vectors, as before, spills on AVX2: 3 GFLOP/s.)
+constexpr int kPeakRepeats = 4096;
+
+// Bytes of T, one specialisation each: GCC drops the vector attribute from an
+// alias template, and from a size that depends on a template parameter.
+template <class T, int Bytes>
+struct PeakVector;
 template <>
-struct PeakVector<double> {
+struct PeakVector<double, 64> {
   using type = double __attribute__((vector_size(64)));
 };
 template <>
-struct PeakVector<float> {
+struct PeakVector<float, 64> {
   using type = float __attribute__((vector_size(64)));
 };
-template <class T>
-using Peak = typename PeakVector<T>::type;
-constexpr int kPeakAccumulators = 16, kPeakRepeats = 4096;
+template <>
+struct PeakVector<double, 32> {
+  using type = double __attribute__((vector_size(32)));
+};
+template <>
+struct PeakVector<float, 32> {
+  using type = float __attribute__((vector_size(32)));
+};
+template <>
+struct PeakVector<double, 16> {
+  using type = double __attribute__((vector_size(16)));
+};
+template <>
+struct PeakVector<float, 16> {
+  using type = float __attribute__((vector_size(16)));
+};
 
-// The loop itself, inlined into each clone below, so it is compiled for the
-// clone's instruction set.
-template <class T>
-__attribute__((always_inline)) inline void peak_rounds(Peak<T>* acc) {
-  const Peak<T> mul = Peak<T>{} + static_cast<T>(0.999999), add = Peak<T>{} + static_cast<T>(1e-7);
-  Peak<T> r[kPeakAccumulators];  // in registers: the accumulators never touch memory inside the loop
+// The loop itself, inlined into each instruction set's function below, so it
+// is compiled for that instruction set.
+template <class T, int Bytes, int Chains>
+__attribute__((always_inline)) inline void peak_rounds(T* acc_values) {
+  using V = typename PeakVector<T, Bytes>::type;
+  V* acc = reinterpret_cast<V*>(acc_values);
+  const V mul = V{} + static_cast<T>(0.999999), add = V{} + static_cast<T>(1e-7);
+  V r[Chains];  // in registers: the accumulators never touch memory inside the loop
 #pragma GCC unroll 16
-  for (int i = 0; i < kPeakAccumulators; ++i) r[i] = acc[i];
+  for (int i = 0; i < Chains; ++i) r[i] = acc[i];
   for (int t = 0; t < kPeakRepeats; ++t) {
 #pragma GCC unroll 16
-    for (int i = 0; i < kPeakAccumulators; ++i) r[i] = r[i] * mul + add;
+    for (int i = 0; i < Chains; ++i) r[i] = r[i] * mul + add;
   }
 #pragma GCC unroll 16
-  for (int i = 0; i < kPeakAccumulators; ++i) acc[i] = r[i];
-}
-__attribute__((target_clones("avx512f", "fma", "default"))) void peak_rounds_f64(Peak<double>* acc) {
-  peak_rounds<double>(acc);
-}
-__attribute__((target_clones("avx512f", "fma", "default"))) void peak_rounds_f32(Peak<float>* acc) {
-  peak_rounds<float>(acc);
+  for (int i = 0; i < Chains; ++i) acc[i] = r[i];
 }
 
 template <class T>
-void peak_multiply_add(benchmark::State& state, void (*rounds)(Peak<T>*)) {
-  alignas(64) Peak<T> acc[kPeakAccumulators];
-  for (int i = 0; i < kPeakAccumulators; ++i) acc[i] = Peak<T>{} + static_cast<T>(1.0 + 1e-3 * i);
+struct PeakLoop {
+  void (*rounds)(T*);
+  double flops_per_call;
+};
+template <class T, int Bytes, int Chains>
+constexpr PeakLoop<T> peak_loop(void (*rounds)(T*)) {
+  return {rounds, 2.0 * (Bytes / static_cast<double>(sizeof(T))) * Chains * kPeakRepeats};
+}
+
+// One overload per precision and instruction set; widest_peak_loop picks by the CPU.
+__attribute__((target("avx512f"))) void peak_avx512(double* acc) { peak_rounds<double, 64, 16>(acc); }
+__attribute__((target("avx512f"))) void peak_avx512(float* acc) { peak_rounds<float, 64, 16>(acc); }
+__attribute__((target("avx2,fma"))) void peak_avx2(double* acc) { peak_rounds<double, 32, 12>(acc); }
+__attribute__((target("avx2,fma"))) void peak_avx2(float* acc) { peak_rounds<float, 32, 12>(acc); }
+void peak_sse2(double* acc) { peak_rounds<double, 16, 12>(acc); }
+void peak_sse2(float* acc) { peak_rounds<float, 16, 12>(acc); }
+
+// The widest loop this CPU runs (the same test as the model's kernel choice).
+template <class T>
+PeakLoop<T> widest_peak_loop() {
+  using Rounds = void (*)(T*);
+  if (__builtin_cpu_supports("avx512f")) return peak_loop<T, 64, 16>(static_cast<Rounds>(peak_avx512));
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return peak_loop<T, 32, 12>(static_cast<Rounds>(peak_avx2));
+  return peak_loop<T, 16, 12>(static_cast<Rounds>(peak_sse2));
+}
+
+template <class T>
+void peak_multiply_add(benchmark::State& state) {
+  const PeakLoop<T> loop = widest_peak_loop<T>();
+  alignas(64) T acc[16 * 64 / sizeof(T)];  // room for the widest loop's chains
+  for (std::size_t i = 0; i < std::size(acc); ++i) acc[i] = static_cast<T>(1.0 + 1e-3 * static_cast<double>(i % 16));
   for (auto _ : state) {
-    rounds(acc);
+    loop.rounds(acc);
     benchmark::DoNotOptimize(acc);
   }
-  const double lanes = 64.0 / sizeof(T) * kPeakAccumulators;
   state.counters["GFLOP/s"] =
-      benchmark::Counter(2.0 * lanes * kPeakRepeats * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+      benchmark::Counter(loop.flops_per_call * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
-void PeakMultiplyAdd(benchmark::State& state) { peak_multiply_add<double>(state, peak_rounds_f64); }
-void PeakMultiplyAddF32(benchmark::State& state) { peak_multiply_add<float>(state, peak_rounds_f32); }
+void PeakMultiplyAdd(benchmark::State& state) { peak_multiply_add<double>(state); }
+void PeakMultiplyAddF32(benchmark::State& state) { peak_multiply_add<float>(state); }
 BENCHMARK(PeakMultiplyAdd)->Unit(benchmark::kMicrosecond);
 BENCHMARK(PeakMultiplyAddF32)->Unit(benchmark::kMicrosecond);
 

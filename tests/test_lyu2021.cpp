@@ -112,9 +112,16 @@ TEST_CASE("Lyu et al. claim 3: padding non-symmetric data with far points makes 
   // direct ascent on the margin is 0.313 / 0.275 = 1.14.
   CHECK(last(base.at("margin_ratio")) > 1.1);
   CHECK(last(base.at("even_odd")) > 0.1);
-  // With it the flow converges to the linear classifier: the ratio settles at 1
-  // (measured 0.9999), 12 % below what the four points allow, and f is odd.
+  // With it the flow converges to the linear classifier: the ratio settles at 1,
+  // 12 % below what the four points allow, and f is odd. The bounds are a tenth
+  // of the distance to the non-linear network above (ratio 1.14, even/odd 0.44),
+  // not the last digits of one trajectory: at lr = 0.005 / loss a large step near
+  // step 2 000 can knock the network off the linear classifier, and whether it
+  // does depends on rounding (ratio 0.99995 and even/odd 2e-5 with one kernel,
+  // 0.9955 and 4e-3 with another, the same machine; 1.0000018 with SSE2 at
+  // lr = 0.002). The full-scale experiment (lr = 0.002, 60 000 steps) ends at
+  // 0.99999 and 1.4e-5 (docs/reproduction.md).
   CHECK(last(padded.at("margin_ratio")) > 0.99);
-  CHECK(last(padded.at("margin_ratio")) < 1.0 + 1e-6);
-  CHECK(last(padded.at("even_odd")) < 1e-3);
+  CHECK(last(padded.at("margin_ratio")) < 1.01);
+  CHECK(last(padded.at("even_odd")) < 0.04);
 }

@@ -8,9 +8,10 @@
 // - scaled_derivative_kept(r, dr, c): from what pass 1 stored, r = sigma(z)
 //   and, for an activation with kStoresDerivative, dr = sigma'(z). ReLU and
 //   leaky ReLU need no dr: sigma(z) > 0 exactly when z > 0.
-// The vector form, backward_weight(r, dr, c, a_j), returns c sigma'(z) a_j
-// whole, so that leaky ReLU picks between a_j and alpha a_j (a blend, as
-// cheap as ReLU's mask) instead of scaling c.
+// The vector form, scaled_derivative(r, dr, c, alpha_c), returns c sigma'(z)
+// from what pass 1 stored; alpha_c is c times leaky ReLU's slope, computed once
+// per sample, so that leaky ReLU picks between c and alpha c (a blend, as cheap
+// as ReLU's mask). The kept path multiplies by a_j once per chunk, not per sample.
 // Derivatives at 0 follow PyTorch: relu'(0) = 0, leaky'(0) = alpha, gelu'(0) = 1/2.
 #pragma once
 
@@ -33,8 +34,8 @@ struct Relu {
   T scaled_derivative_at(T z, T c) const { return z > T(0) ? c : T(0); }
   T scaled_derivative_kept(T r, T, T c) const { return r > T(0) ? c : T(0); }
   Vec<T> value(Vec<T> z, Vec<T>*) const { return simd::relu<T>(z); }
-  Vec<T> backward_weight(Vec<T> r, const T*, Vec<T> c, Vec<T> aj) const {
-    return simd::select_or_zero<T>(r > Vec<T>{}, c) * aj;
+  Vec<T> scaled_derivative(Vec<T> r, const T*, Vec<T> c, Vec<T>) const {
+    return simd::select_or_zero<T>(r > Vec<T>{}, c);
   }
 };
 
@@ -52,9 +53,8 @@ struct LeakyRelu {
     const Vec<T> scaled = simd::broadcast(slope) * z;
     return z > scaled ? z : scaled;
   }
-  // The loop over samples hoists alpha a_j: one blend per sample, as ReLU's mask.
-  Vec<T> backward_weight(Vec<T> r, const T*, Vec<T> c, Vec<T> aj) const {
-    return c * simd::select<T>(r > Vec<T>{}, aj, simd::broadcast(slope) * aj);
+  Vec<T> scaled_derivative(Vec<T> r, const T*, Vec<T> c, Vec<T> alpha_c) const {
+    return simd::select<T>(r > Vec<T>{}, c, alpha_c);
   }
 };
 
@@ -139,7 +139,7 @@ struct Gelu {
     *derivative = phi + z * density;
     return z * phi;
   }
-  Vec<T> backward_weight(Vec<T>, const T* dr, Vec<T> c, Vec<T> aj) const { return c * simd::load(dr) * aj; }
+  Vec<T> scaled_derivative(Vec<T>, const T* dr, Vec<T> c, Vec<T>) const { return c * simd::load(dr); }
 };
 
 }  // namespace relulab::two_layer::RELULAB_KERNEL_NS::activation

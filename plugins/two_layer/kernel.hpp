@@ -46,8 +46,11 @@ inline constexpr Index kMaxLanes = 16;
 
 // Values (doubles, or floats in float32) of working space for one call.
 // The kernel returns (1/total) sum_k l(h_k, y_k) and writes (not adds) its gradient.
+// The kept path adds c times the slope per sample, up to 64 bytes (kMaxLanes values at most) of
+// alignment before the activations, the activations, and one vector of partial outputs per sample.
 inline Index scratch_size(Index d, Index m, Index chunk, bool keep_activations, Activation activation) {
-  return chunk * (d + 1) + (keep_activations ? chunk * (stored_per_neuron(activation) * m + kMaxLanes) : 0);
+  return chunk * (d + 1) +
+         (keep_activations ? chunk + kMaxLanes + chunk * (stored_per_neuron(activation) * m + kMaxLanes) : 0);
 }
 
 // float32 lays the weights out in columns padded to a whole number of the

@@ -6,6 +6,7 @@
 #include "kernel.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -25,6 +26,15 @@ inline Index smaller(Index a, Index b) { return b < a ? b : a; }
 template <class T>
 inline void zero(T* p, Index n) {
   for (Index i = 0; i < n; ++i) p[i] = T(0);
+}
+
+// p rounded up to a 64-byte boundary (the scratch starts on one), so that the
+// activations' vectors never straddle two cache lines.
+template <class T>
+inline T* aligned_up(T* p) {
+  constexpr std::uintptr_t kAlign = 64;
+  const std::uintptr_t address = reinterpret_cast<std::uintptr_t>(p);
+  return reinterpret_cast<T*>((address + kAlign - 1) / kAlign * kAlign);
 }
 
 // The sample behind position t of the call: rows[t], or t itself.
@@ -122,14 +132,15 @@ inline void loss_weights(const KernelArgs& args, Index t0, Index nc, T* c, doubl
 }
 
 // The kept path's buffers for one chunk of nc samples: inputs x (D per
-// sample), outputs then loss weights c, sigma(z) neuron-major in act (the
+// sample), outputs then loss weights c, alpha_c = c times leaky ReLU's slope,
+// sigma(z) neuron-major in act (the
 // chunk's values for neurons j..j+L-1 at act + j * chunk, L per sample; a
 // scalar-tail neuron's at act + j * chunk, one per sample), one vector of
 // partial outputs per sample, and for GeLU sigma'(z) in slope, laid out as act.
 template <class T>
 struct KeptChunk {
   const T* x;
-  T *c, *act, *partial, *slope;
+  T *c, *alpha_c, *act, *partial, *slope;
   Index chunk, nc;
 };
 
@@ -150,8 +161,9 @@ inline void kept_forward(const Net<T>& net, const KeptChunk<T>& k, Index vector_
       const T* xt = k.x + t * D;
       Vec z = w[0] * simd::broadcast(xt[0]);
       for (Index i = 1; i < D; ++i) z += w[i] * simd::broadcast(xt[i]);
+      if constexpr (Bias) z += bj;  // not z + 0 without a bias: that is an instruction, not a no-op (-0 + 0 = +0)
       Vec slope;
-      const Vec r = act.value(z + bj, &slope);
+      const Vec r = act.value(z, &slope);
       simd::store(k.act + j * k.chunk + t * L, r);
       if constexpr (Act::kStoresDerivative) simd::store(k.slope + j * k.chunk + t * L, slope);
       simd::store(k.partial + t * L, simd::load(k.partial + t * L) + aj * r);
@@ -175,10 +187,20 @@ inline void kept_forward_tail(const Net<T>& net, const KeptChunk<T>& k, Index ve
   for (Index t = 0; t < k.nc; ++t) k.c[t] = simd::sum<T>(simd::load(k.partial + t * L)) + k.c[t];
 }
 
+// Adds a_j times the chunk's sum u to the gradient column at p, or to +0 for
+// the first chunk: a zero gradient stays +0 when a_j is -0 (W - lr (-0) would
+// flip the sign of a -0 weight, and a stationary network would move).
+template <class T>
+inline void add_scaled(T* p, simd::Vec<T> aj, simd::Vec<T> u, bool first) {
+  simd::store(p, (first ? simd::Vec<T>{} : simd::load(p)) + aj * u);
+}
+
 // Pass 2 for the whole vectors: the vector's gradient in registers across
 // the chunk, stored once (the first chunk writes it, so it is never
-// zero-filled). dL/da_j = c sigma(z_j); dL/db_j = c sigma'(z_j) a_j;
-// dL/dw_j = dL/db_j x.
+// zero-filled). dL/da_j = c sigma(z_j); dL/db_j = a_j c sigma'(z_j);
+// dL/dw_j = dL/db_j x. a_j is the same for every sample, so the chunk sums
+// c sigma'(z) and c sigma'(z) x and multiplies by a_j once: per sample and
+// neuron, d + 1 multiply-adds and the derivative's mask, nothing more.
 template <class T, int D, bool Bias, class Act>
 inline void kept_backward(const Net<T>& net, const KeptChunk<T>& k, const Grad<T>& g, Index vector_end, bool first,
                           Act act) {
@@ -187,20 +209,19 @@ inline void kept_backward(const Net<T>& net, const KeptChunk<T>& k, const Grad<T
   const Index m = net.m;
   for (Index j = 0; j < vector_end; j += L) {
     Vec gw[D], g_a = first ? Vec{} : simd::load(g.a + j), g_b{};
-    for (Index i = 0; i < D; ++i) gw[i] = first ? Vec{} : simd::load(g.W + i * m + j);
-    if constexpr (Bias) g_b = first ? Vec{} : simd::load(g.b + j);
-    const Vec aj = simd::load(net.a + j);
+    for (Index i = 0; i < D; ++i) gw[i] = Vec{};
     for (Index t = 0; t < k.nc; ++t) {
       const Vec r = simd::load(k.act + j * k.chunk + t * L), ct = simd::broadcast(k.c[t]);
       g_a += ct * r;
-      const Vec s = act.backward_weight(r, k.slope + j * k.chunk + t * L, ct, aj);
+      const Vec s = act.scaled_derivative(r, k.slope + j * k.chunk + t * L, ct, simd::broadcast(k.alpha_c[t]));
       if constexpr (Bias) g_b += s;
       const T* xt = k.x + t * D;
       for (Index i = 0; i < D; ++i) gw[i] += s * simd::broadcast(xt[i]);
     }
-    for (Index i = 0; i < D; ++i) simd::store(g.W + i * m + j, gw[i]);
+    const Vec aj = simd::load(net.a + j);
+    for (Index i = 0; i < D; ++i) add_scaled(g.W + i * m + j, aj, gw[i], first);
     simd::store(g.a + j, g_a);
-    if constexpr (Bias) simd::store(g.b + j, g_b);
+    if constexpr (Bias) add_scaled(g.b + j, aj, g_b, first);
   }
 }
 
@@ -241,17 +262,19 @@ inline double kept_kernel(const KernelArgs& args, const T* W, T* gradient, T* x,
   }
   const Net<T> net = net_of(W, m, D);
   T* c = x + chunk * D;
-  T* values = c + chunk;
+  T* alpha_c = c + chunk;
+  T* values = aligned_up(alpha_c + chunk);
   const Index vector_end = m / simd::kLanes<T> * simd::kLanes<T>;
   double sum = 0.0;
   for (Index t0 = 0; t0 < count; t0 += chunk) {
     T* partial = values + chunk * m;
-    const KeptChunk<T> k{x, c, values, partial, partial + chunk * kMaxLanes, chunk, smaller(chunk, count - t0)};
+    const KeptChunk<T> k{x, c, alpha_c, values, partial, partial + chunk * kMaxLanes, chunk, smaller(chunk, count - t0)};
     gather_chunk(args, t0, k.nc, D, x, c);
     kept_forward<T, D, Bias>(net, k, vector_end, act);
     kept_forward_tail<T, D, Bias>(net, k, vector_end, act);
     loss_weights(args, t0, k.nc, c, sum, gradient != nullptr);
     if (!gradient) continue;
+    for (Index t = 0; t < k.nc; ++t) alpha_c[t] = act.slope * c[t];
     const Grad<T> g = grad_of(gradient, m, D);
     kept_backward<T, D, Bias>(net, k, g, vector_end, t0 == 0, act);
     kept_backward_tail<T, D, Bias>(net, k, g, vector_end, t0 == 0, act);

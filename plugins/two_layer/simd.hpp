@@ -9,6 +9,10 @@
 #include <cstring>
 #include <utility>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace relulab::two_layer::RELULAB_KERNEL_NS::simd {
 
 #if defined(__AVX512F__)
@@ -72,11 +76,31 @@ inline Vec<T> select(Mask<T> m, Vec<T> a, Vec<T> b) {
   return reinterpret_cast<Vec<T>>((reinterpret_cast<Mask<T>>(a) & m) | (reinterpret_cast<Mask<T>>(b) & ~m));
 }
 
+// x86's max(a, b) lane by lane: a > b ? a : b exactly (b when either is NaN,
+// and when both are zeros). GCC does not always find it from that ternary.
+// (With AVX-512, the masked form with every lane set: the plain one passes GCC 12
+// an undefined vector that -Wmaybe-uninitialized reports.)
+#if defined(__AVX512F__)
+inline Vec<double> x86_max(Vec<double> a, Vec<double> b) { return _mm512_mask_max_pd(a, 0xFF, a, b); }
+inline Vec<float> x86_max(Vec<float> a, Vec<float> b) { return _mm512_mask_max_ps(a, 0xFFFF, a, b); }
+#elif defined(__AVX__)
+inline Vec<double> x86_max(Vec<double> a, Vec<double> b) { return _mm256_max_pd(a, b); }
+inline Vec<float> x86_max(Vec<float> a, Vec<float> b) { return _mm256_max_ps(a, b); }
+#elif defined(__SSE2__)
+inline Vec<double> x86_max(Vec<double> a, Vec<double> b) { return _mm_max_pd(a, b); }
+inline Vec<float> x86_max(Vec<float> a, Vec<float> b) { return _mm_max_ps(a, b); }
+#else
+template <class T>
+inline Vec<T> x86_max(Vec<T> a, Vec<T> b) { return a > b ? a : b; }
+#endif
+
 // std::max(z, 0) lane by lane, with its exact semantics: z unless z < 0
 // (so NaN and -0.0 pass through, and a NaN weight still poisons the loss).
+// That is max(0, z) in x86's sense: one instruction, where a compare and a
+// mask took two.
 template <class T>
 inline Vec<T> relu(Vec<T> z) {
-  return select_or_zero<T>(~(z < Vec<T>{}), z);
+  return x86_max(Vec<T>{}, z);
 }
 
 template <class T>
