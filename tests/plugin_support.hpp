@@ -6,6 +6,7 @@
 #include "output.hpp"
 #include "support.hpp"
 
+#include <cstdlib>
 #include <relulab/io/npy.hpp>
 #include <relulab/lr_schedule.hpp>
 #include <relulab/math/gaussian.hpp>
@@ -24,6 +25,21 @@ namespace relulab::test {
 // A sink for metrics evaluated by hand, when their arrays are not the point.
 struct NoArrays final : ArraySink {
   void write(const std::string&, const double*, const std::vector<std::size_t>&) override {}
+};
+
+// Sets an environment variable for the models built in its lifetime (RELULAB_ISA,
+// RELULAB_KERNEL_PATH: the two_layer kernel's instruction set and path), or leaves
+// it unset for an empty value.
+struct ScopedEnv {
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (!value.empty()) setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() { unsetenv(name_); }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
 };
 
 inline std::unique_ptr<Model> make_model(Index d, Index width, bool bias, const std::string& init = "gaussian",

@@ -76,11 +76,11 @@ inline void neuron_axpy(T* __restrict G, const T* __restrict x, T s, Index m, In
 // accumulates the gradient. Neurons run in the SIMD lanes, so no horizontal
 // reduction sits inside an inner loop.
 //
-// Two paths. When a chunk of activations relu(z) (chunk x m doubles) fits
-// kActivationBudget, an L2 cache's share, and d is a compile-time constant,
-// `kept_kernel` keeps them from pass 1 for pass 2 and is register-blocked:
-// see there. Otherwise `kernel` recomputes them in pass 2: a chunk short
-// enough to keep them would re-read W (d x m) too often.
+// Two paths. For a compile-time d, `kept_kernel` keeps pass 1's activations
+// sigma(z) for pass 2 and is register-blocked: see there. The model picks the
+// chunk (two_layer.cpp: in L2 when it fits, at least 16 samples otherwise).
+// `kernel` recomputes them in pass 2: for a d without a compiled kernel, and
+// for widths whose activations would take more than 64 MiB.
 static constexpr Index kBlock = 256;
 
 // Copies samples t0 .. t0 + nc - 1 (of `rows`, or of the data set when

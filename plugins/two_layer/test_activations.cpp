@@ -98,17 +98,22 @@ void check_against_textbook(const Case& c, Index n = 133) {
 }  // namespace
 
 TEST_CASE("every activation and loss: the fused kernel equals the textbook gradient", "[model][activation]") {
-  // Widths 3 (scalar tail only), 1001 (vectors and a tail, activations kept)
-  // and 2600 (recomputed: over the kept budget for every activation); d = 5
-  // (compile-time) and 7 (run-time); with and without a bias.
-  for (const auto& act : kActivations)
-    for (const auto& loss : kLosses)
-      for (const Index m : {Index(3), Index(1001), Index(2600)})
-        for (const Index d : {Index(5), Index(7)})
-          for (const bool bias : {false, true})
-            DYNAMIC_SECTION(act << ", " << loss << ", m " << m << ", d " << d << ", bias " << bias) {
-              check_against_textbook({act, loss, m, d, bias});
-            }
+  // Widths 3 (scalar tail only), 1001 (vectors and a tail, activations kept
+  // in L2) and 2600 (kept beyond the L2 budget, chunks of 16); d = 5
+  // (compile-time) and 7 (run-time: recomputed); with and without a bias; and
+  // the recomputing path forced at d = 5.
+  for (const std::string path : {"", "recompute"}) {
+    const ScopedEnv forced("RELULAB_KERNEL_PATH", path);
+    for (const auto& act : kActivations)
+      for (const auto& loss : kLosses)
+        for (const Index m : {Index(3), Index(1001), Index(2600)})
+          for (const Index d : {Index(5), Index(7)})
+            for (const bool bias : {false, true})
+              DYNAMIC_SECTION("path '" << path << "', " << act << ", " << loss << ", m " << m << ", d " << d
+                                       << ", bias " << bias) {
+                check_against_textbook({act, loss, m, d, bias});
+              }
+  }
 }
 
 TEST_CASE("every activation and loss: the gradient is the finite difference of the loss", "[model][activation]") {
@@ -179,10 +184,9 @@ TEST_CASE("every activation: each instruction set's kernel equals the textbook g
       WARN("this CPU cannot run the " << isa << " kernel: not checked here");
       continue;
     }
-    setenv("RELULAB_ISA", isa.c_str(), 1);
+    const ScopedEnv forced("RELULAB_ISA", isa);
     for (const auto& act : {std::string("leaky_relu"), std::string("gelu")})
       DYNAMIC_SECTION(isa << ", " << act) { check_against_textbook({act, "logistic", 1001, 5, true}); }
-    unsetenv("RELULAB_ISA");
   }
 }
 
@@ -211,28 +215,32 @@ TEST_CASE("float32 pads the width with zero neurons exactly: as a wider network 
   // whose others are zero then make the very same float operations: the loss
   // and the first m neurons' gradient must agree bit for bit (an error in the
   // padding, a stale lane or a misplaced column, shows as a difference).
-  // Widths: 3 (one padded vector), 1001 (kept activations), 2600 (recomputed).
-  for (const auto& act : kActivations)
-    for (const Index m : {Index(3), Index(1001), Index(2600)})
-      for (const bool bias : {false, true})
-        DYNAMIC_SECTION(act << ", m " << m << ", bias " << bias) {
-          // 16 floats: the widest vector of any compiled instruction set (AVX-512), a multiple of the others'.
-          const Index d = 5, wide = (m + 15) / 16 * 16, columns = d + 1 + (bias ? 1 : 0);
-          const std::map<std::string, ParamValue> set{
-              {"slope", kSlope}, {"init_scale", 0.3}, {"precision", std::string("float32")}};
-          auto narrow = make_network(d, m, bias, act, nullptr, set);
-          auto padded = make_network(d, wide, bias, act, nullptr, set);
-          Rng rng(5);
-          narrow->initialize(rng);
-          padded->parameters().setZero();
-          for (Index col = 0; col < columns; ++col)
-            padded->parameters().segment(col * wide, m) = narrow->parameters().segment(col * m, m);
-          const Dataset ds = random_dataset(77, d, 9);
-          Vector g_narrow(narrow->num_parameters()), g_padded(padded->num_parameters());
-          const double l_narrow = narrow->loss_and_gradient(ds, {}, g_narrow.data());
-          const double l_padded = padded->loss_and_gradient(ds, {}, g_padded.data());
-          CHECK(l_narrow == l_padded);
-          for (Index col = 0; col < columns; ++col)
-            CHECK(g_narrow.segment(col * m, m) == g_padded.segment(col * wide, m));
-        }
+  // Widths: 3 (one padded vector), 1001 (kept in L2), 2600 (kept beyond it);
+  // both paths.
+  for (const std::string path : {"", "recompute"}) {
+    for (const auto& act : kActivations)
+      for (const Index m : {Index(3), Index(1001), Index(2600)})
+        for (const bool bias : {false, true})
+          DYNAMIC_SECTION("path '" << path << "', " << act << ", m " << m << ", bias " << bias) {
+            const ScopedEnv forced("RELULAB_KERNEL_PATH", path);
+            // 16 floats: the widest vector of any compiled instruction set (AVX-512), a multiple of the others'.
+            const Index d = 5, wide = (m + 15) / 16 * 16, columns = d + 1 + (bias ? 1 : 0);
+            const std::map<std::string, ParamValue> set{
+                {"slope", kSlope}, {"init_scale", 0.3}, {"precision", std::string("float32")}};
+            auto narrow = make_network(d, m, bias, act, nullptr, set);
+            auto padded = make_network(d, wide, bias, act, nullptr, set);
+            Rng rng(5);
+            narrow->initialize(rng);
+            padded->parameters().setZero();
+            for (Index col = 0; col < columns; ++col)
+              padded->parameters().segment(col * wide, m) = narrow->parameters().segment(col * m, m);
+            const Dataset ds = random_dataset(77, d, 9);
+            Vector g_narrow(narrow->num_parameters()), g_padded(padded->num_parameters());
+            const double l_narrow = narrow->loss_and_gradient(ds, {}, g_narrow.data());
+            const double l_padded = padded->loss_and_gradient(ds, {}, g_padded.data());
+            CHECK(l_narrow == l_padded);
+            for (Index col = 0; col < columns; ++col)
+              CHECK(g_narrow.segment(col * m, m) == g_padded.segment(col * wide, m));
+          }
+  }
 }

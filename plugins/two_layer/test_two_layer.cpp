@@ -71,25 +71,27 @@ bool cpu_runs(const std::string& isa) {
   return true;
 }
 
-// Sets RELULAB_ISA for the models built in its lifetime.
-struct ForcedIsa {
-  explicit ForcedIsa(const std::string& isa) { setenv("RELULAB_ISA", isa.c_str(), 1); }
-  ~ForcedIsa() { unsetenv("RELULAB_ISA"); }
-};
 
 }  // namespace
 
 TEST_CASE("the fused kernel equals the textbook gradient at widths that keep or recompute activations", "[model]") {
-  // Widths on both sides of the kernel's choice to keep pass 1's activations
-  // (chunk x m within 256 KiB: m <= 2048) or recompute them (m > 2048), widths
-  // that are not a multiple of the vector width (3, 1001: the scalar neuron
-  // tail), a d with a compile-time kernel (5) and one without (7), and n not
-  // a multiple of the chunk or of the four-sample groups (other loops again).
-  for (const Index m : {Index(3), Index(300), Index(1001), Index(2048), Index(2049), Index(5000)})
-    for (const Index d : {Index(5), Index(7)})
-      for (const bool bias : {false, true}) {
-        DYNAMIC_SECTION("m " << m << ", d " << d << ", bias " << bias) { check_against_textbook(m, d, bias); }
-      }
+  // Both paths: activations kept from pass 1 (the default for a d with a
+  // compile-time kernel: chunks of 64 samples down to 16, in L2 up to m = 2048
+  // and beyond it in L3) and recomputed (d = 7, which has no compile-time
+  // kernel, or forced by RELULAB_KERNEL_PATH). Widths on both sides of 2048,
+  // widths that are not a multiple of the vector width (3, 1001: the scalar
+  // neuron tail), and n not a multiple of the chunk or of the four-sample
+  // groups (other loops again).
+  for (const std::string path : {"", "recompute"}) {
+    const ScopedEnv forced("RELULAB_KERNEL_PATH", path);
+    for (const Index m : {Index(3), Index(300), Index(1001), Index(2048), Index(2049), Index(5000)})
+      for (const Index d : {Index(5), Index(7)})
+        for (const bool bias : {false, true}) {
+          DYNAMIC_SECTION("path '" << path << "', m " << m << ", d " << d << ", bias " << bias) {
+            check_against_textbook(m, d, bias);
+          }
+        }
+  }
 }
 
 TEST_CASE("every instruction set's kernel this CPU runs equals the textbook gradient", "[model][isa]") {
@@ -98,7 +100,7 @@ TEST_CASE("every instruction set's kernel this CPU runs equals the textbook grad
       WARN("this CPU cannot run the " << isa << " kernel: not checked here");
       continue;
     }
-    const ForcedIsa forced(isa);
+    const ScopedEnv forced("RELULAB_ISA", isa);
     for (const Index m : {Index(3), Index(1001), Index(5000)})
       for (const bool bias : {false, true}) {
         DYNAMIC_SECTION(isa << ", m " << m << ", bias " << bias) { check_against_textbook(m, 5, bias); }

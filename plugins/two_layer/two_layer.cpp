@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <new>
 #include <thread>
@@ -62,12 +63,15 @@ class TwoLayer final : public Model {
         activation_(activation_named(activation_name_)),
         slope_(activation_ == two_layer::Activation::LeakyRelu ? p.real("slope") : 0.0),
         loss_(ctx.loss ? ctx.loss : &squared_error_),
-        chunk_(std::min(kChunk, kActivationBudget / (m_ * two_layer::stored_per_neuron(activation_)) / 4 * 4)),
-        keeps_activations_(chunk_ >= kMinKeptChunk),
         kernel_(two_layer::select_kernel()),
         float32_(p.text("precision") == "float32"),
         workers_(static_cast<int>(std::min<std::int64_t>(p.integer("threads"), kAccumulators))) {
-    if (!keeps_activations_) chunk_ = kChunk;
+    // float32 plans for the width it computes with (padded to whole vectors), so that a network and
+    // its zero-padded twin chunk their samples alike.
+    const Index computed_width = float32_ ? two_layer::padded_width(m_) : m_;
+    const ChunkPlan plan = plan_chunks(d_, computed_width * two_layer::stored_per_neuron(activation_), float32_ ? 4 : 8);
+    chunk_ = plan.chunk;
+    keeps_activations_ = plan.keep;
     // Working space per worker (kernel.hpp), then the loss's three values per
     // sample of a chunk; float32 training adds the weights and the gradient
     // in float beside it.
@@ -175,13 +179,34 @@ class TwoLayer final : public Model {
   }
 
  private:
-  // Samples go through the kernel in chunks: see kernel_isa.cpp. When a chunk
-  // of activations relu(z) (chunk x m doubles) fits kActivationBudget, an L2
-  // cache's share, the kernel keeps them from pass 1 for pass 2; otherwise it
-  // recomputes them (a chunk short enough to keep them would re-read W too often).
+  // Samples go through the kernel in chunks: see kernel_isa.cpp. For a d the
+  // kernel is compiled for, pass 1 keeps the chunk's activations for pass 2:
+  // as many samples as fit kActivationBudget (an L2 cache's share), between
+  // kMinKeptChunk and kChunk. Below kMinKeptChunk (width > 2048 in float64) the
+  // activations spill to L3 and the chunk stays at kMinKeptChunk: that still
+  // runs twice as fast as recomputing them (SgdStep/10000, float64: 358 against
+  // 773 us, docs/performance.md), up to kKeptMaxBytes of activations, beyond
+  // which the recomputing path (W re-read, no activations) takes over.
   static constexpr Index kChunk = 64;
-  static constexpr Index kActivationBudget = 32 * 1024;  // doubles: 256 KiB
+  static constexpr Index kActivationBudget = 256 * 1024;  // bytes
   static constexpr Index kMinKeptChunk = 16;
+  static constexpr Index kKeptMaxBytes = Index{64} << 20;
+
+  struct ChunkPlan {
+    Index chunk;
+    bool keep;  // the kept-activation path
+  };
+  // values_per_sample: the values pass 1 stores per sample (m, or 2m for GeLU), of value_bytes each.
+  // RELULAB_KERNEL_PATH=recompute forces the recomputing path (the tests check both paths at any width).
+  static ChunkPlan plan_chunks(Index d, Index values_per_sample, Index value_bytes) {
+    const Index bytes_per_sample = values_per_sample * value_bytes;
+    const char* forced = std::getenv("RELULAB_KERNEL_PATH");
+    const bool recompute = forced && std::string(forced) == "recompute";
+    if (recompute || !two_layer::kept_path_compiled(d) || bytes_per_sample * kMinKeptChunk > kKeptMaxBytes)
+      return {kChunk, false};
+    const Index fitting = kActivationBudget / bytes_per_sample / 4 * 4;
+    return {std::clamp(fitting, kMinKeptChunk, kChunk), true};
+  }
 
   // A call on more samples than one block splits them into blocks of
   // kSamplesPerBlock consecutive samples. Accumulator i sums blocks i, i + A,
