@@ -14,14 +14,21 @@ float64. PyTorch runs two ways:
 relulab's figures come from its Google Benchmark binary (SgdStep, the real
 plugins; PlainEigenSgdStep, the same step with Eigen's dense products).
 
+These machines drift by tens of percent from minute to minute, so the
+figures come in rounds: in each round, width by width, relulab's two steps and
+PyTorch's three are measured back to back, and every ratio is taken within
+that round. The table gives the median rates and the median (and range) of the
+within-round ratios.
+
 Run from the repository root after scripts/build.sh (and
 scripts/install-deps.sh --peer for PyTorch):
-    bench/compare_pytorch.py [--bench build/bench/relulab_bench] [--seconds 2]
+    bench/compare_pytorch.py [--bench build/bench/relulab_bench] [--seconds 1] [--rounds 3]
 Debian's python3-torch is installed for /usr/bin/python3, hence the shebang.
 """
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -80,11 +87,11 @@ def torch_steps_per_second(width, manual, seconds, dtype="float64"):
             return steps / elapsed
 
 
-def relulab_steps_per_second(bench, seconds):
+def relulab_steps_per_second(bench, width, seconds):
     out = subprocess.run(
         [
             bench,
-            "--benchmark_filter=^(SgdStep|SgdStepF32|PlainEigenSgdStep)/",
+            f"--benchmark_filter=^(SgdStep|SgdStepF32)/{width}$",
             "--benchmark_format=json",
             f"--benchmark_min_time={seconds}",
         ],
@@ -92,17 +99,33 @@ def relulab_steps_per_second(bench, seconds):
         capture_output=True,
         text=True,
     ).stdout
-    rates = {}
-    for b in json.loads(out)["benchmarks"]:
-        name, width = b["name"].split("/")[:2]
-        rates[(name, int(width))] = b["steps/s"]
-    return rates
+    return {b["name"].split("/")[0]: b["steps/s"] for b in json.loads(out)["benchmarks"]}
+
+
+def one_round(bench, seconds):
+    """Per width, the five rates measured back to back."""
+    rows = {}
+    for width in WIDTHS:
+        rates = relulab_steps_per_second(bench, width, seconds)
+        rows[width] = {
+            "f64": rates["SgdStep"],
+            "f32": rates["SgdStepF32"],
+            "torch32": torch_steps_per_second(width, manual=False, seconds=seconds, dtype="float32"),
+            "torch64": torch_steps_per_second(width, manual=False, seconds=seconds, dtype="float64"),
+            "manual64": torch_steps_per_second(width, manual=True, seconds=seconds, dtype="float64"),
+        }
+    return rows
+
+
+def ratio_text(values):
+    return f"{statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f})"
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bench", default="build/bench/relulab_bench", help="relulab's benchmark binary")
-    ap.add_argument("--seconds", type=float, default=2.0, help="measuring time per figure")
+    ap.add_argument("--seconds", type=float, default=1.0, help="measuring time per figure")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds; ratios are taken within a round")
     args = ap.parse_args()
     try:
         import torch
@@ -111,21 +134,25 @@ def main():
     torch.set_num_threads(1)  # one thread on both sides
     torch.set_num_interop_threads(1)
 
-    rates = relulab_steps_per_second(args.bench, args.seconds)
+    rounds = [one_round(args.bench, args.seconds) for _ in range(args.rounds)]
     print(f"SGD step, d = {D}, batch {BATCH}, one thread; steps per second (higher is better)")
-    print(f"PyTorch {torch.__version__}; relulab benchmark {args.bench}\n")
+    print(f"PyTorch {torch.__version__}; relulab benchmark {args.bench}")
+    print(f"medians of {args.rounds} rounds; ratios within a round: median (range)\n")
     header = ("width", "relulab f64", "relulab f32", "torch f32", "torch f64", "torch f64 manual",
               "f64 x torch f32", "f32 x torch f32", "f32 / f64")
-    print("{:>6} {:>11} {:>11} {:>10} {:>10} {:>16} {:>15} {:>15} {:>9}".format(*header))
+    print("{:>6} {:>11} {:>11} {:>10} {:>10} {:>16} {:>17} {:>17} {:>15}".format(*header))
     for width in WIDTHS:
-        f64, f32 = rates[("SgdStep", width)], rates[("SgdStepF32", width)]
-        torch32 = torch_steps_per_second(width, manual=False, seconds=args.seconds, dtype="float32")
-        torch64 = torch_steps_per_second(width, manual=False, seconds=args.seconds, dtype="float64")
-        manual64 = torch_steps_per_second(width, manual=True, seconds=args.seconds, dtype="float64")
+        runs = [r[width] for r in rounds]
+        median = {k: statistics.median(run[k] for run in runs) for k in runs[0]}
+        f64_x = ratio_text([run["f64"] / run["torch32"] for run in runs])
+        f32_x = ratio_text([run["f32"] / run["torch32"] for run in runs])
+        f32_f64 = [run["f32"] / run["f64"] for run in runs]
+        f32_f64_text = f"{statistics.median(f32_f64):.2f} ({min(f32_f64):.2f}-{max(f32_f64):.2f})"
         print(
-            f"{width:>6} {f64:>11.0f} {f32:>11.0f} {torch32:>10.0f} {torch64:>10.0f} {manual64:>16.0f} "
-            f"{f64 / torch32:>15.1f} {f32 / torch32:>15.1f} {f32 / f64:>9.2f}"
+            f"{width:>6} {median['f64']:>11.0f} {median['f32']:>11.0f} {median['torch32']:>10.0f} "
+            f"{median['torch64']:>10.0f} {median['manual64']:>16.0f} {f64_x:>17} {f32_x:>17} {f32_f64_text:>15}"
         )
+
 
 if __name__ == "__main__":
     main()
