@@ -133,10 +133,10 @@ inline void loss_weights(const KernelArgs& args, Index t0, Index nc, T* c, doubl
 
 // The kept path's buffers for one chunk of nc samples: inputs x (D per
 // sample), outputs then loss weights c, alpha_c = c times leaky ReLU's slope,
-// sigma(z) neuron-major in act (the
-// chunk's values for neurons j..j+L-1 at act + j * chunk, L per sample; a
-// scalar-tail neuron's at act + j * chunk, one per sample), one vector of
-// partial outputs per sample, and for GeLU sigma'(z) in slope, laid out as act.
+// sigma(z) neuron-major in act (the chunk's values for neurons j..j+L-1 at
+// act + j * chunk, L per sample; a scalar-tail neuron's at act + j * chunk,
+// one per sample), one vector of partial outputs per sample, and for GeLU
+// sigma'(z) in slope, laid out as act.
 template <class T>
 struct KeptChunk {
   const T* x;
