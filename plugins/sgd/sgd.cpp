@@ -4,7 +4,6 @@
 // drawn with replacement. batch_size = 0 uses the full training set at every
 // step: plain gradient descent, through the same loop (FirstOrderOptimizer).
 #include <relulab/first_order.hpp>
-#include <relulab/math/passes.hpp>
 #include <relulab/relulab.hpp>
 
 namespace {
@@ -16,10 +15,8 @@ class Sgd final : public FirstOrderOptimizer {
   using FirstOrderOptimizer::FirstOrderOptimizer;
 
  protected:
-  // theta + (-lr) grad rounds exactly as theta - lr grad (negation is exact, and the pass
-  // fuses no multiply-add), in the CPU's widest vectors: Eigen's are the SDK's baseline SSE2.
   void update(Eigen::Map<Vector>& theta, const Eigen::Map<const Vector>& grad, double lr, std::uint64_t) override {
-    passes::add_scaled(theta.data(), grad.data(), static_cast<std::size_t>(theta.size()), -lr);
+    theta.noalias() -= lr * grad;
   }
   // Decoupled decay folded into the same pass: theta <- keep theta - lr grad.
   void update_from(double keep, Eigen::Map<Vector>& theta, const Eigen::Map<const Vector>& grad, double lr,
