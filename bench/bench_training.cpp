@@ -253,40 +253,20 @@ BENCHMARK(PlainEigenSgdStep)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::k
 // (A single loop of 64-byte vectors, as before, spills on AVX2: 3 GFLOP/s.)
 constexpr int kPeakRepeats = 4096;
 
-// Bytes of T, one specialisation each: GCC drops the vector attribute from an
-// alias template, and from a size that depends on a template parameter.
-template <class T, int Bytes>
-struct PeakVector;
-template <>
-struct PeakVector<double, 64> {
-  using type = double __attribute__((vector_size(64)));
-};
-template <>
-struct PeakVector<float, 64> {
-  using type = float __attribute__((vector_size(64)));
-};
-template <>
-struct PeakVector<double, 32> {
-  using type = double __attribute__((vector_size(32)));
-};
-template <>
-struct PeakVector<float, 32> {
-  using type = float __attribute__((vector_size(32)));
-};
-template <>
-struct PeakVector<double, 16> {
-  using type = double __attribute__((vector_size(16)));
-};
-template <>
-struct PeakVector<float, 16> {
-  using type = float __attribute__((vector_size(16)));
-};
+// The vectors, as plain aliases: GCC drops the vector attribute from an alias
+// template and from a size that depends on a template parameter.
+using F64x8 = double __attribute__((vector_size(64)));
+using F32x16 = float __attribute__((vector_size(64)));
+using F64x4 = double __attribute__((vector_size(32)));
+using F32x8 = float __attribute__((vector_size(32)));
+using F64x2 = double __attribute__((vector_size(16)));
+using F32x4 = float __attribute__((vector_size(16)));
 
 // The loop itself, inlined into each instruction set's function below, so it
-// is compiled for that instruction set.
-template <class T, int Bytes, int Chains>
+// is compiled for that instruction set: Chains vectors V of T.
+template <class V, int Chains, class T>
 __attribute__((always_inline)) inline void peak_rounds(T* acc_values) {
-  using V = typename PeakVector<T, Bytes>::type;
+  static_assert(sizeof(V) > sizeof(T), "V must be a vector of T");
   V* acc = reinterpret_cast<V*>(acc_values);
   const V mul = V{} + static_cast<T>(0.999999), add = V{} + static_cast<T>(1e-7);
   V r[Chains];  // in registers: the accumulators never touch memory inside the loop
@@ -311,12 +291,12 @@ constexpr PeakLoop<T> peak_loop(void (*rounds)(T*)) {
 }
 
 // One overload per precision and instruction set; widest_peak_loop picks by the CPU.
-__attribute__((target("avx512f"))) void peak_avx512(double* acc) { peak_rounds<double, 64, 16>(acc); }
-__attribute__((target("avx512f"))) void peak_avx512(float* acc) { peak_rounds<float, 64, 16>(acc); }
-__attribute__((target("avx2,fma"))) void peak_avx2(double* acc) { peak_rounds<double, 32, 12>(acc); }
-__attribute__((target("avx2,fma"))) void peak_avx2(float* acc) { peak_rounds<float, 32, 12>(acc); }
-void peak_sse2(double* acc) { peak_rounds<double, 16, 12>(acc); }
-void peak_sse2(float* acc) { peak_rounds<float, 16, 12>(acc); }
+__attribute__((target("avx512f"))) void peak_avx512(double* acc) { peak_rounds<F64x8, 16>(acc); }
+__attribute__((target("avx512f"))) void peak_avx512(float* acc) { peak_rounds<F32x16, 16>(acc); }
+__attribute__((target("avx2,fma"))) void peak_avx2(double* acc) { peak_rounds<F64x4, 12>(acc); }
+__attribute__((target("avx2,fma"))) void peak_avx2(float* acc) { peak_rounds<F32x8, 12>(acc); }
+void peak_sse2(double* acc) { peak_rounds<F64x2, 12>(acc); }
+void peak_sse2(float* acc) { peak_rounds<F32x4, 12>(acc); }
 
 // The widest loop this CPU runs (the same test as the model's kernel choice).
 template <class T>
