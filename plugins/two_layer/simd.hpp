@@ -23,6 +23,13 @@ inline constexpr int kBytes = 32;
 inline constexpr int kBytes = 16;
 #endif
 
+// Vector registers: 32 with AVX-512, 16 with AVX or SSE2 in 64-bit mode.
+#if defined(__AVX512F__)
+inline constexpr int kRegisters = 32;
+#else
+inline constexpr int kRegisters = 16;
+#endif
+
 template <class T>
 struct Types;
 template <>
