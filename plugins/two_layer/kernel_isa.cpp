@@ -306,7 +306,9 @@ inline void kept_backward_tail(const Net<T>& net, const KeptChunk<T>& k, const G
 // the memory operations, sets the pace.
 template <class T, int D, bool Bias, class Act>
 inline double kept_kernel(const KernelArgs& args, const T* W, T* gradient, T* x, Act act) {
-  const Index m = args.m, chunk = args.chunk, count = args.count;
+  // A call of fewer samples than a chunk (a mini-batch) lays its activations out for its own count:
+  // a smaller stride between neuron vectors, over half the memory at batch 32 in float32.
+  const Index m = args.m, count = args.count, chunk = smaller(args.chunk, count);
   if (count == 0) {
     if (gradient) zero(gradient, (D + 1 + Bias) * m);
     return 0.0;

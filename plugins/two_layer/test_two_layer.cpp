@@ -81,18 +81,21 @@ TEST_CASE("the fused kernel equals the textbook gradient at widths that keep or 
   // kernel, or forced by RELULAB_KERNEL_PATH). Widths on both sides of 2048,
   // widths that are not a multiple of the vector width (3, 1001: the scalar
   // neuron tail), and n not a multiple of the chunk or of the four-sample
-  // groups (other loops again). The kept path takes neurons two vectors at a
-  // time where the registers allow (d = 2 with or without a bias, d = 5
-  // without one), then one: 300 is an odd number of AVX2 double vectors.
+  // groups (other loops again), or smaller than a chunk (21: a mini-batch,
+  // whose kept activations are laid out for its own count). The kept path
+  // takes neurons two vectors at a time where the registers allow (d = 2
+  // with or without a bias, d = 5 without one), then one: 300 is an odd
+  // number of AVX2 double vectors.
   for (const std::string path : {"", "recompute"}) {
     const ScopedEnv forced("RELULAB_KERNEL_PATH", path);
     for (const Index m : {Index(3), Index(300), Index(1001), Index(2048), Index(2049), Index(5000)})
       for (const Index d : {Index(2), Index(5), Index(7)})
-        for (const bool bias : {false, true}) {
-          DYNAMIC_SECTION("path '" << path << "', m " << m << ", d " << d << ", bias " << bias) {
-            check_against_textbook(m, d, bias);
+        for (const bool bias : {false, true})
+          for (const Index n : {Index(133), Index(21)}) {
+            DYNAMIC_SECTION("path '" << path << "', m " << m << ", d " << d << ", bias " << bias << ", n " << n) {
+              check_against_textbook(m, d, bias, n);
+            }
           }
-        }
   }
 }
 
