@@ -149,7 +149,7 @@ struct KeptChunk {
 // temporaries fit the register file, else one. Two vectors share each
 // sample's broadcasts and its partial output's load and store, and give pass
 // 2 twice the independent accumulator chains; on Zen 3 (AVX2) that made the
-// width-1000 step 20-25 % faster (docs/performance.md). Every accumulator
+// width-1000 float64 step 19 % shorter (docs/performance.md). Every accumulator
 // still sees the same operations in the same order: the bytes do not change.
 template <int D, bool Bias>
 inline constexpr Index kVectorsPerBlock = 2 * (D + 1 + (Bias ? 1 : 0)) + 4 <= simd::kRegisters ? 2 : 1;
