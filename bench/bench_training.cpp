@@ -103,8 +103,9 @@ struct PolicyChoice {
 };
 
 void sgd_steps(benchmark::State& state, const std::string& precision, const std::string& activation = "relu",
-               const std::vector<PolicyChoice>& policy_choices = {}) {
-  const Index d = 5, batch = 32, width = state.range(0), n = 4096;
+               const std::vector<PolicyChoice>& policy_choices = {}, Index d = 5, Index width = 0) {
+  const Index batch = 32, n = 4096;
+  if (width == 0) width = state.range(0);
   Problem p = make_problem(n, d, width, precision, 1, activation);
   ModelObjective objective(*p.model, p.data);
   const auto& sgd_desc = registry().find(PluginKind::Optimizer, "sgd")->descriptor;
@@ -155,6 +156,10 @@ void SgdStepGelu(benchmark::State& state) { sgd_steps(state, "float64", "gelu");
 BENCHMARK(SgdStepGelu)->Arg(1000)->Unit(benchmark::kMicrosecond);
 void SgdStepLeakyReluF32(benchmark::State& state) { sgd_steps(state, "float32", "leaky_relu"); }
 BENCHMARK(SgdStepLeakyReluF32)->Arg(1000)->Unit(benchmark::kMicrosecond);
+// The width-1000 step at other input dimensions: d = 5 and 8 have compiled
+// kernels (d a template constant), 7, 12 and 20 take the run-time-d kept path.
+void SgdStepInputDim(benchmark::State& state) { sgd_steps(state, "float64", "relu", {}, state.range(0), 1000); }
+BENCHMARK(SgdStepInputDim)->Arg(5)->Arg(7)->Arg(8)->Arg(12)->Arg(20)->Unit(benchmark::kMicrosecond);
 // The width-1000 step wrapped in one policy each, against the bare step (the
 // first line): the cost of each policy. Run them interleaved and repeated:
 //   relulab_bench --benchmark_filter='^SgdStepPolicy' --benchmark_repetitions=5

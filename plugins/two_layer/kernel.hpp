@@ -16,9 +16,6 @@ using Index = std::ptrdiff_t;
 // The activations compiled into the kernel (activation.hpp).
 enum class Activation { Relu, LeakyRelu, Gelu };
 
-// The input dimensions the kernel is compiled for (its dispatch in kernel_isa.cpp):
-// only they take the kept-activation path.
-inline bool kept_path_compiled(Index d) { return (d >= 1 && d <= 6) || d == 8 || d == 10; }
 
 // Values pass 1 stores per sample and neuron for pass 2: sigma(z), and for GeLU sigma'(z) too.
 inline Index stored_per_neuron(Activation a) { return a == Activation::Gelu ? 2 : 1; }

@@ -76,11 +76,12 @@ inline void neuron_axpy(T* __restrict G, const T* __restrict x, T s, Index m, In
 // accumulates the gradient. Neurons run in the SIMD lanes, so no horizontal
 // reduction sits inside an inner loop.
 //
-// Two paths. For a compile-time d, `kept_kernel` keeps pass 1's activations
-// sigma(z) for pass 2 and is register-blocked: see there. The model picks the
+// Two paths. `kept_kernel` keeps pass 1's activations sigma(z) for pass 2;
+// for a compile-time d it is register-blocked, for any other d it runs the
+// same passes from L1 (kept_forward_any_d): see there. The model picks the
 // chunk (two_layer.cpp: in L2 when it fits, at least 16 samples otherwise).
-// `kernel` recomputes them in pass 2: for a d without a compiled kernel, and
-// for widths whose activations would take more than 64 MiB.
+// Otherwise `kernel` recomputes them in pass 2: for widths whose
+// activations would take more than 64 MiB, or when forced (the tests).
 static constexpr Index kBlock = 256;
 
 // Copies samples t0 .. t0 + nc - 1 (of `rows`, or of the data set when
@@ -206,7 +207,7 @@ inline void kept_forward_tail(const Net<T>& net, const KeptChunk<T>& k, Index ve
   constexpr Index L = simd::kLanes<T>;
   for (Index j = vector_end; j < net.m; ++j)
     for (Index t = 0; t < k.nc; ++t) {
-      const T z = neuron_dot<D>(net.W, k.x + t * D, net.m, j, D) + (Bias ? net.b[j] : T(0));
+      const T z = neuron_dot<D>(net.W, k.x + t * net.d, net.m, j, net.d) + (Bias ? net.b[j] : T(0));
       const T r = act.value(z);
       k.act[j * k.chunk + t] = r;
       if constexpr (Act::kStoresDerivative) k.slope[j * k.chunk + t] = act.scaled_derivative_at(z, T(1));
@@ -297,6 +298,101 @@ inline void kept_backward_tail(const Net<T>& net, const KeptChunk<T>& k, const G
   }
 }
 
+// The kept path for a d without a compiled kernel (D = 0, d known at run
+// time): the same two passes and the same arithmetic, in the same order per
+// accumulator, with the weights and the gradient in memory (L1) instead of
+// registers, and samples (pass 1) or input coordinates (pass 2) taken four at
+// a time so that each vector load serves four multiply-adds. Without it such
+// a d ran the recomputing path's scalar loops, 13 times slower at d = 7.
+inline constexpr Index kGroup = 4;
+
+// Pass 1 for neuron vector j: z = w_0 x_0 + ... + w_{d-1} x_{d-1} (+ b) for every sample.
+template <class T, bool Bias, class Act>
+inline void kept_forward_any_d(const Net<T>& net, const KeptChunk<T>& k, Index vector_end, Act act) {
+  using Vec = simd::Vec<T>;
+  constexpr Index L = simd::kLanes<T>;
+  const Index m = net.m, d = net.d;
+  for (Index t = 0; t < k.nc; ++t) simd::store(k.partial + t * L, Vec{});
+  for (Index j = 0; j < vector_end; j += L) {
+    const Vec aj = simd::load(net.a + j), bj = Bias ? simd::load(net.b + j) : Vec{};
+    for (Index t0 = 0; t0 < k.nc; t0 += kGroup) {
+      const Index group = smaller(kGroup, k.nc - t0);
+      Vec z[kGroup];
+      const Vec w0 = simd::load(net.W + j);
+      for (Index u = 0; u < group; ++u) z[u] = w0 * simd::broadcast(k.x[(t0 + u) * d]);
+      for (Index i = 1; i < d; ++i) {
+        const Vec w = simd::load(net.W + i * m + j);
+        for (Index u = 0; u < group; ++u) z[u] += w * simd::broadcast(k.x[(t0 + u) * d + i]);
+      }
+      for (Index u = 0; u < group; ++u) {
+        if constexpr (Bias) z[u] += bj;
+        Vec slope;
+        const Vec r = act.value(z[u], &slope);
+        const Index at = j * k.chunk + (t0 + u) * L;
+        simd::store(k.act + at, r);
+        if constexpr (Act::kStoresDerivative) simd::store(k.slope + at, slope);
+        simd::store(k.partial + (t0 + u) * L, simd::load(k.partial + (t0 + u) * L) + aj * r);
+      }
+    }
+  }
+}
+
+// Pass 2 for neuron vector j: first dL/da (and dL/db) over the chunk, each
+// sample's c sigma'(z) written over its activations; then the d columns of
+// dL/dW, four at a time, each summed over the chunk in sample order.
+template <class T, bool Bias, class Act>
+inline void kept_backward_any_d(const Net<T>& net, const KeptChunk<T>& k, const Grad<T>& g, Index vector_end,
+                                bool first, Act act) {
+  using Vec = simd::Vec<T>;
+  constexpr Index L = simd::kLanes<T>;
+  const Index m = net.m, d = net.d;
+  for (Index j = 0; j < vector_end; j += L) {
+    Vec g_a = first ? Vec{} : simd::load(g.a + j), g_b{};
+    T* s = k.act + j * k.chunk;
+    for (Index t = 0; t < k.nc; ++t) {
+      const Vec r = simd::load(s + t * L), ct = simd::broadcast(k.c[t]);
+      g_a += ct * r;
+      const Vec st = act.scaled_derivative(r, k.slope + j * k.chunk + t * L, ct, simd::broadcast(k.alpha_c[t]));
+      if constexpr (Bias) g_b += st;
+      simd::store(s + t * L, st);
+    }
+    const Vec aj = simd::load(net.a + j);
+    simd::store(g.a + j, g_a);
+    if constexpr (Bias) add_scaled(g.b + j, aj, g_b, first);
+    for (Index i0 = 0; i0 < d; i0 += kGroup) {
+      const Index group = smaller(kGroup, d - i0);
+      Vec gw[kGroup] = {};
+      for (Index t = 0; t < k.nc; ++t) {
+        const Vec st = simd::load(s + t * L);
+        for (Index u = 0; u < group; ++u) gw[u] += st * simd::broadcast(k.x[t * d + i0 + u]);
+      }
+      for (Index u = 0; u < group; ++u) add_scaled(g.W + (i0 + u) * m + j, aj, gw[u], first);
+    }
+  }
+}
+
+// Pass 2 for the neurons beyond the last whole vector, d known at run time.
+template <class T, bool Bias, class Act>
+inline void kept_backward_tail_any_d(const Net<T>& net, const KeptChunk<T>& k, const Grad<T>& g, Index vector_end,
+                                     bool first, Act act) {
+  const Index m = net.m, d = net.d;
+  for (Index j = vector_end; j < m; ++j) {
+    T g_a = first ? T(0) : g.a[j], g_b = Bias && !first ? g.b[j] : T(0);
+    if (first)
+      for (Index i = 0; i < d; ++i) g.W[i * m + j] = T(0);
+    for (Index t = 0; t < k.nc; ++t) {
+      const T r = k.act[j * k.chunk + t];
+      g_a += k.c[t] * r;
+      const T stored = Act::kStoresDerivative ? k.slope[j * k.chunk + t] : T(0);
+      const T st = act.scaled_derivative_kept(r, stored, k.c[t]) * net.a[j];
+      g_b += st;
+      for (Index i = 0; i < d; ++i) g.W[i * m + j] += st * k.x[t * d + i];
+    }
+    g.a[j] = g_a;
+    if constexpr (Bias) g.b[j] = g_b;
+  }
+}
+
 // The kept path, one vector of neurons at a time with everything that vector
 // needs in registers. Pass 1: d multiply-adds per sample, the inputs
 // broadcast from L1, the activations stored for pass 2, the outputs summed
@@ -309,12 +405,13 @@ inline double kept_kernel(const KernelArgs& args, const T* W, T* gradient, T* x,
   // A call of fewer samples than a chunk (a mini-batch) lays its activations out for its own count:
   // a smaller stride between neuron vectors, over half the memory at batch 32 in float32.
   const Index m = args.m, count = args.count, chunk = smaller(args.chunk, count);
+  const Index d = D > 0 ? D : args.d;
   if (count == 0) {
-    if (gradient) zero(gradient, (D + 1 + Bias) * m);
+    if (gradient) zero(gradient, (d + 1 + Bias) * m);
     return 0.0;
   }
-  const Net<T> net = net_of(W, m, D);
-  T* c = x + chunk * D;
+  const Net<T> net = net_of(W, m, d);
+  T* c = x + chunk * d;
   T* alpha_c = c + chunk;
   T* values = aligned_up(alpha_c + chunk);
   const Index vector_end = m / simd::kLanes<T> * simd::kLanes<T>;
@@ -322,15 +419,21 @@ inline double kept_kernel(const KernelArgs& args, const T* W, T* gradient, T* x,
   for (Index t0 = 0; t0 < count; t0 += chunk) {
     T* partial = values + chunk * m;
     const KeptChunk<T> k{x, c, alpha_c, values, partial, partial + chunk * kMaxLanes, chunk, smaller(chunk, count - t0)};
-    gather_chunk(args, t0, k.nc, D, x, c);
-    kept_forward<T, D, Bias>(net, k, vector_end, act);
+    gather_chunk(args, t0, k.nc, d, x, c);
+    if constexpr (D > 0) kept_forward<T, D, Bias>(net, k, vector_end, act);
+    else kept_forward_any_d<T, Bias>(net, k, vector_end, act);
     kept_forward_tail<T, D, Bias>(net, k, vector_end, act);
     loss_weights(args, t0, k.nc, c, sum, gradient != nullptr);
     if (!gradient) continue;
     for (Index t = 0; t < k.nc; ++t) alpha_c[t] = act.slope * c[t];
-    const Grad<T> g = grad_of(gradient, m, D);
-    kept_backward<T, D, Bias>(net, k, g, vector_end, t0 == 0, act);
-    kept_backward_tail<T, D, Bias>(net, k, g, vector_end, t0 == 0, act);
+    const Grad<T> g = grad_of(gradient, m, d);
+    if constexpr (D > 0) {
+      kept_backward<T, D, Bias>(net, k, g, vector_end, t0 == 0, act);
+      kept_backward_tail<T, D, Bias>(net, k, g, vector_end, t0 == 0, act);
+    } else {
+      kept_backward_any_d<T, Bias>(net, k, g, vector_end, t0 == 0, act);
+      kept_backward_tail_any_d<T, Bias>(net, k, g, vector_end, t0 == 0, act);
+    }
   }
   return sum / static_cast<double>(args.total);
 }
@@ -410,8 +513,7 @@ inline void backward_block(const Net<T>& net, const T* x, const T* c, Index nc, 
 // gradient stay in L1) while the chunk's samples stream past.
 template <class T, int D, bool Bias, class Act>
 inline double kernel(const KernelArgs& args, const T* W, T* gradient, T* x, Act act) {
-  if constexpr (D > 0)
-    if (args.keep_activations) return kept_kernel<T, D, Bias>(args, W, gradient, x, act);
+  if (args.keep_activations) return kept_kernel<T, D, Bias>(args, W, gradient, x, act);
   const Index d = D > 0 ? D : args.d, m = args.m, count = args.count, chunk = args.chunk;
   if (gradient) zero(gradient, (d + 1 + Bias) * m);
   if (count == 0) return 0.0;

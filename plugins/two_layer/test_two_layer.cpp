@@ -75,10 +75,10 @@ bool cpu_runs(const std::string& isa) {
 }  // namespace
 
 TEST_CASE("the fused kernel equals the textbook gradient at widths that keep or recompute activations", "[model]") {
-  // Both paths: activations kept from pass 1 (the default for a d with a
-  // compile-time kernel: chunks of 64 samples down to 16, in L2 up to m = 2048
-  // and beyond it in L3) and recomputed (d = 7, which has no compile-time
-  // kernel, or forced by RELULAB_KERNEL_PATH). Widths on both sides of 2048,
+  // Both paths: activations kept from pass 1 (the default: chunks of 64
+  // samples down to 16, in L2 up to m = 2048 and beyond it in L3; d = 7 has no
+  // compile-time kernel and takes the kept path written for a run-time d) and
+  // recomputed (forced by RELULAB_KERNEL_PATH). Widths on both sides of 2048,
   // widths that are not a multiple of the vector width (3, 1001: the scalar
   // neuron tail), and n not a multiple of the chunk or of the four-sample
   // groups (other loops again), or smaller than a chunk (21: a mini-batch,
@@ -107,9 +107,10 @@ TEST_CASE("every instruction set's kernel this CPU runs equals the textbook grad
     }
     const ScopedEnv forced("RELULAB_ISA", isa);
     // 6 and 1001: odd numbers of vectors or a scalar tail for some instruction set; d = 2 and 5 take
-    // two vectors at a time (d = 5 with a bias, one: kVectorsPerBlock in kernel_isa.cpp).
+    // two vectors at a time (d = 5 with a bias, one: kVectorsPerBlock in kernel_isa.cpp); d = 7 has
+    // no compiled kernel and takes the run-time-d kept path.
     for (const Index m : {Index(3), Index(6), Index(1001), Index(5000)})
-      for (const Index d : {Index(2), Index(5)})
+      for (const Index d : {Index(2), Index(5), Index(7)})
         for (const bool bias : {false, true}) {
           DYNAMIC_SECTION(isa << ", m " << m << ", d " << d << ", bias " << bias) { check_against_textbook(m, d, bias); }
         }

@@ -69,7 +69,7 @@ class TwoLayer final : public Model {
     // float32 plans for the width it computes with (padded to whole vectors), so that a network and
     // its zero-padded twin chunk their samples alike.
     const Index computed_width = float32_ ? two_layer::padded_width(m_) : m_;
-    const ChunkPlan plan = plan_chunks(d_, computed_width * two_layer::stored_per_neuron(activation_), float32_ ? 4 : 8);
+    const ChunkPlan plan = plan_chunks(computed_width * two_layer::stored_per_neuron(activation_), float32_ ? 4 : 8);
     chunk_ = plan.chunk;
     keeps_activations_ = plan.keep;
     // Working space per worker (kernel.hpp), then the loss's three values per
@@ -179,9 +179,8 @@ class TwoLayer final : public Model {
   }
 
  private:
-  // Samples go through the kernel in chunks: see kernel_isa.cpp. For a d the
-  // kernel is compiled for, pass 1 keeps the chunk's activations for pass 2:
-  // as many samples as fit kActivationBudget (an L2 cache's share), between
+  // Samples go through the kernel in chunks: see kernel_isa.cpp. Pass 1
+  // keeps the chunk's activations for pass 2: as many samples as fit kActivationBudget (an L2 cache's share), between
   // kMinKeptChunk and kChunk. Below kMinKeptChunk (width > 2048 in float64) the
   // activations spill to L3 and the chunk stays at kMinKeptChunk: that still
   // runs twice as fast as recomputing them (SgdStep/10000, float64: 358 against
@@ -198,11 +197,11 @@ class TwoLayer final : public Model {
   };
   // values_per_sample: the values pass 1 stores per sample (m, or 2m for GeLU), of value_bytes each.
   // RELULAB_KERNEL_PATH=recompute forces the recomputing path (the tests check both paths at any width).
-  static ChunkPlan plan_chunks(Index d, Index values_per_sample, Index value_bytes) {
+  static ChunkPlan plan_chunks(Index values_per_sample, Index value_bytes) {
     const Index bytes_per_sample = values_per_sample * value_bytes;
     const char* forced = std::getenv("RELULAB_KERNEL_PATH");
     const bool recompute = forced && std::string(forced) == "recompute";
-    if (recompute || !two_layer::kept_path_compiled(d) || bytes_per_sample * kMinKeptChunk > kKeptMaxBytes)
+    if (recompute || bytes_per_sample * kMinKeptChunk > kKeptMaxBytes)
       return {kChunk, false};
     const Index fitting = kActivationBudget / bytes_per_sample / 4 * 4;
     return {std::clamp(fitting, kMinKeptChunk, kChunk), true};
@@ -313,7 +312,7 @@ class TwoLayer final : public Model {
   SquaredError squared_error_;  // the loss when the host gives none
   const Loss* loss_;
   Index chunk_;             // samples per chunk
-  bool keeps_activations_;  // the kept path (for a compile-time d)
+  bool keeps_activations_;  // the kept path
   two_layer::Kernel kernel_;  // the widest instruction set this CPU runs
   bool float32_;            // training steps in float32
   int workers_;             // threads sharing a call of more than one block
