@@ -303,7 +303,8 @@ inline void kept_backward_tail(const Net<T>& net, const KeptChunk<T>& k, const G
 // accumulator, with the weights and the gradient in memory (L1) instead of
 // registers, and samples (pass 1) or input coordinates (pass 2) taken four at
 // a time so that each vector load serves four multiply-adds. Without it such
-// a d ran the recomputing path's scalar loops, 13 times slower at d = 7.
+// a d ran the recomputing path's scalar loops: at d = 7, 9.6 times slower
+// (SgdStepInputDim, docs/performance.md).
 inline constexpr Index kGroup = 4;
 
 // Pass 1 for neuron vector j: z = w_0 x_0 + ... + w_{d-1} x_{d-1} (+ b) for every sample.
