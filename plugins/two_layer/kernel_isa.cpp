@@ -277,27 +277,6 @@ inline void kept_backward(const Net<T>& net, const KeptChunk<T>& k, const Grad<T
   for (; j < vector_end; j += L) kept_backward_block<1, T, D, Bias>(net, k, g, j, first, act);
 }
 
-template <class T, int D, bool Bias, class Act>
-inline void kept_backward_tail(const Net<T>& net, const KeptChunk<T>& k, const Grad<T>& g, Index vector_end,
-                               bool first, Act act) {
-  const Index m = net.m;
-  for (Index j = vector_end; j < m; ++j) {
-    T gw[D], g_a = first ? T(0) : g.a[j], g_b = Bias && !first ? g.b[j] : T(0);
-    for (Index i = 0; i < D; ++i) gw[i] = first ? T(0) : g.W[i * m + j];
-    for (Index t = 0; t < k.nc; ++t) {
-      const T r = k.act[j * k.chunk + t];
-      g_a += k.c[t] * r;
-      const T stored = Act::kStoresDerivative ? k.slope[j * k.chunk + t] : T(0);
-      const T s = act.scaled_derivative_kept(r, stored, k.c[t]) * net.a[j];
-      g_b += s;
-      for (Index i = 0; i < D; ++i) gw[i] += s * k.x[t * D + i];
-    }
-    for (Index i = 0; i < D; ++i) g.W[i * m + j] = gw[i];
-    g.a[j] = g_a;
-    if constexpr (Bias) g.b[j] = g_b;
-  }
-}
-
 // The kept path for a d without a compiled kernel (D = 0, d known at run
 // time): the same two passes and the same arithmetic, in the same order per
 // accumulator, with the weights and the gradient in memory (L1) instead of
@@ -372,10 +351,11 @@ inline void kept_backward_any_d(const Net<T>& net, const KeptChunk<T>& k, const 
   }
 }
 
-// Pass 2 for the neurons beyond the last whole vector, d known at run time.
+// Pass 2 for the neurons beyond the last whole vector (any d: a few neurons,
+// summed in place; per entry the same operations in the same order as in registers).
 template <class T, bool Bias, class Act>
-inline void kept_backward_tail_any_d(const Net<T>& net, const KeptChunk<T>& k, const Grad<T>& g, Index vector_end,
-                                     bool first, Act act) {
+inline void kept_backward_tail(const Net<T>& net, const KeptChunk<T>& k, const Grad<T>& g, Index vector_end,
+                               bool first, Act act) {
   const Index m = net.m, d = net.d;
   for (Index j = vector_end; j < m; ++j) {
     T g_a = first ? T(0) : g.a[j], g_b = Bias && !first ? g.b[j] : T(0);
@@ -428,13 +408,9 @@ inline double kept_kernel(const KernelArgs& args, const T* W, T* gradient, T* x,
     if (!gradient) continue;
     for (Index t = 0; t < k.nc; ++t) alpha_c[t] = act.slope * c[t];
     const Grad<T> g = grad_of(gradient, m, d);
-    if constexpr (D > 0) {
-      kept_backward<T, D, Bias>(net, k, g, vector_end, t0 == 0, act);
-      kept_backward_tail<T, D, Bias>(net, k, g, vector_end, t0 == 0, act);
-    } else {
-      kept_backward_any_d<T, Bias>(net, k, g, vector_end, t0 == 0, act);
-      kept_backward_tail_any_d<T, Bias>(net, k, g, vector_end, t0 == 0, act);
-    }
+    if constexpr (D > 0) kept_backward<T, D, Bias>(net, k, g, vector_end, t0 == 0, act);
+    else kept_backward_any_d<T, Bias>(net, k, g, vector_end, t0 == 0, act);
+    kept_backward_tail<T, Bias>(net, k, g, vector_end, t0 == 0, act);
   }
   return sum / static_cast<double>(args.total);
 }
