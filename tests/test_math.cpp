@@ -11,6 +11,7 @@
 
 #include <Eigen/Dense>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 using namespace relulab;
@@ -55,6 +56,43 @@ TEST_CASE("the ReLU kernel at angles with known values", "[math]") {
   CHECK(relu_kernel(2.0, 3.0, 0.0) == Approx(6.0 / (2 * std::numbers::pi)).epsilon(1e-15));
 }
 
+
+TEST_CASE("the symmetric second moment equals the full double sum", "[math]") {
+  // F(x) = sum_j a_j relu(<w_j, x>) + <beta, x>, with one zero neuron and one
+  // zero output weight (both skipped by the pair loop, and both exact zeros).
+  const Index m = 40, d = 5;
+  Rng rng(7);
+  Eigen::MatrixXd W(m, d);
+  Vector a(m), beta(d);
+  for (Index j = 0; j < m; ++j) {
+    for (Index i = 0; i < d; ++i) W(j, i) = rng.normal();
+    a[j] = rng.normal();
+  }
+  for (Index i = 0; i < d; ++i) beta[i] = rng.normal();
+  W.row(3).setZero();
+  a[5] = 0.0;
+  // The oracle: every ordered pair from the kernel's definition, plus the linear terms.
+  double oracle = a.dot(W * beta) + beta.squaredNorm(), magnitude = std::abs(oracle);
+  for (Index j = 0; j < m; ++j)
+    for (Index l = 0; l < m; ++l) {
+      const double term = a[j] * a[l] *
+                          math::gaussian::relu_kernel(W.row(j).norm(), W.row(l).norm(), W.row(j).dot(W.row(l)));
+      oracle += term;
+      magnitude += std::abs(term);
+    }
+  for (const bool with_beta : {true, false}) {
+    const Vector b = with_beta ? beta : Vector(0);
+    const math::gaussian::ReluExpansion F{W, a, b};
+    const double expected = with_beta ? oracle : oracle - a.dot(W * beta) - beta.squaredNorm();
+    // The same m^2 terms summed in another order (pairs once, doubled; the
+    // diagonal as |w|^2/2): each term carries a few roundings (norms, acos,
+    // sqrt, products) and a sum of N terms adds at most N eps |terms|;
+    // (2m + 16) eps times the sum of |terms| bounds both.
+    const double tolerance = (2.0 * m + 16.0) * std::numeric_limits<double>::epsilon() * magnitude;
+    CHECK(std::abs(math::gaussian::squared_norm(F) - expected) <= tolerance);
+    CHECK(std::abs(math::gaussian::inner_product(F, F) - expected) <= tolerance);
+  }
+}
 
 TEST_CASE("metric schedules", "[schedule]") {
   using host::Schedule;

@@ -57,9 +57,36 @@ inline double inner_product(const ReluExpansion& F, const ReluExpansion& G) {
   return total;
 }
 
+// E[F(x)^2]: inner_product(F, F) at half the cost. The Gram sum is
+// symmetric, so each pair j < l is computed once and counted twice, and the
+// diagonal needs no arc-cosine: E[relu(<w,x>)^2] = |w|^2 / 2.
+inline double squared_norm(const ReluExpansion& F) {
+  const Index m = F.W.rows();
+  double diagonal = 0.0, pairs = 0.0;
+  if (m > 0) {
+    const Vector norms = F.W.rowwise().norm();
+    Vector gram_row(m);
+    for (Index j = 0; j + 1 < m; ++j) {
+      if (F.a[j] == 0.0) continue;
+      const Index rest = m - j - 1;
+      gram_row.head(rest).noalias() = F.W.bottomRows(rest) * F.W.row(j).transpose();
+      double row_sum = 0.0;
+      for (Index l = 0; l < rest; ++l) row_sum += F.a[j + 1 + l] * relu_kernel(norms[j], norms[j + 1 + l], gram_row[l]);
+      pairs += F.a[j] * row_sum;
+    }
+    for (Index j = 0; j < m; ++j) diagonal += F.a[j] * F.a[j] * 0.5 * F.W.row(j).squaredNorm();
+  }
+  double linear = 0.0;
+  if (F.beta.size() > 0) {
+    if (m > 0) linear += F.a.dot(F.W * F.beta);  // twice E[relu(<w,x>) <beta,x>] = <w, beta> / 2
+    linear += F.beta.squaredNorm();
+  }
+  return diagonal + 2.0 * pairs + linear;
+}
+
 // E[(F(x) - G(x))^2].
 inline double squared_distance(const ReluExpansion& F, const ReluExpansion& G) {
-  return inner_product(F, F) - 2.0 * inner_product(F, G) + inner_product(G, G);
+  return squared_norm(F) - 2.0 * inner_product(F, G) + squared_norm(G);
 }
 
 // A bias-free student as a ReLU expansion, when its activation has one
