@@ -4,7 +4,10 @@ cells collected by scripts/collect_cells.py, brackets for each setting the n
 where the final train MSE crosses a level (the threshold finder's criterion),
 prints the table and draws the phase diagram.
 
-A setting is (d, width, per-weight initial standard deviation, precision).
+A setting is (d, width, per-weight initial standard deviation, precision,
+seed): each seed (a replicate: its own data, initialisation and batches) is
+bracketed on its own. The diagram's grid and lines show seed 0 (the record);
+other seeds' crossings are drawn as points beside them.
 Its bracket is [lo, hi]: lo the largest n whose train MSE is below the level,
 hi the smallest n above lo whose train MSE is not; the threshold is their
 geometric mean. Within the bracket, "crossing" interpolates the train MSE
@@ -39,7 +42,7 @@ def settings(path, names, column):
     groups = defaultdict(list)
     for row in full_scale_cells.rows(path, names):
         key = (int(row["d"]), int(row["width"]), per_weight_std(row), row["scale_by_sqrt_width"] == "True",
-               row["precision"], row["name"])
+               row["precision"], int(row["seed"]), row["name"])
         groups[key].append((int(row["n"]), float(row[column])))
     return groups
 
@@ -74,27 +77,28 @@ def main():
     args = ap.parse_args()
     names = set(args.name or ["threshold_grid"])
     rows = []
-    print("| d | width m | per-weight std | convention | precision | cells | last n below | first n above | threshold | crossing |")
-    print("|---:|---:|---:|:---|:---|---:|---:|---:|---:|---:|")
+    print("| d | width m | per-weight std | convention | precision | seed | cells | last n below | first n above | threshold | crossing |")
+    print("|---:|---:|---:|:---|:---|---:|---:|---:|---:|---:|---:|")
     for key, points in sorted(settings(args.csv, names, COLUMN[args.statistic]).items()):
-        d, m, std, by_sqrt, precision, _ = key
+        d, m, std, by_sqrt, precision, seed, _ = key
         lo, hi, monotone = bracket(points, args.level)
         threshold = math.sqrt(lo * hi) if lo and hi else None
         cross = crossing(points, lo, hi, args.level) if threshold else None
         between = f"{cross:,.0f}".replace(",", " ") if cross else "–"
-        rows.append((d, m, std, by_sqrt, precision, threshold, lo, hi, cross))
+        rows.append((d, m, std, by_sqrt, precision, threshold, lo, hi, cross, seed))
         convention = "s/√m" if by_sqrt else "s"
         shown = f"{threshold:,.0f}".replace(",", " ") if threshold else ("below range" if lo is None else "open")
         if not monotone:
             shown += " (non-monotone)"
-        print(f"| {d} | {m} | {std:.3g} | {convention} | {precision} | {len(points)} | {lo or '–'} | {hi or '–'} | {shown} | {between} |")
+        print(f"| {d} | {m} | {std:.3g} | {convention} | {precision} | {seed} | {len(points)} | {lo or '–'} | {hi or '–'} | {shown} | {between} |")
     if args.out:
         draw(rows, args.out)
 
 
 def draw(rows, out):
     fig, (left, right) = full_scale_cells.pyplot().subplots(1, 2, figsize=(11, 4.3))
-    d5 = [r for r in rows if r[0] == 5 and r[5]]
+    d5 = [r for r in rows if r[0] == 5 and r[5] and r[9] == 0]
+    replicates = [r for r in rows if r[0] == 5 and r[5] and r[9] != 0 and not r[3]]
     if d5:
         thresholds = [r[8] for r in d5]
         points = left.scatter([r[1] for r in d5], [r[2] for r in d5], c=[math.log10(t) for t in thresholds],
@@ -115,6 +119,9 @@ def draw(rows, out):
                               ls=":", label=f"m = {m}: bracket")
         right.plot([p[0] for p in line], [p[4] for p in line], marker="x", color=bars[0].get_color(), ls="-",
                    label=f"m = {m}: crossing")
+    if replicates:
+        right.scatter([r[2] for r in replicates], [r[8] for r in replicates], marker="P", s=70, color="grey",
+                      zorder=3, label="other seeds (width in the table): crossing")
     by_sqrt = [r for r in d5 if r[3]]
     if by_sqrt:
         right.scatter([r[2] for r in by_sqrt], [r[8] for r in by_sqrt], marker="*", s=120, color="k", zorder=3,
