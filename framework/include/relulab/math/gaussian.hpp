@@ -35,26 +35,40 @@ struct ReluExpansion {
   Eigen::Ref<const Vector> beta;
 };
 
+// sum_{l >= first} G.a_l E[relu(<w,x>) relu(<g_l,x>)] for one neuron w of
+// norm norm_w against G's rows from `first` on (g_norms: their norms). One
+// row of the Gram matrix at a time keeps memory at O(m); gram_row is scratch
+// of at least G's width.
+inline double kernel_row_sum(const Eigen::Ref<const Eigen::RowVectorXd>& w, double norm_w, const ReluExpansion& G,
+                             const Vector& g_norms, Index first, Vector& gram_row) {
+  const Index rest = G.W.rows() - first;
+  gram_row.head(rest).noalias() = G.W.bottomRows(rest) * w.transpose();
+  double sum = 0.0;
+  for (Index l = 0; l < rest; ++l) sum += G.a[first + l] * relu_kernel(norm_w, g_norms[first + l], gram_row[l]);
+  return sum;
+}
+
+// The terms of E[F(x) G(x)] that involve a linear part:
+// E[relu(<w,x>) <beta,x>] = <w, beta> / 2 and E[<b1,x> <b2,x>] = <b1, b2>.
+inline double linear_terms(const ReluExpansion& F, const ReluExpansion& G) {
+  double total = 0.0;
+  if (G.beta.size() > 0 && F.W.rows() > 0) total += 0.5 * F.a.dot(F.W * G.beta);
+  if (F.beta.size() > 0 && G.W.rows() > 0) total += 0.5 * G.a.dot(G.W * F.beta);
+  if (F.beta.size() > 0 && G.beta.size() > 0) total += F.beta.dot(G.beta);
+  return total;
+}
+
 // E[F(x) G(x)] for two expansions over the same d.
 inline double inner_product(const ReluExpansion& F, const ReluExpansion& G) {
   double total = 0.0;
   if (F.W.rows() > 0 && G.W.rows() > 0) {
     const Vector nf = F.W.rowwise().norm();
     const Vector ng = G.W.rowwise().norm();
-    // One row of the Gram matrix at a time keeps memory at O(m).
     Vector gram_row(G.W.rows());
-    for (Index j = 0; j < F.W.rows(); ++j) {
-      if (F.a[j] == 0.0) continue;
-      gram_row.noalias() = G.W * F.W.row(j).transpose();
-      double row_sum = 0.0;
-      for (Index l = 0; l < G.W.rows(); ++l) row_sum += G.a[l] * relu_kernel(nf[j], ng[l], gram_row[l]);
-      total += F.a[j] * row_sum;
-    }
+    for (Index j = 0; j < F.W.rows(); ++j)
+      if (F.a[j] != 0.0) total += F.a[j] * kernel_row_sum(F.W.row(j), nf[j], G, ng, 0, gram_row);
   }
-  if (G.beta.size() > 0 && F.W.rows() > 0) total += 0.5 * F.a.dot(F.W * G.beta);
-  if (F.beta.size() > 0 && G.W.rows() > 0) total += 0.5 * G.a.dot(G.W * F.beta);
-  if (F.beta.size() > 0 && G.beta.size() > 0) total += F.beta.dot(G.beta);
-  return total;
+  return total + linear_terms(F, G);
 }
 
 // E[F(x)^2]: inner_product(F, F) at half the cost. The Gram sum is
@@ -66,22 +80,11 @@ inline double squared_norm(const ReluExpansion& F) {
   if (m > 0) {
     const Vector norms = F.W.rowwise().norm();
     Vector gram_row(m);
-    for (Index j = 0; j + 1 < m; ++j) {
-      if (F.a[j] == 0.0) continue;
-      const Index rest = m - j - 1;
-      gram_row.head(rest).noalias() = F.W.bottomRows(rest) * F.W.row(j).transpose();
-      double row_sum = 0.0;
-      for (Index l = 0; l < rest; ++l) row_sum += F.a[j + 1 + l] * relu_kernel(norms[j], norms[j + 1 + l], gram_row[l]);
-      pairs += F.a[j] * row_sum;
-    }
+    for (Index j = 0; j + 1 < m; ++j)
+      if (F.a[j] != 0.0) pairs += F.a[j] * kernel_row_sum(F.W.row(j), norms[j], F, norms, j + 1, gram_row);
     for (Index j = 0; j < m; ++j) diagonal += F.a[j] * F.a[j] * 0.5 * F.W.row(j).squaredNorm();
   }
-  double linear = 0.0;
-  if (F.beta.size() > 0) {
-    if (m > 0) linear += F.a.dot(F.W * F.beta);  // twice E[relu(<w,x>) <beta,x>] = <w, beta> / 2
-    linear += F.beta.squaredNorm();
-  }
-  return diagonal + 2.0 * pairs + linear;
+  return diagonal + 2.0 * pairs + linear_terms(F, F);
 }
 
 // E[(F(x) - G(x))^2].
