@@ -25,12 +25,14 @@ usage: threshold_grid.py CSV [CSV ...] [--name threshold_grid] [--level 0.045]
 """
 import argparse
 import math
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 
 import full_scale_cells
 
 
 COLUMN = {"final": "train_mse", "late_median": "train_mse_late_median"}
+# One bracketed setting, as the diagram reads it.
+Setting = namedtuple("Setting", "d m std by_sqrt precision threshold lo hi cross seed")
 
 
 def per_weight_std(row):
@@ -85,7 +87,7 @@ def main():
         threshold = math.sqrt(lo * hi) if lo and hi else None
         cross = crossing(points, lo, hi, args.level) if threshold else None
         between = f"{cross:,.0f}".replace(",", " ") if cross else "–"
-        rows.append((d, m, std, by_sqrt, precision, threshold, lo, hi, cross, seed))
+        rows.append(Setting(d, m, std, by_sqrt, precision, threshold, lo, hi, cross, seed))
         convention = "s/√m" if by_sqrt else "s"
         shown = f"{threshold:,.0f}".replace(",", " ") if threshold else ("below range" if lo is None else "open")
         if not monotone:
@@ -97,34 +99,34 @@ def main():
 
 def draw(rows, out):
     fig, (left, right) = full_scale_cells.pyplot().subplots(1, 2, figsize=(11, 4.3))
-    d5 = [r for r in rows if r[0] == 5 and r[5] and r[9] == 0]
-    replicates = [r for r in rows if r[0] == 5 and r[5] and r[9] != 0 and not r[3]]
+    d5 = [r for r in rows if r.d == 5 and r.threshold and r.seed == 0]
+    replicates = [r for r in rows if r.d == 5 and r.threshold and r.seed != 0 and not r.by_sqrt]
     if d5:
-        thresholds = [r[8] for r in d5]
-        points = left.scatter([r[1] for r in d5], [r[2] for r in d5], c=[math.log10(t) for t in thresholds],
+        thresholds = [r.cross for r in d5]
+        points = left.scatter([r.m for r in d5], [r.std for r in d5], c=[math.log10(t) for t in thresholds],
                               s=380, cmap="viridis", marker="s", edgecolors="k")
         for r in d5:
-            left.annotate(f"{r[8]:.0f}", (r[1], r[2]), ha="center", va="center", fontsize=7,
-                          color="white" if math.log10(r[8]) < sum(map(math.log10, thresholds)) / len(thresholds) else "black")
+            left.annotate(f"{r.cross:.0f}", (r.m, r.std), ha="center", va="center", fontsize=7,
+                          color="white" if math.log10(r.cross) < sum(map(math.log10, thresholds)) / len(thresholds) else "black")
         fig.colorbar(points, ax=left, label="log10 crossing n")
-        left.set_xlim(min(r[1] for r in d5) / 1.6, max(r[1] for r in d5) * 1.6)
-        left.set_ylim(min(r[2] for r in d5) / 2.5, max(r[2] for r in d5) * 2.5)
+        left.set_xlim(min(r.m for r in d5) / 1.6, max(r.m for r in d5) * 1.6)
+        left.set_ylim(min(r.std for r in d5) / 2.5, max(r.std for r in d5) * 2.5)
     left.set_xscale("log"), left.set_yscale("log")
     left.set_xlabel("width m"), left.set_ylabel("per-weight initial std")
     left.set_title("d = 5: n where train MSE crosses σ²/2")
-    for m in sorted({r[1] for r in d5}):
-        line = sorted((r[2], r[5], r[6], r[7], r[8]) for r in d5 if r[1] == m and not r[3])
+    for m in sorted({r.m for r in d5}):
+        line = sorted((r.std, r.threshold, r.lo, r.hi, r.cross) for r in d5 if r.m == m and not r.by_sqrt)
         bars = right.errorbar([p[0] for p in line], [p[1] for p in line],
                               yerr=[[p[1] - p[2] for p in line], [p[3] - p[1] for p in line]], marker="o", capsize=3,
                               ls=":", label=f"m = {m}: bracket")
         right.plot([p[0] for p in line], [p[4] for p in line], marker="x", color=bars[0].get_color(), ls="-",
                    label=f"m = {m}: crossing")
     if replicates:
-        right.scatter([r[2] for r in replicates], [r[8] for r in replicates], marker="P", s=70, color="grey",
+        right.scatter([r.std for r in replicates], [r.cross for r in replicates], marker="P", s=70, color="grey",
                       zorder=3, label="other seeds (width in the table): crossing")
-    by_sqrt = [r for r in d5 if r[3]]
+    by_sqrt = [r for r in d5 if r.by_sqrt]
     if by_sqrt:
-        right.scatter([r[2] for r in by_sqrt], [r[8] for r in by_sqrt], marker="*", s=120, color="k", zorder=3,
+        right.scatter([r.std for r in by_sqrt], [r.cross for r in by_sqrt], marker="*", s=120, color="k", zorder=3,
                       label="s/√m convention: crossing")
     right.set_xscale("log"), right.set_yscale("log")
     right.set_xlabel("per-weight initial std"), right.set_ylabel("threshold n (bracket)")
