@@ -39,6 +39,9 @@ using namespace relulab;
 host::Registry& registry() {
   static host::Registry* r = [] {
     auto* reg = new host::Registry;
+    // The example optimizer built in-tree (ClippedSgdStep), searched first so
+    // bench/out_of_tree_speed.sh can swap in an out-of-tree build of it.
+    reg->add_search_dir(RELULAB_BENCH_EXAMPLE_PLUGIN_DIR, "bench examples");
     reg->add_search_dir(RELULAB_BENCH_PLUGIN_DIR, "build tree");
     reg->scan();
     return reg;
@@ -103,12 +106,13 @@ struct PolicyChoice {
 };
 
 void sgd_steps(benchmark::State& state, const std::string& precision, const std::string& activation = "relu",
-               const std::vector<PolicyChoice>& policy_choices = {}, Index d = 5, Index width = 0) {
+               const std::vector<PolicyChoice>& policy_choices = {}, Index d = 5, Index width = 0,
+               const std::string& optimizer = "sgd") {
   const Index batch = 32, n = 4096;
   if (width == 0) width = state.range(0);
   Problem p = make_problem(n, d, width, precision, 1, activation);
   ModelObjective objective(*p.model, p.data);
-  const auto& sgd_desc = registry().find(PluginKind::Optimizer, "sgd")->descriptor;
+  const auto& sgd_desc = registry().find(PluginKind::Optimizer, optimizer)->descriptor;
   BuildContext ctx;
   ctx.num_samples = n;
   ctx.model = p.model.get();
@@ -146,6 +150,14 @@ void sgd_steps(benchmark::State& state, const std::string& precision, const std:
 void SgdStep(benchmark::State& state) { sgd_steps(state, "float64"); }
 BENCHMARK(SgdStep)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
 // The same step with the model's training arithmetic in float32 (weights and the update stay float64).
+// docs/examples/clipped_sgd, the out-of-tree example optimizer, built in-tree
+// (bench/CMakeLists.txt): bench/out_of_tree_speed.sh puts its out-of-tree
+// builds in its place and compares.
+void ClippedSgdStep(benchmark::State& state) {
+  sgd_steps(state, "float64", "relu", {}, 5, state.range(0), "clipped_sgd");
+}
+BENCHMARK(ClippedSgdStep)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
 void SgdStepF32(benchmark::State& state) { sgd_steps(state, "float32"); }
 BENCHMARK(SgdStepF32)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
 // The other activations at width 1000 (GFLOP/s counts ReLU's flops: the

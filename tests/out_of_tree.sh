@@ -28,8 +28,8 @@ fi
 
 for example in single_index_teacher clipped_sgd inverse_sqrt; do
   cp -r "$source/docs/examples/$example" "$work/$example"
-  cmake -S "$work/$example" -B "$work/$example/build" -DCMAKE_PREFIX_PATH="$prefix" \
-    -DCMAKE_BUILD_TYPE=Release > "$work/$example.configure.log"
+  # Exactly the command docs/plugins.md gives: no build type (the package picks Release).
+  cmake -S "$work/$example" -B "$work/$example/build" -DCMAKE_PREFIX_PATH="$prefix" > "$work/$example.configure.log"
   cmake --build "$work/$example/build" > "$work/$example.build.log"
   test -f "$work/$example/build/plugins/lib$example.so"
 done
@@ -47,6 +47,16 @@ if grep -q "$build/plugins" "$work/plugins.txt"; then
   exit 1
 fi
 "$prefix/bin/relulab" plugins describe clipped_sgd | grep -q "clip_norm"
+# Built the documented way, each example reports itself optimised, as the bundled plugins do.
+for example in single_index_teacher clipped_sgd inverse_sqrt two_layer; do
+  "$prefix/bin/relulab" plugins describe $example > "$work/describe.txt"
+  if ! grep -q "^  build: optimised$" "$work/describe.txt"; then
+    echo "$example does not report an optimised build:" >&2; cat "$work/describe.txt" >&2; exit 1
+  fi
+done
+if grep -q "NOT optimised" "$work/plugins.txt"; then
+  echo "relulab plugins marks a plugin as unoptimised:" >&2; cat "$work/plugins.txt" >&2; exit 1
+fi
 
 cp "$source/docs/examples/single_index_with_clipping.toml" "$work/"
 "$prefix/bin/relulab" run "$work/single_index_with_clipping.toml" --out "$work/run" --quiet > "$work/run.log"
@@ -82,6 +92,24 @@ assert s["status"] == "completed"
 # 20 000 additions of numbers ~0.01 in two orders of summation: 1e-9 relative is ample.
 assert abs(s["time"] - expected) <= 1e-9 * expected, (s["time"], expected)
 PY
+
+# A Debug build of the same optimizer says so everywhere: `plugins`, `describe`,
+# the run's provenance, and one warning (not one per cell) for a sweep that uses it.
+cmake -S "$work/clipped_sgd" -B "$work/clipped_debug" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Debug \
+  > "$work/clipped_debug.configure.log"
+cmake --build "$work/clipped_debug" > "$work/clipped_debug.build.log"
+export RELULAB_PLUGIN_PATH=$work/single_index_teacher/build/plugins:$work/clipped_debug/plugins:$work/inverse_sqrt/build/plugins
+"$prefix/bin/relulab" plugins | grep "clipped_sgd" | grep -q "NOT optimised"
+"$prefix/bin/relulab" plugins describe clipped_sgd | grep -q "^  build: NOT optimised (-O0), assertions on$"
+"$prefix/bin/relulab" run "$work/single_index_with_clipping.toml" --out "$work/run_debug" --quiet \
+  --set 'sweep."experiment.seed"=[0, 1, 2]' --set optimizer.iterations=200 > "$work/run_debug.log" 2> "$work/run_debug.err"
+warnings=$(grep -c "plugin 'clipped_sgd' .* was compiled without optimisation" "$work/run_debug.err" || true)
+if [[ $warnings != 1 ]]; then
+  echo "a sweep over an unoptimised plugin printed $warnings warnings (expected 1):" >&2; cat "$work/run_debug.err" >&2
+  exit 1
+fi
+grep -q "build = 'NOT optimised (-O0), assertions on'" "$work"/run_debug/cells/*/config.toml
+grep -q "build = 'optimised'" "$work/run/config.toml"
 
 fingerprint > "$work/after"
 if ! diff -q "$work/before" "$work/after" > /dev/null; then

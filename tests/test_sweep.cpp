@@ -231,7 +231,8 @@ TEST_CASE("relulab plot draws a sweep and a run through gnuplot", "[sweep][plot]
   curve.dir = s.cells[0].dir;
   curve.out = dir / "curve.svg";
   host::plot(curve);
-  CHECK_THAT(slurp(dir / "curve.svg"), Contains("<svg") && Contains("train_mse"));
+  // Its losses under the metrics' own labels, and the noise level beside them.
+  CHECK_THAT(slurp(dir / "curve.svg"), Contains("<svg") && Contains("train MSE (network)") && Contains("noise level"));
   // Mistakes are named.
   p.y = {"train_mes"};
   CHECK_THROWS_WITH(host::plot(p), Contains("no metric 'train_mes'"));

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 namespace relulab::host {
@@ -270,7 +271,10 @@ struct SectionReader {
     auto name = pn->as_string();
     if (!name)
       throw ConfigError(located(ploc, table_name, "plugin", std::string("expected string, found ") + node_kind(*pn)));
-    if (const LoadedPlugin* found = registry.find(kind, name->get())) return found;
+    if (const LoadedPlugin* found = registry.find(kind, name->get())) {
+      registry.note_use(*found);
+      return found;
+    }
     std::string msg = "unknown " + std::string(kind_name(kind)) + " plugin '" + name->get() + "'";
     if (auto other = registry.find_any(name->get()))
       msg = "'" + name->get() + "' is a " + kind_name(other->descriptor.kind) + " plugin, not a " + kind_name(kind) +
@@ -464,8 +468,16 @@ void set_dotted(RawExperiment& raw, const std::string& dotted, const toml::node&
     if (const toml::node* old = raw.doc.get("loss"); old && !old->is_table()) raw.doc.erase("loss");
     parts.push_back("plugin");
   }
+  // A whole section: --set sweep={} runs one cell of a sweep file; --set 'metrics=[{ plugin = "losses" }]'.
+  static const std::set<std::string> kWholeSections = {"experiment", "data", "model", "optimizer", "metrics", "sweep", "search"};
+  if (parts.size() == 1 && kWholeSections.count(parts[0])) {
+    value.visit([&](const auto& v) { raw.doc.insert_or_assign(parts[0], v); });
+    raw.override_origin[dotted] = origin;
+    return;
+  }
   if (parts.size() < 2 || std::any_of(parts.begin(), parts.end(), [](auto& p) { return p.empty(); }))
-    throw ConfigError(origin + ": '" + dotted + "' is not a dotted key such as optimizer.lr or metrics.0.plugin");
+    throw ConfigError(origin + ": '" + dotted + "' is not a dotted key such as optimizer.lr or metrics.0.plugin, "
+                      "nor a whole section (sweep, metrics, ...)");
   toml::table* t = &raw.doc;
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     toml::node* next = t->get(parts[i]);
@@ -499,8 +511,13 @@ void apply_override(RawExperiment& raw, const std::string& assignment) {
   toml::table parsed;
   try {
     parsed = toml::parse("value = " + text);
-  } catch (const toml::parse_error&) {
-    parsed = toml::table{{"value", text}};  // a bare word: a string
+  } catch (const toml::parse_error& e) {
+    // A plain word stands for a string (--set data.plugin=relu_teacher); text
+    // that opens a TOML value ({, [, a quote) and does not parse is a mistake,
+    // never a string.
+    if (text.find_first_of("{[\"'") == 0)
+      throw ConfigError(origin + ": not a TOML value (" + std::string(e.description()) + ")");
+    parsed = toml::table{{"value", text}};
   }
   set_dotted(raw, key, *parsed.get("value"), origin);
 }

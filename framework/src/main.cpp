@@ -9,6 +9,7 @@
 #include "sweep.hpp"
 #include "sweep_table.hpp"
 #include "build.hpp"
+#include "diff.hpp"
 
 #include <CLI/CLI.hpp>
 #ifdef RELULAB_WITH_MPI
@@ -43,8 +44,9 @@ void print_plugin_list(const Registry& reg) {
     std::cout << kind_name(kind) << ":\n";
     for (const auto& p : reg.plugins())
       if (p.descriptor.kind == kind) {
-        std::printf("  %-18s %-8s %s\n", p.descriptor.name.c_str(), p.descriptor.version.c_str(),
-                    p.descriptor.summary.c_str());
+        const bool slow = p.descriptor.optimization == CodeOptimization::Unoptimized;
+        std::printf("  %-18s %-8s %s%s\n", p.descriptor.name.c_str(), p.descriptor.version.c_str(),
+                    p.descriptor.summary.c_str(), slow ? "  [NOT optimised: -O0 build]" : "");
         for (const auto& alias : p.descriptor.aliases) std::printf("  %-18s (old name of %s)\n", alias.c_str(), p.descriptor.name.c_str());
       }
   }
@@ -77,7 +79,8 @@ int describe_plugin(const Registry& reg, const std::string& name) {
   }
   const auto& d = p->descriptor;
   std::cout << d.name << " " << d.version << " (" << kind_name(d.kind) << " plugin)\n  " << d.summary << "\n  "
-            << p->path.string() << (d.details.empty() ? "" : "\n  " + d.details) << "\n\nparameters ([" << (d.kind == PluginKind::DataGenerator ? "data"
+            << p->path.string() << "\n  build: " << build_description(d)
+            << (d.details.empty() ? "" : "\n  " + d.details) << "\n\nparameters ([" << (d.kind == PluginKind::DataGenerator ? "data"
                                                           : d.kind == PluginKind::Metric       ? "[metrics]"
                                                                                                : kind_name(d.kind))
             << "] with plugin = \"" << d.name << "\"):\n";
@@ -125,6 +128,8 @@ namespace {
 struct Options {
   std::vector<std::string> plugin_paths;
   std::string file, out, shard, plugin_name, table_dir, aggregate, plot_y;
+  std::vector<std::string> diff_dirs;
+  bool logx = false, linx = false, logy = false, liny = false;
   std::vector<std::string> sets;
   bool fresh = false, quiet = false, dry_run = false, csv_out = false, print_resolved = false;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
@@ -133,7 +138,7 @@ struct Options {
 };
 
 struct Subcommands {
-  CLI::App *run, *table, *plot, *validate, *plugins, *describe;
+  CLI::App *run, *table, *plot, *validate, *plugins, *describe, *diff;
 };
 
 Subcommands declare_run(CLI::App& app, Options& o, Subcommands s) {
@@ -156,14 +161,19 @@ Subcommands declare_others(CLI::App& app, Options& o, Subcommands s) {
   s.table->add_option("dir", o.table_dir, "sweep directory")->required();
   s.table->add_option("--aggregate", o.aggregate, "mean and standard deviation over this swept key, e.g. experiment.seed");
   s.table->add_flag("--csv", o.csv_out, "CSV even on a terminal");
-  s.plot = app.add_subcommand("plot", "a figure through gnuplot: a sweep's final metrics, or a run's curves");
-  s.plot->add_option("dir", o.plot.dir, "sweep or run directory")->required();
-  s.plot->add_option("--x", o.plot.x, "a swept key (sweep), or iteration/time (run; default iteration)");
-  s.plot->add_option("--y", o.plot_y, "comma-separated metric columns (default: all)");
-  s.plot->add_flag("--logx", o.plot.logx, "logarithmic x axis");
-  s.plot->add_flag("--logy", o.plot.logy, "logarithmic y axis");
+  s.plot = app.add_subcommand("plot", "a figure through gnuplot: a run's curves, a sweep's final losses, a search");
+  s.plot->add_option("dir", o.plot.dir, "run, sweep or search directory")->required();
+  s.plot->add_option("--x", o.plot.x, "a swept key (sweep; default the numeric one with most values), or "
+                                      "iteration/time (run; default iteration)");
+  s.plot->add_option("--y", o.plot_y, "comma-separated metric columns (default: the losses, else all)");
+  s.plot->add_flag("--logx", o.logx, "logarithmic x axis (default: when x spans over two decades or was logspace)");
+  s.plot->add_flag("--linx", o.linx, "linear x axis");
+  s.plot->add_flag("--logy", o.logy, "logarithmic y axis (default: when y is positive and spans over a decade)");
+  s.plot->add_flag("--liny", o.liny, "linear y axis");
   s.plot->add_option("--out", o.plot.out, "output .png or .svg (default: <dir>/plot.png)");
-  s.plot->add_option("--title", o.plot.title, "figure title");
+  s.plot->add_option("--title", o.plot.title, "figure title (default: the experiment's name)");
+  s.diff = app.add_subcommand("diff", "the configuration keys two runs set differently");
+  s.diff->add_option("runs", o.diff_dirs, "two run directories")->required()->expected(2);
   s.validate = app.add_subcommand("validate", "check an experiment file without running it");
   s.validate->add_option("file", o.file, "experiment TOML file")->required();
   s.validate->add_option("--set", o.sets, "override a dotted key (repeatable)");
@@ -199,7 +209,17 @@ int plot_command(Options& o) {
   std::stringstream ss(o.plot_y);
   for (std::string c; std::getline(ss, c, ',');)
     if (!c.empty()) o.plot.y.push_back(c);
-  std::cout << "wrote " << plot(o.plot).string() << "\n";
+  if (o.logx || o.linx) o.plot.logx = o.logx;
+  if (o.logy || o.liny) o.plot.logy = o.logy;
+  const fs::path written = plot(o.plot);  // before printing: a failure prints only its message
+  std::cout << "wrote " << written.string() << "\n";
+  return 0;
+}
+
+int diff_command(const Options& o) {
+  const std::vector<ConfigDifference> differences = config_differences(o.diff_dirs[0], o.diff_dirs[1]);
+  if (differences.empty()) std::cout << "the two runs are configured alike (provenance aside)\n";
+  for (const auto& d : differences) std::cout << d.key << ": " << d.left << "  ->  " << d.right << "\n";
   return 0;
 }
 
@@ -249,6 +269,17 @@ void catch_stop_signals() {
   std::signal(SIGTERM, on_stop_signal);
 }
 
+// A finished sweep draws its natural figure (as `relulab plot DIR` would) into its folder.
+void draw_sweep_figure(const fs::path& dir) {
+  try {
+    PlotOptions po;
+    po.dir = dir;
+    std::cout << "  figure: " << plot(po).string() << "\n";
+  } catch (const std::exception& e) {
+    std::cout << "  figure: none (" << e.what() << ")\n";
+  }
+}
+
 // The leader's closing lines; the exit code: 2 if a cell failed, 128 + signal if interrupted.
 int report_sweep(const Sweep& sweep, const SweepResult& r, const Options& o) {
   std::map<Outcome, std::size_t> count;
@@ -269,6 +300,7 @@ int report_sweep(const Sweep& sweep, const SweepResult& r, const Options& o) {
     return exit_code(Outcome::Interrupted, g_stop_signal.load());
   }
   std::cout << "  table: relulab table " << sweep.dir.string() << "\n";
+  draw_sweep_figure(sweep.dir);
   return count[Outcome::Failed] ? exit_code(Outcome::Failed, 0) : 0;
 }
 
@@ -332,7 +364,11 @@ int search_command(const RawExperiment& raw, const Options& o, Registry& registr
 
 int run_command(const Options& o, Registry& registry) {
   const RawExperiment raw = load_raw(o);
-  if (has_search(raw) && !o.dry_run) return search_command(raw, o, registry);
+  if (has_search(raw) && o.dry_run) {
+    std::cout << o.file << ": valid, " << describe_search(raw, registry) << "\n";
+    return 0;
+  }
+  if (has_search(raw)) return search_command(raw, o, registry);
   if (has_sweep(raw) || o.dry_run) return sweep_command(raw, o, registry);
   ResourceEstimate estimate;
   const Experiment ex = validate_and_build(raw, registry, &estimate);
@@ -352,6 +388,7 @@ int dispatch(const Subcommands& s, Options& o, Registry& registry) {
   if (*s.plugins) return *s.describe ? describe_plugin(registry, o.plugin_name) : (print_plugin_list(registry), 0);
   if (*s.validate) return validate_command(o, registry);
   if (*s.plot) return plot_command(o);
+  if (*s.diff) return diff_command(o);
   if (*s.table) return table_command(o);
   return run_command(o, registry);
 }
@@ -366,6 +403,7 @@ int main(int argc, char** argv) {
   CLI::App app{"relulab: training dynamics of two-layer networks, composed from plugins"};
   app.set_version_flag("--version", std::string("relulab ") + kVersion + " (" + git_commit() + ")");
   app.require_subcommand(1);
+  app.fallthrough();  // options of the command itself (--plugin-path) are taken after a subcommand too
   Options o;
   app.add_option("--plugin-path", o.plugin_paths, "extra plugin folder (searched first; repeatable)");
   const Subcommands s = declare_others(app, o, declare_run(app, o, {}));

@@ -32,7 +32,11 @@ void ProgressPrinter::finish() {
 }
 
 std::string format_run_progress(const std::string& label, const RunProgress& p) {
-  const double eta = p.fraction > 0 ? p.elapsed / p.fraction - p.elapsed : NAN;
+  // No estimate before a rate is measured: the first lines come while the
+  // setup (data, OLS, the first metrics) dominates the elapsed time, and a
+  // tiny fraction would blow it up ("left 2m42s" for a run of 0.6 s).
+  const bool measured = p.elapsed >= kMinSecondsForEstimate && p.fraction >= kMinFractionForEstimate;
+  const double eta = p.fraction >= 1 ? 0 : measured ? p.elapsed / p.fraction - p.elapsed : NAN;
   const int width = 24, filled = static_cast<int>(std::clamp(p.fraction, 0.0, 1.0) * width);
   const std::string bar = std::string(filled, '#') + std::string(width - filled, '.');
   char where[64];

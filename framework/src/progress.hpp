@@ -34,6 +34,8 @@ struct RunProgress {
   double time = 0, loss = 0, elapsed = 0;
   bool continuous = false;
 };
+// "left ?" until the run has gone this long and this far: an estimate needs a measured rate.
+inline constexpr double kMinSecondsForEstimate = 1.0, kMinFractionForEstimate = 0.01;
 std::string format_run_progress(const std::string& label, const RunProgress& p);
 
 }  // namespace relulab::host

@@ -1,5 +1,7 @@
 #include "registry.hpp"
 
+#include <iostream>
+
 #include "build_info.hpp"
 
 #include <boost/dll/library_info.hpp>
@@ -223,6 +225,20 @@ const LoadedPlugin* Registry::find_any(const std::string& name) const {
   for (const auto& p : plugins_)
     if (has_alias(p.descriptor, name)) return &p;
   return nullptr;
+}
+
+void Registry::note_use(const LoadedPlugin& plugin) const {
+  if (plugin.descriptor.optimization != CodeOptimization::Unoptimized || !warned_.insert(&plugin).second) return;
+  std::cerr << "relulab: warning: plugin '" << plugin.descriptor.name << "' (" << plugin.path.string()
+            << ") was compiled without optimisation and may run 10-30x slower than a bundled plugin; rebuild it "
+               "with -DCMAKE_BUILD_TYPE=Release (docs/plugins.md)\n";
+}
+
+std::string build_description(const PluginDescriptor& d) {
+  std::string text = d.optimization == CodeOptimization::Optimized     ? "optimised"
+                     : d.optimization == CodeOptimization::Unoptimized ? "NOT optimised (-O0)"
+                                                                       : "unknown";
+  return d.assertions ? text + ", assertions on" : text;
 }
 
 std::vector<std::string> Registry::names(PluginKind kind) const {

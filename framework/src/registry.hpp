@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <set>
 #include <vector>
 
 namespace relulab::host {
@@ -58,6 +59,10 @@ class Registry {
   // Why a plugin called `name` is not available, if a refused library looks like it.
   std::string refusal_hint(const std::string& name) const;
 
+  // Called for each plugin an experiment uses: the first use of a plugin
+  // compiled without optimisation prints one warning to stderr.
+  void note_use(const LoadedPlugin& plugin) const;
+
  private:
   void scan_dir(const fs::path& dir, const std::string& origin);
   void inspect_and_load(const fs::path& file, const std::string& origin);
@@ -72,7 +77,12 @@ class Registry {
   std::vector<RefusedLibrary> refused_;
   std::vector<IgnoredLibrary> ignored_;
   std::vector<std::string> shadowed_;
+  mutable std::set<const LoadedPlugin*> warned_;
 };
+
+// How a plugin's code was compiled, for `relulab plugins` and provenance:
+// "optimised", "NOT optimised (-O0)" or "unknown", with ", assertions on" when NDEBUG was unset.
+std::string build_description(const PluginDescriptor& d);
 
 // Empty if `path` (a file or folder) may be trusted to load code from, else why not.
 std::string world_writable_problem(const fs::path& path);

@@ -9,6 +9,7 @@
 #include "summary.hpp"
 #include "warm_start.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <sstream>
@@ -34,6 +35,7 @@ toml::table plugin_entry(const Section& s) {
   toml::table t;
   t.insert("version", s.plugin->descriptor.version);
   t.insert("path", s.plugin->path.string());
+  t.insert("build", build_description(s.plugin->descriptor));
   if (!s.plugin->descriptor.details.empty()) t.insert("details", s.plugin->descriptor.details);
   return t;
 }
@@ -51,6 +53,7 @@ toml::table provenance(const Experiment& ex, const StreamSeeds& seeds) {
   toml::table plugins;
   for (const Section* sec : {&ex.data, &ex.model, &ex.loss, &ex.optimizer})
     plugins.insert_or_assign(sec->plugin->descriptor.name, plugin_entry(*sec));
+  for (const auto& pol : ex.policies) plugins.insert_or_assign(pol.plugin->descriptor.name, plugin_entry(pol));
   for (const auto& m : ex.metrics) plugins.insert_or_assign(m.plugin->descriptor.name, plugin_entry(m));
   p.insert("plugins", std::move(plugins));
   return p;
@@ -295,6 +298,9 @@ class Run {
     s.final_values = r.final_values;
     s.statistics = built_.optimizer->statistics();
     if (const Teacher* teacher = built_.data->teacher()) s.noise_variance = teacher->noise_variance();
+    for (const auto& m : ex_.metrics)
+      for (const auto& [column, label] : m.plugin->descriptor.column_labels)
+        if (std::find(s.columns.begin(), s.columns.end(), column) != s.columns.end()) s.labels[column] = label;
     s.report = r.report;
     s.wall_seconds = r.wall_seconds;
     s.warnings = r.warnings;

@@ -1,5 +1,7 @@
 #include "search.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "output.hpp"
 #include "plot.hpp"
 
@@ -136,18 +138,26 @@ SearchSpec read_search(const RawExperiment& raw) {
 
 namespace {
 
+// The experiment without its [search] (and its empty [sweep]): what every point runs.
+RawExperiment search_base(const RawExperiment& raw) {
+  RawExperiment base = raw;
+  base.doc.erase("search");
+  base.doc.erase("sweep");
+  return base;
+}
+
+fs::path default_search_dir(const RawExperiment& raw, const Experiment& base) {
+  return base.output / (base.name + "-search-" + short_hash(base.hash + format_toml(*raw.doc["search"].as_table())));
+}
+
 // One search: rounds of sweeps into <dir>/round-<r>, then the report files.
 class SearchRun {
  public:
   SearchRun(const RawExperiment& raw, Registry& registry, SweepOptions options)
-      : raw_(raw), registry_(registry), options_(std::move(options)), spec_(read_search(raw)), base_(raw) {
-    base_.doc.erase("search");
-    base_.doc.erase("sweep");  // an empty one
+      : raw_(raw), registry_(registry), options_(std::move(options)), spec_(read_search(raw)), base_(search_base(raw)) {
     const Experiment ex = validate_experiment(base_, registry_);
     seed_ = ex.seed;
-    result_.dir = options_.dir.empty()
-                      ? ex.output / (ex.name + "-search-" + short_hash(ex.hash + format_toml(*raw.doc["search"].as_table())))
-                      : options_.dir;
+    result_.dir = options_.dir.empty() ? default_search_dir(raw, ex) : options_.dir;
   }
 
   SearchResult run() {
@@ -244,31 +254,34 @@ class SearchRun {
     }
     write_file_atomic(result_.dir / "search.csv", csv + "\n");
     write_file_atomic(result_.dir / "search.txt", result_.message + "\n");
+    write_file_atomic(result_.dir / "search.json", summary_json().dump(2) + "\n");
     if (!result_.points.empty()) draw_points();
     return result_;
   }
 
+  // What relulab.load(...) and `relulab plot` read back: the criterion and the bracket.
+  nlohmann::json summary_json() const {
+    nlohmann::json j;
+    j["key"] = spec_.key;
+    j["measured"] = measured();
+    j["criterion"] = criterion();
+    j["threshold"] = spec_.threshold;
+    j["below"] = spec_.below;
+    j["log"] = spec_.log;
+    j["range"] = {spec_.lo, spec_.hi};
+    j["bracket"] = result_.bracket ? nlohmann::json{result_.bracket->first, result_.bracket->second} : nlohmann::json();
+    j["message"] = result_.message;
+    j["interrupted"] = result_.interrupted;
+    return j;
+  }
+
+  // The figure is drawn from the files just written, as `relulab plot <folder>` draws it.
   void draw_points() const {
-    Series measured{this->measured() + " (mean over seeds)", {}}, line{criterion(), {}};
-    for (const auto& p : result_.points) {
-      double sd = NAN;
-      if (p.replicates.size() > 1) {
-        sd = 0;
-        for (double x : p.replicates) sd += (x - p.mean) * (x - p.mean);
-        sd = std::sqrt(sd / static_cast<double>(p.replicates.size() - 1));
-      }
-      measured.points.push_back({p.value, p.mean, sd});
-    }
-    line.points = {{spec_.lo, spec_.threshold, NAN}, {spec_.hi, spec_.threshold, NAN}};
     PlotOptions o;
     o.dir = result_.dir;
-    o.x = spec_.key;
-    o.logx = spec_.log;
-    o.logy = std::all_of(result_.points.begin(), result_.points.end(), [](auto& p) { return p.mean > 0; });
     o.out = result_.dir / "search.png";
-    o.title = "search: " + result_.message;
     try {
-      draw({measured, line}, o, this->measured());
+      plot(o);
     } catch (const std::exception&) {
       // No gnuplot: search.csv holds every number; the figure is a convenience.
     }
@@ -285,6 +298,15 @@ class SearchRun {
 };
 
 }  // namespace
+
+std::string describe_search(const RawExperiment& raw, Registry& registry) {
+  const SearchSpec spec = read_search(raw);
+  const Experiment base = validate_experiment(search_base(raw), registry);
+  return "a threshold search on " + spec.key + " in [" + format_number(spec.lo) + ", " + format_number(spec.hi) +
+         "] (" + (spec.log ? "log" : "linear") + " scale), " + std::to_string(spec.replicates) +
+         " seed(s) per point, at most " + std::to_string(spec.max_rounds) + " rounds; search folder " +
+         default_search_dir(raw, base).string() + " (search.csv, search.png, round-*/)";
+}
 
 SearchResult run_search(const RawExperiment& raw, Registry& registry, SweepOptions options) {
   return SearchRun(raw, registry, std::move(options)).run();

@@ -59,6 +59,9 @@ struct SearchResult {
 // the last one. Throws std::runtime_error naming the file when it or the column is missing.
 double late_median(const std::filesystem::path& metrics_csv, const std::string& metric);
 
+// What `run --dry-run` says of a search file: the key, range and seeds, and the folder it writes.
+std::string describe_search(const RawExperiment& raw, Registry& registry);
+
 // Runs the search (resuming finished cells) and writes search.csv and search.png into its folder.
 SearchResult run_search(const RawExperiment& raw, Registry& registry, SweepOptions options);
 

@@ -23,6 +23,7 @@ void write_summary(const fs::path& dir, const RunSummary& s) {
   }
   for (const auto& [k, v] : s.statistics) j["statistics"][k] = v;
   j["noise_variance"] = s.noise_variance ? nlohmann::json(*s.noise_variance) : nlohmann::json();
+  for (const auto& [column, label] : s.labels) j["labels"][column] = label;
   j["report"] = s.report;
   j["wall_seconds"] = s.wall_seconds;
   if (!s.warnings.empty()) j["warnings"] = s.warnings;

@@ -25,6 +25,7 @@ struct RunSummary {
   std::vector<double> final_values;  // NaN where a column has no value
   std::map<std::string, double> statistics;
   std::optional<double> noise_variance;  // the teacher's, when there is one
+  std::map<std::string, std::string> labels;  // column -> what a figure calls it (the metrics' column_labels)
   std::string report;
   double wall_seconds = 0;
   std::vector<std::string> warnings;

@@ -37,6 +37,7 @@ struct Sweep {
   std::string hash;
   std::filesystem::path dir;
   std::vector<std::string> keys;  // the swept keys, in axis order
+  std::vector<std::string> log_keys;  // those written as { logspace = [...] }
   std::vector<Cell> cells;
 };
 

@@ -21,6 +21,7 @@ struct Axis {
   std::vector<std::string> keys;
   std::vector<toml::array> values;
   std::vector<Location> where;
+  std::vector<bool> log;  // per key: written as { logspace = [...] }
 };
 
 std::string render_value(const toml::node& n) {
@@ -142,6 +143,9 @@ toml::array expand_values(const RawExperiment& raw, const std::string& key, cons
   return {};
 }
 
+// Written as { logspace = [...] }: a figure puts this key on a log scale.
+bool is_logspace(const toml::node& node) { return node.is_table() && node.as_table()->contains("logspace"); }
+
 std::vector<Axis> read_axes(const RawExperiment& raw) {
   std::vector<Axis> axes;
   const toml::table& sweep = *raw.doc.get("sweep")->as_table();
@@ -157,6 +161,7 @@ std::vector<Axis> read_axes(const RawExperiment& raw) {
         for (auto&& [gk, gv] : *g.as_table()) {
           axis.keys.emplace_back(gk.str());
           axis.values.push_back(expand_values(raw, std::string(gk.str()), gv, gk.source()));
+          axis.log.push_back(is_logspace(gv));
           axis.where.push_back(node_location(raw, gk.source()));
           if (axis.values.back().size() != axis.values.front().size())
             throw ConfigError(located(axis.where.back(), "sweep.zip", axis.keys.back(),
@@ -171,6 +176,7 @@ std::vector<Axis> read_axes(const RawExperiment& raw) {
     Axis axis;
     axis.keys = {key};
     axis.values = {expand_values(raw, key, node, k.source())};
+    axis.log = {is_logspace(node)};
     axis.where = {node_location(raw, k.source())};
     axes.push_back(std::move(axis));
   }
@@ -258,7 +264,11 @@ Sweep expand_sweep(const RawExperiment& raw, Registry& registry, std::size_t max
     axes = read_axes(raw);
     base.doc.erase("sweep");
   }
-  for (const auto& a : axes) sweep.keys.insert(sweep.keys.end(), a.keys.begin(), a.keys.end());
+  for (const auto& a : axes) {
+    sweep.keys.insert(sweep.keys.end(), a.keys.begin(), a.keys.end());
+    for (std::size_t k = 0; k < a.keys.size(); ++k)
+      if (a.log[k]) sweep.log_keys.push_back(a.keys[k]);
+  }
   const std::size_t total = count_cells(raw, axes, max_cells);
   std::string hashes;
   for (std::size_t index = 0; index < total; ++index) {

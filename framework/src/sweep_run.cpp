@@ -41,6 +41,7 @@ void write_manifest(const Sweep& sweep) {
   manifest["name"] = sweep.name;
   manifest["hash"] = sweep.hash;
   manifest["keys"] = sweep.keys;
+  manifest["log_keys"] = sweep.log_keys;
   for (const auto& c : sweep.cells) {
     Json cell;
     cell["index"] = c.index;

@@ -131,8 +131,12 @@ PluginDescriptor describe() {
   s.real("delta", "effective width: clusters needed to carry all but this share of the norm mass").def(0.01).at_least(0).below(1);
   s.real("aligned_fraction", "alignment_time: when this share of the neurons is aligned").def(0.9).above(0).at_most(1);
   s.integer("starts", "starts of the extremal-vector search").def(200).at_least(2);
-  return make_plugin<Alignment>("alignment", "1.0.0",
+  PluginDescriptor d = make_plugin<Alignment>("alignment", "1.0.0",
                                        "neuron alignment to the extremal vectors, effective width, end of early alignment", s);
+  d.column_labels = {{"aligned_mass", "norm mass aligned with an extremal vector"},
+                     {"aligned_neurons", "share of neurons aligned"}, {"effective_width", "effective width (clusters)"},
+                     {"alignment_time", "end of early alignment (iteration)"}};
+  return d;
 }
 
 }  // namespace

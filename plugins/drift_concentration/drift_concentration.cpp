@@ -59,8 +59,10 @@ class DriftConcentration final : public Metric {
 PluginDescriptor describe() {
   Schema s;
   s.integer("directions", "random unit directions over which the supremum is estimated").def(1000).at_least(1);
-  return make_plugin<DriftConcentration>("drift_concentration", "1.0.0",
+  PluginDescriptor d = make_plugin<DriftConcentration>("drift_concentration", "1.0.0",
                                                 "sup_w |D_n(w) - D(w)| over random directions (Theorem 1)", s);
+  d.column_labels = {{"drift_sup_error", "sup_w |D_n(w) - D(w)|"}, {"drift_mean_error", "mean_w |D_n(w) - D(w)|"}};
+  return d;
 }
 
 }  // namespace

@@ -109,8 +109,13 @@ PluginDescriptor describe() {
       .one_of({"labels", "current"});
   s.real("merge_angle_deg", "vectors closer than this (degrees) are one").def(1.0).above(0).below(90);
   s.integer("ascent_iterations", "subgradient steps where the fixed-point iteration cycles (kinks)").def(2000).at_least(10);
-  return make_plugin<ExtremalVectorsMetric>(
+  PluginDescriptor d = make_plugin<ExtremalVectorsMetric>(
       "extremal_vectors", "1.0.0", "extremal vectors of the drift field D_n: count, G, angle to the population ones", s);
+  d.column_labels = {{"extremal_plus", "extremal vectors (+)"}, {"extremal_minus", "extremal vectors (-)"},
+                     {"extremal_G_max", "largest G at an extremal vector"},
+                     {"extremal_angle_plus_deg", "angle to the population extremal vector + (deg)"},
+                     {"extremal_angle_minus_deg", "angle to the population extremal vector - (deg)"}};
+  return d;
 }
 
 }  // namespace

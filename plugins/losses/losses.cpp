@@ -150,10 +150,16 @@ PluginDescriptor describe() {
       .def("auto")
       .one_of({"auto", "exact", "sample"});
   s.integer("test_samples", "size of the held-out test sample when one is used").def(10'000).at_least(1);
-  return make_plugin<Losses>("losses", "1.1.0",
+  PluginDescriptor d = make_plugin<Losses>("losses", "1.1.0",
                              "train/test loss in the experiment's loss; OLS baseline (squared error) or 0-1 error "
                              "(classification)",
                              s);
+  d.column_labels = {{"train_mse", "train MSE (network)"}, {"test_mse", "test MSE (network)"},
+                     {"ols_train_mse", "train MSE (OLS fit)"}, {"ols_test_mse", "test MSE (OLS fit)"},
+                     {"train_error", "train 0-1 error"}, {"test_error", "test 0-1 error"},
+                     {"train_logistic", "train logistic loss"}, {"test_logistic", "test logistic loss"},
+                     {"train_exponential", "train exponential loss"}, {"test_exponential", "test exponential loss"}};
+  return d;
 }
 
 }  // namespace

@@ -85,10 +85,14 @@ class Margin final : public Metric {
 };
 
 PluginDescriptor describe() {
-  return make_plugin<Margin>("margin", "0.1.0",
+  PluginDescriptor d = make_plugin<Margin>("margin", "0.1.0",
                              "normalized margin against the SVM bound, cosines to w_SVM and to the mean, even/odd "
                              "ratio (classification)",
                              Schema{});
+  d.column_labels = {{"normalized_margin", "normalized margin"}, {"margin_ratio", "margin / SVM margin"},
+                     {"cos_svm", "cosine to the SVM direction"}, {"cos_mean", "cosine to the class-mean direction"},
+                     {"even_odd", "even/odd ratio"}};
+  return d;
 }
 
 }  // namespace

@@ -97,8 +97,10 @@ class Theorem2 final : public Metric {
 PluginDescriptor describe() {
   Schema s;
   s.reals("axis", "direction splitting the data into S+ and S- (default: the linear teacher's beta*)").optional();
-  return make_plugin<Theorem2>("theorem2", "1.0.0",
+  PluginDescriptor d = make_plugin<Theorem2>("theorem2", "1.0.0",
                                       "Theorem 2: gaps between the network's +/- parts and OLS on each half", s);
+  d.column_labels = {{"gap_plus", "Theorem 2 gap, + part"}, {"gap_minus", "Theorem 2 gap, - part"}};
+  return d;
 }
 
 }  // namespace

@@ -9,8 +9,8 @@
 
 The C++ command line does the work; this package starts it and reads what it writes.
 """
-from ._load import Run, Sweep, load
+from ._load import Run, Search, Sweep, diff, load
 from ._run import ConfigError, RunError, run
 from . import plot
 
-__all__ = ["Run", "Sweep", "load", "run", "ConfigError", "RunError", "plot"]
+__all__ = ["Run", "Search", "Sweep", "diff", "load", "run", "ConfigError", "RunError", "plot"]

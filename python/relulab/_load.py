@@ -11,13 +11,43 @@ import pandas as pd
 
 
 def load(path):
-    """A Run (a folder with config.toml) or a Sweep (a folder with sweep.json)."""
+    """A Run (a folder with config.toml), a Sweep (sweep.json) or a Search (search.csv)."""
     p = pathlib.Path(path)
     if (p / "sweep.json").exists():
         return Sweep(p)
     if (p / "config.toml").exists():
         return Run(p)
-    raise FileNotFoundError(f"{p}: neither a run folder (config.toml) nor a sweep folder (sweep.json)")
+    if (p / "search.csv").exists():
+        return Search(p)
+    raise FileNotFoundError(f"{p}: not a run folder (config.toml), a sweep folder (sweep.json) "
+                            "or a search folder (search.csv)")
+
+
+def diff(a, b) -> pd.DataFrame:
+    """The configuration keys two runs (or run folders) set differently, as dotted keys with both
+    values; provenance (paths, commit, hashes) left out. Empty when the runs are configured alike."""
+    a, b = (x if isinstance(x, Run) else Run(x) for x in (a, b))
+    left, right = _flatten(a.config), _flatten(b.config)
+    keys = sorted(k for k in left.keys() | right.keys()
+                  if not k.startswith("provenance.") and left.get(k, _MISSING) != right.get(k, _MISSING))
+    return pd.DataFrame({"key": keys, str(a.path): [left.get(k, "(unset)") for k in keys],
+                         str(b.path): [right.get(k, "(unset)") for k in keys]}).set_index("key")
+
+
+_MISSING = object()
+
+
+def _flatten(doc, prefix="") -> dict:
+    """{"a": {"b": 1}, "m": [{"p": 2}]} -> {"a.b": 1, "m[0].p": 2}."""
+    out = {}
+    items = doc.items() if isinstance(doc, dict) else ((f"[{i}]", v) for i, v in enumerate(doc))
+    for k, v in items:
+        name = f"{prefix}{k}" if k.startswith("[") or not prefix else f"{prefix}.{k}"
+        if isinstance(v, dict) or (isinstance(v, list) and v and all(isinstance(x, dict) for x in v)):
+            out.update(_flatten(v, name))
+        else:
+            out[name] = v
+    return out
 
 
 class Run:
@@ -110,6 +140,7 @@ class Sweep:
         self._meta = json.loads((self.path / "sweep.json").read_text())
         self.name = self._meta["name"]
         self.keys = list(self._meta["keys"])
+        self.log_keys = list(self._meta.get("log_keys", []))  # written as { logspace = [...] }
 
     def __repr__(self):
         counts = self.status_counts()
@@ -142,8 +173,15 @@ class Sweep:
                 out.append((i, s, run.summary.get("reason", "")))
         return out
 
-    def _typed(self, labels: dict) -> dict:
-        return {k: pd.to_numeric(v, errors="ignore") for k, v in labels.items()}
+    @staticmethod
+    def _typed(labels: dict) -> dict:
+        """Swept values as numbers where they are numbers (errors="ignore" is deprecated in pandas)."""
+        def typed(v):
+            try:
+                return pd.to_numeric(v)
+            except (ValueError, TypeError):
+                return v
+        return {k: typed(v) for k, v in labels.items()}
 
     def table(self) -> pd.DataFrame:
         """One row per cell: the swept keys, status, and every final metric (NaN where there is none yet)."""
@@ -157,13 +195,14 @@ class Sweep:
         return pd.DataFrame(rows).set_index("cell")
 
     def curves(self, metric: str) -> pd.DataFrame:
-        """A long DataFrame: the swept keys, iteration, and the metric's value along each cell's run."""
+        """A long DataFrame: iteration, the metric (a column named after it) along each cell's run,
+        the swept keys and the cell's index."""
         frames = []
         for i, (labels, run) in enumerate(self.cells):
             m = run.metrics
             if m.empty or metric not in m:
                 continue
-            f = m[[metric]].reset_index().rename(columns={metric: "value"})
+            f = m[[metric]].reset_index()
             for k, v in self._typed(labels).items():
                 f[k] = v
             f["cell"] = i
@@ -180,3 +219,43 @@ class Sweep:
         values = [c for c in t.columns if c not in self.keys and c != "status"]
         grouped = t.groupby(keys)[values] if keys else t[values].groupby(lambda _: 0)
         return grouped.agg(["mean", "std", "count"])
+
+
+class Search:
+    """A threshold search folder: every evaluated point, the bracket, and each round as a Sweep."""
+
+    def __init__(self, path):
+        self.path = pathlib.Path(path)
+        if not (self.path / "search.csv").exists():
+            raise FileNotFoundError(f"{self.path}: no search.csv, not a search folder")
+        meta = self.path / "search.json"
+        self.meta = json.loads(meta.read_text()) if meta.exists() else {}
+
+    def __repr__(self):
+        return f"Search({str(self.path)!r}, {len(self.points)} points, bracket={self.bracket})"
+
+    @property
+    def points(self) -> pd.DataFrame:
+        """search.csv: one row per evaluated value of the key (round, mean, criterion, each seed)."""
+        return pd.read_csv(self.path / "search.csv", float_precision="round_trip")
+
+    @property
+    def key(self) -> str:
+        return self.points.columns[0]
+
+    @property
+    def bracket(self):
+        """(last value on the first side, first value on the other), or None when there is none."""
+        b = self.meta.get("bracket")
+        return tuple(b) if b else None
+
+    @property
+    def message(self) -> str:
+        f = self.path / "search.txt"
+        return f.read_text().strip() if f.exists() else ""
+
+    @property
+    def rounds(self) -> list:
+        """Round 0 (the ends of the range), 1, 2, ...: each a Sweep."""
+        found = [(int(d.name.split("-")[1]), d) for d in self.path.glob("round-*") if (d / "sweep.json").exists()]
+        return [Sweep(d) for _, d in sorted(found)]

@@ -17,7 +17,7 @@ import tomllib
 import numpy as np
 
 from ._load import load
-from ._toml import dumps
+from ._toml import dumps, value as _toml_value
 
 
 class ConfigError(ValueError):
@@ -92,10 +92,6 @@ def _arguments(set, jobs, out, fresh) -> list:
     if fresh:
         args += ["--fresh"]
     return args
-
-
-def _toml_value(value) -> str:
-    return dumps({"v": value}).split("=", 1)[1].strip()
 
 
 def _follow(proc, progress: bool) -> list:

@@ -1,51 +1,43 @@
-"""A small TOML writer for experiment dicts (Python's tomllib only reads)."""
+"""TOML text for experiment dicts and --set values, written by tomli-w (Debian's python3-tomli-w).
+
+tomli-w escapes strings and keys and spells floats (inf, nan, -0.0) correctly, but it has no public
+call for one inline value: `--set key=VALUE` needs `{ range = [0, 3] }` where `dumps` would write a
+`[key]` table. `value` composes inline tables and arrays itself and asks tomli-w for every leaf and
+every key, so all escaping stays tomli-w's.
+"""
 from __future__ import annotations
 
-import math
-import re
-
-_BARE = re.compile(r"^[A-Za-z0-9_-]+$")
+import tomli_w
 
 
-def _key(k: str) -> str:
-    return k if _BARE.match(k) else '"' + k.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return repr(v)
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+def _plain(v):
+    """numpy arrays and scalars as Python lists and numbers; tuples as lists."""
+    if hasattr(v, "tolist"):
+        v = v.tolist()
+    if isinstance(v, tuple):
+        v = list(v)
     if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items()) + " }"
-    if hasattr(v, "tolist"):  # numpy arrays and scalars
-        return _value(v.tolist())
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    raise TypeError(f"cannot write {type(v).__name__} as TOML")
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    return v
+
+
+def key(k: str) -> str:
+    """One key part, bare or quoted as TOML needs it."""
+    return tomli_w.dumps({k: True})[: -len(" = true\n")]
+
+
+def value(v) -> str:
+    """One TOML value on one line: inline tables and arrays at any depth."""
+    v = _plain(v)
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{key(k)} = {value(x)}" for k, x in v.items()) + " }" if v else "{}"
+    if isinstance(v, list):
+        return "[" + ", ".join(value(x) for x in v) + "]"
+    return tomli_w.dumps({"v": v})[len("v = "):-1]
 
 
 def dumps(doc: dict) -> str:
-    """Top-level values first, then [tables] (nested dicts inline), then [[arrays of tables]]."""
-    lines, tables, arrays = [], [], []
-    for k, v in doc.items():
-        if isinstance(v, dict):
-            tables.append((k, v))
-        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
-            arrays.append((k, v))
-        else:
-            lines.append(f"{_key(k)} = {_value(v)}")
-    for k, v in tables:
-        lines += ["", f"[{_key(k)}]"] + [f"{_key(x)} = {_value(y)}" for x, y in v.items()]
-    for k, v in arrays:
-        for entry in v:
-            lines += ["", f"[[{_key(k)}]]"] + [f"{_key(x)} = {_value(y)}" for x, y in entry.items()]
-    return "\n".join(lines) + "\n"
+    """A whole experiment file."""
+    return tomli_w.dumps(_plain(doc))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def _plt():
@@ -9,29 +10,84 @@ def _plt():
     return plt
 
 
-def sweep(sw, x="data.n", y=("train_mse", "test_mse"), logx=True, logy=True, ax=None, seed_key="experiment.seed"):
-    """Final metrics against a swept key: means with error bars over seeds (when seeds are swept),
-    one line per metric and per value of the other swept keys, and a sigma^2 line when the data know it."""
+_LINE_STYLES = {"train": "-", "test": "--"}
+
+
+def _is_loss(column: str) -> bool:
+    """The columns a loss figure shows: MSEs, and the train_/test_ losses and errors."""
+    return "mse" in column or column.startswith(("train_", "test_"))
+
+
+def _labels(runs) -> dict:
+    """column -> label, from the metrics' column labels in the first summary that has them."""
+    for run in runs:
+        labels = run.summary.get("labels")
+        if labels:
+            return labels
+    return {}
+
+
+def _natural_x(sw, table, seed_key):
+    """The swept numeric key (seeds aside) with the most distinct values."""
+    numeric = [k for k in sw.keys if k != seed_key and pd.api.types.is_numeric_dtype(table[k])]
+    if not numeric:
+        raise ValueError(f"{sw.path}: no numeric swept key other than {seed_key}; pass x=")
+    return max(numeric, key=lambda k: table[k].nunique())
+
+
+def _log_axis(values, written_log: bool) -> bool:
+    values = np.asarray(values, dtype=float)
+    return written_log or bool(values.size and values.min() > 0 and values.max() / values.min() > 100)
+
+
+def _groups(frame, keys):
+    """(label tuple, rows) per combination of `keys`; one group when there are none."""
+    if not keys:
+        return [((), frame)]
+    by = keys[0] if len(keys) == 1 else keys  # a one-key list would warn (pandas FutureWarning)
+    return [((k,) if len(keys) == 1 else k, rows) for k, rows in frame.groupby(by)]
+
+
+def sweep(sw, x=None, y=None, logx=None, logy=None, ax=None, seed_key="experiment.seed"):
+    """Final metrics against a swept key: means with error bars over seeds. Each variant (a value of
+    the other swept keys) has one colour, train and test are told apart by line style (solid and
+    dashed), and the noise level σ² is drawn when the data know it. x defaults to the numeric swept
+    key with the most values, y to the losses; the axes go on log scales for logspace axes and data
+    spanning over two decades (x) or one (y)."""
     plt = _plt()
-    ax = ax or plt.subplots(figsize=(6.4, 4.4))[1]
+    ax = ax or plt.subplots(figsize=(7.2, 4.4))[1]
     t = sw.table()
     t = t[t["status"] == "completed"]
+    x = x or _natural_x(sw, t, seed_key)
+    metrics = [y] if isinstance(y, str) else list(y or [c for c in t.columns if _is_loss(c)])
+    labels = _labels(run for _, run in sw.cells)
     others = [k for k in sw.keys if k not in (x, seed_key)]
-    groups = t.groupby(others) if others else [((), t)]
-    for label, rows in groups:
-        for metric in ([y] if isinstance(y, str) else y):
+    families = sorted({m.replace("train_", "").replace("test_", "") for m in metrics})
+    groups = _groups(t, others)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for g, (key, rows) in enumerate(groups):
+        variant = ", ".join(f"{k.split('.')[-1]} = {v}" for k, v in zip(others, key))
+        for metric in metrics:
+            family = metric.replace("train_", "").replace("test_", "")
+            colour = colours[(g if others else families.index(family)) % len(colours)]
+            style = next((s for part, s in _LINE_STYLES.items() if part in metric), ":")
             stats = rows.groupby(x)[metric].agg(["mean", "std"]).sort_index()
-            name = metric + ("" if not others else " (" + ", ".join(
-                f"{k.split('.')[-1]}={v}" for k, v in zip(others, label if isinstance(label, tuple) else (label,))) + ")")
-            ax.errorbar(stats.index, stats["mean"], yerr=stats["std"].fillna(0), marker="o", ms=3, capsize=2, label=name)
+            label = labels.get(metric, metric) + (f" ({variant})" if variant else "")
+            ax.errorbar(stats.index, stats["mean"], yerr=stats["std"].fillna(0), color=colour, ls=style,
+                        marker="o", ms=3, capsize=2, label=label)
     noise = _noise_variance(sw)
-    if noise:
-        ax.axhline(noise, color="grey", ls=":", label="σ²")
-    ax.set_xscale("log" if logx else "linear")
-    ax.set_yscale("log" if logy else "linear")
+    if noise and all(_is_loss(m) for m in metrics):
+        ax.axhline(noise, color="grey", ls=":", label="noise level σ²")
+    values = t[metrics].to_numpy(dtype=float)
+    ax.set_xscale("log" if (logx if logx is not None else _log_axis(t[x], x in sw.log_keys)) else "linear")
+    ax.set_yscale("log" if (logy if logy is not None else _log_axis(values[np.isfinite(values)], False)) else "linear")
     ax.set_xlabel(x)
+    ax.set_ylabel(labels.get(metrics[0], metrics[0]) + " (final)" if len(metrics) == 1 else "final loss")
+    seeds = t[seed_key].nunique() if seed_key in t else 1
+    ax.set_title(sw.name + (f": mean ± sd over {seeds} seeds" if seeds > 1 else ""), fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+    ax.figure.tight_layout()
     return ax
 
 
@@ -43,20 +99,43 @@ def _noise_variance(sw):
     return None
 
 
-def curves(run, y=None, logx=True, logy=True, ax=None):
-    """A run's metric columns against the iteration."""
+def curves(run, y=None, logx=True, logy=None, ax=None):
+    """A run's metric columns against the iteration. Losses and other quantities (alignment, margins,
+    counts) go on separate axes, one above the other; returns the axes (one, or a pair)."""
     plt = _plt()
-    ax = ax or plt.subplots(figsize=(6.4, 4.4))[1]
     m = run.metrics
-    for column in (y or [c for c in m.columns if c != "time"]):
-        series = m[column].dropna()
-        ax.plot(series.index.where(series.index > 0, 1) if logx else series.index, series.values, label=column)
-    ax.set_xscale("log" if logx else "linear")
-    ax.set_yscale("log" if logy else "linear")
-    ax.set_xlabel("iteration")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
-    return ax
+    columns = list(y or [c for c in m.columns if c != "time"])
+    losses = [c for c in columns if _is_loss(c)]
+    others = [c for c in columns if not _is_loss(c)]
+    panels = [p for p in (losses, others) if p]
+    if ax is not None:
+        axes = [ax] * len(panels) if len(panels) == 1 else list(np.atleast_1d(ax))
+    else:
+        axes = list(np.atleast_1d(plt.subplots(len(panels), 1, figsize=(7.2, 3.2 * len(panels)), sharex=True)[1]))
+    labels = run.summary.get("labels", {})
+    for axis, panel in zip(axes, panels):
+        for column in panel:
+            series = m[column].dropna()
+            if logx:
+                series = series[series.index > 0]
+            axis.plot(series.index, series.values, label=labels.get(column, column))
+        values = m[panel].to_numpy(dtype=float)
+        positive = values[np.isfinite(values)]
+        axis.set_yscale("log" if (logy if logy is not None else _log_axis(positive, False) and positive.min() > 0)
+                        else "linear")
+        axis.set_ylabel("loss" if panel is losses else "value")
+        axis.grid(True, which="both", alpha=0.3)
+        axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+    noise = run.summary.get("noise_variance")
+    if noise and losses:
+        axes[0].axhline(noise, color="grey", ls=":", label="noise level σ²")
+        axes[0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+    for axis in axes:
+        axis.set_xscale("log" if logx else "linear")
+    axes[-1].set_xlabel("iteration")
+    axes[0].set_title(run.config.get("experiment", {}).get("name", run.path.name), fontsize=10)
+    axes[0].figure.tight_layout()
+    return axes[0] if len(axes) == 1 else tuple(axes)
 
 
 def _frame(run, at):
@@ -92,10 +171,15 @@ def _extremal_directions(run, at):
     return list(np.load(files[last]))
 
 
-def neurons(run, at="final", ax=None, directions=None):
+def _radius(W, a):
+    return np.abs(a) * np.linalg.norm(W, axis=1)
+
+
+def neurons(run, at="final", ax=None, directions=None, lim=None):
     """Each neuron j a point at the angle of w_j (its projection for d > 2) with radius |a_j| ||w_j||,
     blue for a_j > 0 and red for a_j < 0; `directions` (unit vectors) drawn as dashed rays, by default
-    the extremal vectors of the run's extremal_vectors metric when it has one."""
+    the extremal vectors of the run's extremal_vectors metric when it has one. `lim`: the half-width
+    of the square drawn (default: fits this frame)."""
     plt = _plt()
     W, a, _ = _frame(run, at)
     if directions is None:
@@ -104,7 +188,7 @@ def neurons(run, at="final", ax=None, directions=None):
     basis = _axes(run, W)
     P = W @ basis.T
     angle = np.arctan2(P[:, 1], P[:, 0])
-    radius = np.abs(a) * np.linalg.norm(W, axis=1)
+    radius = _radius(W, a)
     ax.scatter(radius * np.cos(angle), radius * np.sin(angle), s=6, c=np.where(a > 0, "tab:blue", "tab:red"))
     r = radius.max() if radius.size and radius.max() > 0 else 1.0
     for u in directions:
@@ -113,7 +197,7 @@ def neurons(run, at="final", ax=None, directions=None):
         ax.plot([0, 1.1 * r * p[0]], [0, 1.1 * r * p[1]], "k--", lw=0.8)
     ax.set_aspect("equal")
     ax.set_title(f"neurons at {at}: angle of w_j, radius |a_j| |w_j|", fontsize=8)
-    lim = 1.15 * r
+    lim = lim or 1.15 * r
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     return ax
@@ -128,10 +212,12 @@ def animate_neurons(run, out="neurons.gif", fps=5):
         raise ValueError(f"{run.path}: no neuron snapshots to animate")
     fig, ax = plt.subplots(figsize=(4.8, 4.8))
     iterations = list(snaps)
+    # One square for every frame, large enough for the largest: the neurons move, not the axes.
+    lim = 1.15 * max(float(_radius(W, a).max(initial=0)) for W, a, _ in snaps.values()) or 1.0
 
     def draw(i):
         ax.clear()
-        neurons(run, at=iterations[i], ax=ax)
+        neurons(run, at=iterations[i], ax=ax, lim=lim)
         ax.set_title(f"iteration {iterations[i]}", fontsize=9)
 
     FuncAnimation(fig, draw, frames=len(iterations)).save(out, writer=PillowWriter(fps=fps))

@@ -59,7 +59,7 @@ def test_a_sweep_with_a_diverged_cell_loads_and_says_which(tmp_path):
     assert (t.loc[diverged, "status"] == "diverged").all() and (t.drop(diverged)["status"] == "completed").all()
     assert [(i, s) for i, s, _ in sw.incomplete] == [(i, "diverged") for i in diverged]
     curves = sw.curves("train_mse")
-    assert {"iteration", "value", "optimizer.lr", "cell"} <= set(curves.columns)
+    assert {"iteration", "train_mse", "optimizer.lr", "cell"} <= set(curves.columns)
     agg = sw.aggregate(over="experiment.seed")
     assert agg.loc[0.05, ("train_mse", "count")] == 2
     mean = t[t["optimizer.lr"] == 0.05]["train_mse"].mean()
@@ -131,3 +131,74 @@ def test_an_interrupt_stops_at_a_checkpoint_and_a_rerun_resumes(tmp_path):
     doc["optimizer"]["iterations"] = 600_000
     resumed = relulab.run(doc, out=out, workdir=tmp_path, progress=False)  # the same call again
     assert resumed.status == "completed" and resumed.metrics.index.max() == 600_000 > done_before
+
+
+def test_a_sweep_figure_tells_variants_by_colour_and_train_from_test_by_style(tmp_path):
+    import warnings
+    import matplotlib.pyplot as plt
+    doc = small(sweep={"data.n": {"logspace": [40, 4000, 3]}, "model.width": [6, 12], "experiment.seed": [0, 1]})
+    doc["optimizer"]["iterations"] = 200
+    sw = relulab.run(doc, out=tmp_path / "sweep", jobs=2, progress=False)
+    assert sw.log_keys == ["data.n"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no pandas FutureWarning, no matplotlib warning
+        ax = relulab.plot.sweep(sw)
+    lines = {c.get_label(): c.lines[0] for c in ax.containers}  # each errorbar's data line
+    # Two widths x four losses, and the noise level.
+    assert len(lines) == 8 and "noise level σ²" in [l.get_label() for l in ax.get_lines()]
+    train, test = lines["train MSE (network) (width = 6)"], lines["test MSE (network) (width = 6)"]
+    assert train.get_color() == test.get_color() and train.get_linestyle() != test.get_linestyle()
+    assert train.get_color() != lines["train MSE (network) (width = 12)"].get_color()
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "data.n" and ax.get_ylabel() == "final loss"
+    assert "2 seeds" in ax.get_title()
+    plt.close("all")
+
+
+def test_curves_put_losses_and_other_quantities_on_separate_axes(run):
+    import matplotlib.pyplot as plt
+    loss_ax, other_ax = relulab.plot.curves(run)
+    assert {l.get_label() for l in loss_ax.get_lines()} >= {"train MSE (network)", "test MSE (network)"}
+    assert {l.get_label() for l in other_ax.get_lines()} == {"neurons alive", "norm mass sum |a_j| |w_j|"}
+    plt.close("all")
+
+
+def test_the_neuron_animation_keeps_its_axes(run, tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+    limits = []
+    draw = relulab.plot.neurons
+
+    def recording(*args, **kwargs):
+        ax = draw(*args, **kwargs)
+        limits.append((ax.get_xlim(), ax.get_ylim()))
+        return ax
+
+    monkeypatch.setattr(relulab.plot, "neurons", recording)
+    relulab.plot.animate_neurons(run, out=str(tmp_path / "a.gif"))
+    assert len(limits) >= 3 and len(set(limits)) == 1
+    W, a, _ = run.weights("final")
+    assert limits[0][0][1] >= np.max(np.abs(a) * np.linalg.norm(W, axis=1))  # the largest frame fits
+    plt.close("all")
+
+
+def test_a_search_folder_loads_with_its_points_and_bracket(tmp_path):
+    doc = small(search={"key": "data.n", "range": [20, 2000], "metric": "train_mse", "below": 0.05,
+                        "tolerance": 3.0})
+    doc["optimizer"]["iterations"] = 300
+    relulab.run(doc, out=tmp_path / "search", progress=False)
+    found = relulab.load(tmp_path / "search")
+    assert isinstance(found, relulab.Search) and found.key == "data.n"
+    assert len(found.points) >= 2 and len(found.rounds) >= 1
+    if found.bracket:  # the criterion changes side inside the bracket
+        lo, hi = found.bracket
+        holds = dict(zip(found.points["data.n"], found.points["criterion_holds"]))
+        assert holds[lo] != holds[hi]
+    assert (tmp_path / "search" / "search.png").exists()
+
+
+def test_diff_lists_only_the_keys_that_differ(tmp_path):
+    a = relulab.run(small(), out=tmp_path / "a", progress=False)
+    b = relulab.run(small(), set={"optimizer.lr": 0.02, "model.width": 10}, out=tmp_path / "b", progress=False)
+    d = relulab.diff(a, b)
+    assert list(d.index) == ["model.width", "optimizer.lr"]
+    assert d.loc["optimizer.lr"].tolist() == [0.05, 0.02]
+    assert relulab.diff(a, a).empty

@@ -25,6 +25,7 @@
 #include <boost/dll/alias.hpp>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -80,6 +81,24 @@ inline void require_relu_and_squared_error(const BuildContext& ctx, const std::s
                                    "3 and 4); this experiment has activation " + activation + " and loss " + loss);
 }
 
+// How a plugin's own code was compiled. A plugin built without optimisation
+// (CMake with no build type gives -O0) runs many times slower than a bundled
+// one, so the host reports it and warns. make_plugin fills it in from the
+// plugin's own compilation: __OPTIMIZE__ is GCC's and Clang's mark of -O1 and
+// above, NDEBUG that assertions (Eigen's bounds checks among them) are off.
+enum class CodeOptimization { Unknown, Optimized, Unoptimized };
+
+#ifdef __OPTIMIZE__
+#define RELULAB_THIS_CODE_OPTIMIZATION ::relulab::CodeOptimization::Optimized
+#else
+#define RELULAB_THIS_CODE_OPTIMIZATION ::relulab::CodeOptimization::Unoptimized
+#endif
+#ifdef NDEBUG
+#define RELULAB_THIS_CODE_ASSERTIONS false
+#else
+#define RELULAB_THIS_CODE_ASSERTIONS true
+#endif
+
 struct PluginDescriptor {
   PluginKind kind = PluginKind::DataGenerator;
   std::string name;
@@ -94,6 +113,12 @@ struct PluginDescriptor {
   // instruction set a kernel dispatched to, ...): shown by `relulab plugins
   // describe`, written to each run's provenance. Optional.
   std::string details;
+  // A metric's columns as a reader should see them on a figure's axis or
+  // legend ("train_mse" -> "train MSE"); columns without one show their name.
+  std::map<std::string, std::string> column_labels;
+  // Filled in by make_plugin; a descriptor built by hand says Unknown.
+  CodeOptimization optimization = CodeOptimization::Unknown;
+  bool assertions = false;  // compiled without NDEBUG
   // Builds an object of the plugin's class from validated parameters.
   std::function<std::unique_ptr<PluginObject>(const Params&, const BuildContext&)> factory;
 
@@ -118,6 +143,10 @@ PluginDescriptor make_plugin(std::string name, std::string version, std::string 
   d.version = std::move(version);
   d.summary = std::move(summary);
   d.schema = std::move(schema);
+  // Expanded here, in the plugin's own translation unit (make_plugin<T> is
+  // instantiated there), so the flags are the plugin's, not the host's.
+  d.optimization = RELULAB_THIS_CODE_OPTIMIZATION;
+  d.assertions = RELULAB_THIS_CODE_ASSERTIONS;
   d.factory = [](const Params& p, const BuildContext& c) -> std::unique_ptr<PluginObject> {
     return std::unique_ptr<Interface>(std::make_unique<T>(p, c));
   };
