@@ -327,7 +327,7 @@ std::string preamble(const Figure& fig, const fs::path& out) {
   // Log axes read as powers of ten; x spans exactly the data.
   script << (fig.logx ? "set logscale x\nset format x '10^{%L}'\n" : "set format x '%g'\n");
   script << (fig.logy ? "set logscale y\nset format y '10^{%L}'\n" : "set format y '%g'\n");
-  script << "set autoscale xfix\nset offsets graph 0.02, graph 0.02, 0, 0\n";
+  script << "set autoscale xfix\nset offsets graph 0.02, graph 0.02, graph 0.03, graph 0.03\n";
   if (fig.band)
     script << "set object 1 rect from " << format_number(fig.band->first) << ", graph 0 to "
            << format_number(fig.band->second) << ", graph 1 behind fillcolor rgb '#dddddd' fillstyle solid noborder\n";
