@@ -269,3 +269,17 @@ TEST_CASE("mpirun -np 2 shares a sweep's cells between ranks, each once, with th
   fs::remove_all(dir);
 }
 #endif
+
+TEST_CASE("cell folders are the index padded to the last index's digits, then the hash (as the README says)",
+          "[sweep]") {
+  // 8 cells: indices 0..7, one digit; 24 cells: 00..23; 120 cells: 000..119.
+  const std::string base = small_experiment(100);
+  for (const auto& [count, third] : std::vector<std::pair<int, std::string>>{{8, "3-"}, {24, "03-"}, {120, "003-"}}) {
+    std::string text = base;
+    text += "[sweep]\n\"experiment.seed\" = { range = [0, " + std::to_string(count) + "] }\n";
+    const auto s = sweep_from_text(text);
+    REQUIRE(s.cells.size() == static_cast<std::size_t>(count));
+    const std::string name = s.cells[3].dir.filename().string();
+    CHECK(name == third + s.cells[3].experiment.hash);
+  }
+}
