@@ -38,6 +38,7 @@ quick() {
   figure fig2_quick "$(run $paper/fig2_lr_decay_quick.toml)"  # warm-started from fig1_quick's cell 6
   figure fig3_quick "$(run $paper/fig3_relu_teacher_quick.toml)"
   figure d10_quick "$(run $paper/d10_threshold_quick.toml)"
+  figure fig1_gelu_quick "$(run $paper/fig1_gelu_quick.toml)" --y train_mse,test_mse  # a colour per activation
   figure theorem2_quick "$(run $paper/theorem2_two_cones_quick.toml)" --y gap_plus,gap_minus
   figure concentration_quick "$(run $paper/concentration_quick.toml)" --y drift_sup_error,extremal_angle_plus_deg
 }

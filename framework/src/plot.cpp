@@ -203,6 +203,9 @@ std::array<double, 3> mean_sd(double x, const std::vector<double>& values) {
   return {x, mean, values.size() > 1 ? std::sqrt(sq / static_cast<double>(values.size() - 1)) : NAN};
 }
 
+// "model.activation" -> "activation": a legend names the key, the table says where it lives.
+std::string short_key(const std::string& key) { return key.substr(key.rfind('.') + 1); }
+
 // One series per metric and per combination of the other swept keys; seeds are averaged.
 std::vector<Series> sweep_series(const Table& t, std::size_t xi, const std::vector<std::string>& ys,
                                  const RunFacts& facts) {
@@ -216,7 +219,7 @@ std::vector<Series> sweep_series(const Table& t, std::size_t xi, const std::vect
       if (row[status] != "completed" || !number(row[xi], xv) || !number(row[yi], yv)) continue;
       std::string label;
       for (std::size_t c = 1; c < status; ++c)
-        if (c != xi && t.header[c] != "experiment.seed") label += (label.empty() ? "" : ", ") + t.header[c] + " = " + row[c];
+        if (c != xi && t.header[c] != "experiment.seed") label += (label.empty() ? "" : ", ") + short_key(t.header[c]) + " = " + row[c];
       groups[label][xv].push_back(yv);
     }
     int variant = 0;
