@@ -3,7 +3,8 @@
 # figure unless a --y is named below), from runs made here with ./build/relulab. Runs land in runs/ and
 # are resumed, not redone, when the script is run again (kill it at any time).
 #   scripts/doc_figures.sh quick    # the _quick experiments: minutes on two cores
-#   scripts/doc_figures.sh full     # the full-scale Figures 1 to 3: hours on two cores
+#   scripts/doc_figures.sh full     # the full-scale Figures 1 to 3: about an hour on two cores
+#   scripts/doc_figures.sh search   # the full-scale threshold search: 8 cells, one at a time
 # The figures the Python scripts draw (scripts/*.py, named in docs/reproduction.md) are not redrawn here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ run() {
   local log
   log=$(mktemp)
   SECONDS=0
-  "$relulab" run "$file" --jobs 2 --quiet "$@" > "$log" || { cat "$log" >&2; rm -f "$log"; return 1; }
+  "$relulab" run "$file" --jobs "${JOBS:-2}" --quiet "$@" > "$log" || { cat "$log" >&2; rm -f "$log"; return 1; }
   echo "$file $*: ${SECONDS} s" >&2
   # A run prints "run directory: DIR", or "already finished in DIR" when it had finished before.
   grep -oE '(run directory: |sweep directory: |folder: |already finished in )[^ ]+' "$log" | head -1 | sed -E 's/.*(: | in )//'
@@ -51,8 +52,16 @@ full() {
   figure fig3_full "$(run $paper/fig3_relu_teacher.toml)"
 }
 
+# The threshold search of record: Figure 1's file as one run (sweep = {}) searched over n, one point
+# at a time (JOBS=1: bisection, the points in docs/reproduction.md's table).
+search() {
+  figure fig1_threshold_search_full "$(JOBS=1 run $paper/fig1_linear_threshold.toml --set 'sweep={}' \
+    --set 'search={ key = "data.n", range = [100, 30_000], metric = "train_mse", below = 0.045, tolerance = 1.15 }')"
+}
+
 case "${1:-}" in
   quick) quick ;;
   full) full ;;
-  *) echo "usage: scripts/doc_figures.sh quick|full" >&2; exit 2 ;;
+  search) search ;;
+  *) echo "usage: scripts/doc_figures.sh quick|full|search" >&2; exit 2 ;;
 esac

@@ -106,7 +106,7 @@ def _follow(proc, progress: bool) -> list:
         while not pending.empty():
             line = pending.get()
             lines.append(line)
-            if progress:
+            if progress or line.startswith("relulab: warning"):  # a warning is shown even when quiet
                 sys.stdout.write(line)
                 sys.stdout.flush()
 
