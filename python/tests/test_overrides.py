@@ -105,3 +105,10 @@ def test_the_cli_refuses_a_malformed_value_instead_of_reading_a_string(tmp_path,
     out = subprocess.run([executable(), "validate", str(file), "--set", f"experiment.description={text}"],
                          capture_output=True, text=True)
     assert out.returncode != 0 and "--set experiment.description" in out.stderr
+
+
+@pytest.mark.parametrize("number, shown", [(math.nan, "nan"), (math.inf, "inf"), (-math.inf, "-inf")])
+def test_non_finite_floats_reach_the_cli_as_floats(tmp_path, number, shown):
+    # No key takes a non-finite number, so the CLI's refusal shows what it read: a float, not a string.
+    with pytest.raises(relulab.ConfigError, match=f"description: expected string, found float {shown}$"):
+        relulab.run(small(), set={"experiment.description": number}, workdir=tmp_path, progress=False)
