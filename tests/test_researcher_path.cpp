@@ -152,3 +152,10 @@ TEST_CASE("every run's provenance says how each plugin was compiled", "[cli][plu
   CHECK_THAT(describe.out, Contains("\n  build: optimised\n"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("plugins describe says where a policy's parameters are written", "[cli][plugins]") {
+  // A policy has no section of its own: it is an entry of [optimizer] policies.
+  const auto r = run_command(relulab_exe() + " plugins describe warmup");
+  CHECK_THAT(r.out, Contains("parameters ([optimizer] policies = [{ plugin = \"warmup\", ... }]):"));
+  CHECK_THAT(r.out, !Contains("[policy]"));
+}

@@ -66,6 +66,17 @@ void print_plugin_list(const Registry& reg) {
   }
 }
 
+// Where an experiment file sets a plugin's parameters.
+std::string where_written(const PluginDescriptor& d) {
+  const std::string plugin = "plugin = \"" + d.name + "\"";
+  switch (d.kind) {
+    case PluginKind::DataGenerator: return "[data] with " + plugin;
+    case PluginKind::Metric: return "[[metrics]] with " + plugin;
+    case PluginKind::Policy: return "[optimizer] policies = [{ " + plugin + ", ... }]";
+    default: return "[" + std::string(kind_name(d.kind)) + "] with " + plugin;
+  }
+}
+
 int describe_plugin(const Registry& reg, const std::string& name) {
   const LoadedPlugin* p = reg.find_any(name);
   if (!p) {
@@ -80,10 +91,7 @@ int describe_plugin(const Registry& reg, const std::string& name) {
   const auto& d = p->descriptor;
   std::cout << d.name << " " << d.version << " (" << kind_name(d.kind) << " plugin)\n  " << d.summary << "\n  "
             << p->path.string() << "\n  build: " << build_description(d)
-            << (d.details.empty() ? "" : "\n  " + d.details) << "\n\nparameters ([" << (d.kind == PluginKind::DataGenerator ? "data"
-                                                          : d.kind == PluginKind::Metric       ? "[metrics]"
-                                                                                               : kind_name(d.kind))
-            << "] with plugin = \"" << d.name << "\"):\n";
+            << (d.details.empty() ? "" : "\n  " + d.details) << "\n\nparameters (" << where_written(d) << "):\n";
   for (const auto& s : d.schema.specs()) {
     std::string def = s.default_value ? format_value(*s.default_value) : (s.required() ? "required" : "(unset)");
     std::printf("  %-20s %-16s default %-12s %s\n", s.name.c_str(), type_name(s.type), def.c_str(),
