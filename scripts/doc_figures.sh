@@ -42,6 +42,9 @@ quick() {
   figure fig1_gelu_quick "$(run $paper/fig1_gelu_quick.toml)" --y train_mse,test_mse  # a colour per activation
   figure theorem2_quick "$(run $paper/theorem2_two_cones_quick.toml)" --y gap_plus,gap_minus
   figure concentration_quick "$(run $paper/concentration_quick.toml)" --y drift_sup_error,extremal_angle_plus_deg
+  # Theorem 1 at full scale is cheap (under a minute): drawn here, into docs/.
+  figure ../concentration "$(run $paper/concentration.toml)" --y drift_sup_error,drift_mean_error \
+    --title "Theorem 1: sup_w |D_n(w) - D(w)| against n (d = 5, 3 seeds)"
 }
 
 full() {
