@@ -51,7 +51,7 @@ TEST_CASE("a finished sweep draws its figure, and relulab plot needs no flags", 
   fs::remove_all(dir);
 }
 
-TEST_CASE("--set sweep={} runs one cell of a sweep file as a single run", "[cli]") {
+TEST_CASE("an override sweep={} runs one cell of a sweep file as a single run", "[cli]") {
   const fs::path dir = temp_dir("sweepempty");
   write_text(dir / "s.toml", sweep_experiment());
   const auto r = run_command(relulab_exe() + " run " + (dir / "s.toml").string() +
@@ -63,7 +63,7 @@ TEST_CASE("--set sweep={} runs one cell of a sweep file as a single run", "[cli]
   fs::remove_all(dir);
 }
 
-TEST_CASE("a --set value that opens TOML and does not parse is refused, not read as a string", "[cli][config]") {
+TEST_CASE("an override value that opens TOML and does not parse is refused, not read as a string", "[cli][config]") {
   const fs::path dir = temp_dir("setbroken");
   write_text(dir / "e.toml", small_experiment());
   const std::string cmd = relulab_exe() + " validate " + (dir / "e.toml").string() + " --set ";
@@ -99,7 +99,7 @@ TEST_CASE("run --dry-run on a search file names the folder the search writes", "
   fs::remove_all(dir);
 }
 
-TEST_CASE("--plugin-path is taken before or after the subcommand", "[cli]") {
+TEST_CASE("the option --plugin-path is taken before or after the subcommand", "[cli]") {
   const fs::path dir = temp_dir("pluginpath");
   fs::create_directories(dir / "extra");
   for (const std::string& args : {" --plugin-path " + (dir / "extra").string() + " plugins",
@@ -146,10 +146,12 @@ TEST_CASE("every run's provenance says how each plugin was compiled", "[cli][plu
   REQUIRE(run_command(relulab_exe() + " run " + (dir / "e.toml").string() + " --quiet --out " + (dir / "r").string())
               .exit_code == 0);
   const std::string config = slurp(dir / "r" / "config.toml");
-  // The bundled plugins are built as the host is (Release): optimised, no assertions.
-  CHECK_THAT(config, Contains("[provenance.plugins.sgd]\nbuild = 'optimised'"));
+  // The bundled plugins are built as the host is: optimised (the sanitizer build, -O1 without NDEBUG,
+  // adds ", assertions on").
+  CHECK_THAT(config, Contains("[provenance.plugins.sgd]\nbuild = 'optimised"));
   const auto describe = run_command(relulab_exe() + " plugins describe two_layer");
-  CHECK_THAT(describe.out, Contains("\n  build: optimised\n"));
+  CHECK_THAT(describe.out, Contains("\n  build: optimised"));
+  CHECK_THAT(describe.out + config, !Contains("NOT optimised"));
   fs::remove_all(dir);
 }
 
