@@ -1,4 +1,4 @@
-// The second paper's claims (Lyu, Li, Wang, Arora, NeurIPS 2021; SCIENCE.md
+// The second paper's claims (Lyu, Li, Wang, Arora, NeurIPS 2021; docs/science.md
 // section 7) as acceptance tests: the quick variants of experiments/lyu2021/,
 // run through the CLI, checked on their metrics.csv. Tagged [lyu2021]: CTest
 // runs them as their own entry (a few seconds in all).
@@ -68,7 +68,7 @@ TEST_CASE("Lyu et al. claim 1: on symmetric data the normalised margin reaches (
   REQUIRE(cells.size() == 3);
   for (const auto& [width, m] : cells) {
     INFO("width " << width);
-    // The bound holds for every network on symmetric data (SCIENCE.md section 7), at
+    // The bound holds for every network on symmetric data (docs/science.md §7), at
     // every recorded time; the SVM margin is certified to a 1e-9 relative gap, so
     // 1e-6 is only rounding room.
     for (double ratio : m.at("margin_ratio")) CHECK(ratio <= 1 + 1e-6);

@@ -1,5 +1,5 @@
 // Early alignment, measured: where the neurons point relative to the extremal
-// vectors of the training data's drift (SCIENCE.md section 3), computed once
+// vectors of the training data's drift (docs/science.md §3), computed once
 // from the labels (the network is ~0 while alignment happens).
 // Columns:
 //   aligned_mass       share of the norm mass sum_j |a_j||w_j| on neurons within

@@ -1,4 +1,4 @@
-// The exponential loss e^{-y h} on labels y in {-1, +1} (SCIENCE.md section 6).
+// The exponential loss e^{-y h} on labels y in {-1, +1} (docs/science.md §6).
 #include <relulab/relulab.hpp>
 #include <relulab/math/losses.hpp>
 

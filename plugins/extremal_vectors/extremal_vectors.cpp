@@ -1,4 +1,4 @@
-// The extremal vectors of the training data's drift field (SCIENCE.md
+// The extremal vectors of the training data's drift field (docs/science.md
 // section 3): where early alignment sends the neurons. With residual =
 // "labels" the network is taken as zero (the early-alignment field); with
 // "current" the drift uses the residual y - h(x) of the network as it is.

@@ -3,7 +3,7 @@
 // in {-1, +1}. The gap makes the data linearly separable with margin at least
 // margin_gap (by u itself) whatever n. With symmetric = true the samples come
 // in pairs (x, y), (-x, -y): the symmetric data of Lyu, Li, Wang and Arora
-// (NeurIPS 2021; SCIENCE.md section 7), on which the odd part of a leaky ReLU
+// (NeurIPS 2021; docs/science.md §7), on which the odd part of a leaky ReLU
 // network decides the labels.
 //
 // input_std scales each input coordinate (x_i ~ N(0, s_i^2), the gap still

@@ -30,7 +30,7 @@ TEST_CASE("exact population MSE agrees with Monte Carlo", "[math]") {
 
 TEST_CASE("exact population MSE of a leaky ReLU student agrees with Monte Carlo", "[math][activation]") {
   // sigma_alpha(z) = alpha z + (1 - alpha) relu(z) turns the student into a
-  // ReLU expansion plus a linear part (SCIENCE.md section 6).
+  // ReLU expansion plus a linear part (docs/science.md §6).
   const auto& desc = descriptor(PluginKind::DataGenerator, "linear_teacher");
   auto teacher = desc.make<DataGenerator>(
       defaults(desc.schema, {{"d", std::int64_t(3)}, {"beta_star", std::vector<double>{0.5, -1.0, 2.0}}}), {});

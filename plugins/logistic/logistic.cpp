@@ -1,4 +1,4 @@
-// The logistic loss log(1 + e^{-y h}) on labels y in {-1, +1} (SCIENCE.md
+// The logistic loss log(1 + e^{-y h}) on labels y in {-1, +1} (docs/science.md
 // section 6), stable at any margin: see relulab/math/losses.hpp.
 #include <relulab/relulab.hpp>
 #include <relulab/math/losses.hpp>

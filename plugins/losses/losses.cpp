@@ -3,7 +3,7 @@
 // - Squared error: train/test MSE next to ordinary least squares fitted on
 //   the same training data (the paper's baseline in Figure 1). The test MSE
 //   is exact when the data generator has a closed form for this student
-//   (Gaussian inputs, bias-free ReLU or leaky ReLU student: SCIENCE.md
+//   (Gaussian inputs, bias-free ReLU or leaky ReLU student: docs/science.md
 //   sections 5 and 6) and is otherwise measured on a held-out sample drawn
 //   once from the test stream (GeLU, a hidden bias, an unknown input law).
 // - A classification loss (labels -1 / +1): train/test loss and the 0-1

@@ -1,5 +1,5 @@
 // Margins of a classifier network (Lyu, Li, Wang, Arora, NeurIPS 2021;
-// SCIENCE.md section 7), on the training set:
+// docs/science.md §7), on the training set:
 //   normalized_margin  gamma(theta) = min_i y_i f(x_i) / |theta|^2, |theta|^2 = sum_j a_j^2 + |w_j|^2 (+ b_j^2)
 //   margin_ratio       gamma(theta) / ((1 + alpha) / 4 gamma_SVM): 1 at the bound two opposite
 //                      neurons reach on symmetric data (alpha: leaky ReLU's slope, 0 for ReLU)

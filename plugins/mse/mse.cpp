@@ -1,4 +1,4 @@
-// The squared error (h - y)^2, the default loss (SCIENCE.md section 1): the
+// The squared error (h - y)^2, the default loss (docs/science.md §1): the
 // SDK's SquaredError, the same class the model falls back on without a loss.
 #include <relulab/relulab.hpp>
 

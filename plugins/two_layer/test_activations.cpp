@@ -16,7 +16,7 @@ const std::vector<std::string> kActivations = {"relu", "leaky_relu", "gelu"};
 const std::vector<std::string> kLosses = {"mse", "logistic", "exponential"};
 constexpr double kSlope = 0.2;  // leaky ReLU's alpha in these tests: far from 0 and 1, so a wrong branch shows
 
-// sigma and sigma' as the textbook writes them (SCIENCE.md section 6), PyTorch's value at 0.
+// sigma and sigma' as the textbook writes them (docs/science.md §6), PyTorch's value at 0.
 double sigma(const std::string& act, double z) {
   if (act == "relu") return std::max(z, 0.0);
   if (act == "leaky_relu") return z > 0 ? z : kSlope * z;

@@ -31,7 +31,7 @@ TEST_CASE("gradient matches central finite differences", "[model]") {
 namespace {
 
 // The model's loss and gradient against the oracle, as the formulas read
-// (SCIENCE.md section 1): Z = X W^T + b, r = relu(Z) a - y, loss = |r|^2 / n,
+// (docs/science.md §1): Z = X W^T + b, r = relu(Z) a - y, loss = |r|^2 / n,
 // dL/da = relu(Z)^T c, dL/db = (1{Z>0} o c a^T)^T 1, dL/dW = (1{Z>0} o c a^T)^T X,
 // with c = 2 r / n.
 void check_against_textbook(Index m, Index d, bool bias, Index n = 133) {

@@ -1,6 +1,6 @@
 // Two-layer network h(x) = sum_j a_j sigma(<w_j, x> + b_j) with sigma = ReLU
 // (the default), leaky ReLU or GeLU, trained on the experiment's loss (the
-// squared error, PyTorch's MSELoss, unless a loss plugin is named: SCIENCE.md
+// squared error, PyTorch's MSELoss, unless a loss plugin is named: docs/science.md
 // sections 1 and 6). It was called two_layer_relu, a name files may still use.
 //
 // Parameter layout (one contiguous vector): W column by column (d blocks of m,

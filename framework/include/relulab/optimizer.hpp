@@ -50,8 +50,9 @@ class Objective {
   virtual Index num_parameters() const = 0;
   // The model's live parameter vector: the optimizer updates it in place.
   virtual Eigen::Map<Vector> parameters() = 0;
-  // Mean squared error on `rows` (empty: all samples) at the live parameters,
-  // and its gradient into gradient[0 .. num_parameters()) when not null.
+  // The experiment's training loss (its [loss] plugin, a mean over samples) on
+  // `rows` (empty: all samples) at the live parameters, and its gradient into
+  // gradient[0 .. num_parameters()) when not null.
   virtual double loss_and_gradient(Rows rows, double* gradient) = 0;
 
   // The training labels, and the same loss and gradient against other labels

@@ -1,4 +1,4 @@
-// Early alignment's drift field and its extremal vectors (SCIENCE.md section 3).
+// Early alignment's drift field and its extremal vectors (docs/science.md §3).
 //   D_n(w) = (1/n) sum_k 1{<w, x_k> > 0} r_k x_k,   G_n(w) = <w, D_n(w)>,
 // with r the labels (the network is ~0 during early alignment) or the current
 // residuals. An extremal vector is a unit w with some drift parallel to it

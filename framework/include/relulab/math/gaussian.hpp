@@ -1,4 +1,4 @@
-// Exact second moments under x ~ N(0, I_d) (SCIENCE.md section 5), for
+// Exact second moments under x ~ N(0, I_d) (docs/science.md §5), for
 // functions of the form F(x) = sum_j a_j relu(<w_j, x>) + <beta, x>.
 //   E[relu(<u,x>) relu(<v,x>)] = |u||v| (sin phi + (pi - phi) cos phi) / (2 pi)
 //   E[relu(<u,x>) <beta,x>]   = <u, beta> / 2
@@ -93,7 +93,7 @@ inline double squared_distance(const ReluExpansion& F, const ReluExpansion& G) {
 }
 
 // A bias-free student as a ReLU expansion, when its activation has one
-// (SCIENCE.md section 6): ReLU as it is; leaky ReLU through
+// (docs/science.md §6): ReLU as it is; leaky ReLU through
 // sigma_alpha(z) = alpha z + (1 - alpha) relu(z), so a_j becomes
 // (1 - alpha) a_j and the linear part is beta = alpha sum_j a_j w_j. GeLU and
 // a student with biases have none (a held-out sample measures them).

@@ -1,5 +1,5 @@
 // The per-sample losses, in plain lines, written to stay finite where a
-// textbook form overflows (SCIENCE.md section 6). m = y h is the margin of a
+// textbook form overflows (docs/science.md §6). m = y h is the margin of a
 // label y in {-1, +1}.
 //   squared error  l = (h - y)^2                 dl/dh = 2 (h - y)
 //   logistic       l = log(1 + e^{-m})           dl/dh = -y / (1 + e^{m})
