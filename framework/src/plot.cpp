@@ -382,10 +382,16 @@ fs::path draw(const Figure& fig, const fs::path& out) {
   if (ext != ".png" && ext != ".svg") throw std::runtime_error("--out must end in .png or .svg");
   const fs::path work = fs::temp_directory_path() / ("relulab-plot-" + std::to_string(::getpid()));
   fs::create_directories(work);
+  // gnuplot writes beside the target and the file is renamed into place: two
+  // shards finishing together, or a kill mid-write, never leave a torn figure.
+  const fs::path partial = out.parent_path() / (out.stem().string() + ".partial-" + std::to_string(::getpid()) +
+                                                out.extension().string());
   try {
-    run_gnuplot(work, preamble(fig, out) + plot_command(fig, work));
+    run_gnuplot(work, preamble(fig, partial) + plot_command(fig, work));
+    fs::rename(partial, out);
   } catch (...) {
     fs::remove_all(work);
+    fs::remove(partial);
     throw;
   }
   fs::remove_all(work);
