@@ -395,7 +395,7 @@ void PopulationLoss(benchmark::State& state) {
   const auto& teacher = registry().find(PluginKind::DataGenerator, "linear_teacher")->descriptor;
   auto gen = teacher.make<DataGenerator>(defaults(teacher.schema, {{"d", std::int64_t(d)}}), ctx);
   Problem p = make_problem(10, d, width);
-  for (auto _ : state) benchmark::DoNotOptimize(gen->teacher()->population_mse(p.model->view()));
+  for (auto _ : state) benchmark::DoNotOptimize(capability<PopulationRisk>(*gen)->network_mse(p.model->view()));
   state.counters["neuron pairs/s"] = benchmark::Counter(static_cast<double>(width) * static_cast<double>(width),
                                                         benchmark::Counter::kIsIterationInvariantRate);
 }

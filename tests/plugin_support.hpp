@@ -44,7 +44,7 @@ struct ScopedEnv {
 
 inline std::unique_ptr<Model> make_model(Index d, Index width, bool bias, const std::string& init = "gaussian",
                                   double scale = 1.0) {
-  const auto& desc = descriptor(PluginKind::Model, "two_layer_relu");  // the old name, kept as an alias
+  const auto& desc = descriptor(PluginKind::Model, "two_layer");
   BuildContext ctx;
   ctx.input_dim = d;
   return desc.make<Model>(defaults(desc.schema, {{"width", std::int64_t(width)},
@@ -82,7 +82,7 @@ inline void check_leaky_mse_against_monte_carlo(const DataGenerator& teacher, co
   TwoLayerView student = f.view();
   student.activation = "leaky_relu";
   student.slope = alpha;
-  const double exact = *teacher.teacher()->population_mse(student);
+  const double exact = *capability<PopulationRisk>(teacher)->network_mse(student);
   Rng draw(seed);
   const auto mc = monte_carlo_mse(teacher.sample(400'000, draw), [&](const Vector& x) {
     const Vector z = f.W * x;
@@ -273,7 +273,7 @@ inline Vector balance(const fs::path& dir, const std::string& which) {
 inline std::string small_dynamics(const std::string& optimizer, double init_scale = 0.1, int n = 50, int m = 200) {
   return "[experiment]\nname = \"dyn\"\nseed = 3\n"
          "[data]\nplugin = \"linear_teacher\"\nn = " + std::to_string(n) + "\nd = 2\nnoise_std = 0.3\n"
-         "[model]\nplugin = \"two_layer_relu\"\nwidth = " + std::to_string(m) + "\ninit_scale = " +
+         "[model]\nplugin = \"two_layer\"\nwidth = " + std::to_string(m) + "\ninit_scale = " +
          host::format_number(init_scale) + "\n[optimizer]\n" + optimizer +
          "[[metrics]]\nplugin = \"losses\"\nschedule = { points = [1.0] }\ntest_samples = 10\n";
 }

@@ -212,10 +212,20 @@ inline host::RunResult run_into(const host::Experiment& ex, const fs::path& dir,
 }
 
 // A small, fast experiment (d = 5, n = 200, m = 20) for runner tests.
+// The ConfigError an experiment (TOML text, overrides) is refused with, or "" when it is valid.
+inline std::string error_of(const std::string& toml, const std::vector<std::string>& sets = {}) {
+  try {
+    experiment_from_text(toml, sets);
+  } catch (const host::ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
 inline std::string small_experiment(int iterations = 2000, const std::string& extra_optimizer = "") {
   return "[experiment]\nname = \"small\"\nseed = 7\n"
          "[data]\nplugin = \"linear_teacher\"\nn = 200\nd = 5\nnoise_std = 0.3\n"
-         "[model]\nplugin = \"two_layer_relu\"\nwidth = 20\ninit_scale = 0.01\n"
+         "[model]\nplugin = \"two_layer\"\nwidth = 20\ninit_scale = 0.01\n"
          "[optimizer]\nplugin = \"sgd\"\nlr = 0.05\nbatch_size = 16\niterations = " +
          std::to_string(iterations) + "\n" + extra_optimizer +
          "[[metrics]]\nplugin = \"losses\"\nschedule = { every = 100 }\ntest_samples = 500\n";

@@ -20,7 +20,7 @@ TEST_CASE("relulab plugins describe prints every parameter", "[cli]") {
   const auto r = run_command(relulab_exe() + " plugins describe sgd");
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("lr ") && Contains("float") && Contains("0.01") && Contains("(0, inf)") &&
-                        Contains("initial learning rate") && Contains("batch_size") && Contains("iterations"));
+                        Contains("learning rate (a schedule is a policy") && Contains("batch_size") && Contains("iterations"));
   const auto bad = run_command(relulab_exe() + " plugins describe sdg");
   CHECK(bad.exit_code == 1);
   CHECK_THAT(bad.err, Contains("no plugin called 'sdg' (did you mean 'sgd'?)"));

@@ -7,20 +7,6 @@ using namespace relulab;
 using namespace relulab::test;
 using Catch::Matchers::Contains;
 
-namespace {
-
-// The error message of validating `toml` (with overrides), or "" if it is valid.
-std::string error_of(const std::string& toml, const std::vector<std::string>& sets = {}) {
-  try {
-    experiment_from_text(toml, sets);
-  } catch (const host::ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-}  // namespace
-
 // Line numbers refer to small_experiment(): [experiment] is line 1, [optimizer] line 13, lr line 15.
 TEST_CASE("a TOML syntax error names its line", "[config]") {
   const auto msg = error_of(replaced(small_experiment(), "[model]", "[model"));
@@ -69,9 +55,9 @@ TEST_CASE("a value out of range", "[config]") {
 TEST_CASE("a missing required key or section", "[config]") {
   CHECK_THAT(error_of(replaced(small_experiment(), "n = 200\n", "")),
              Contains("exp.toml:4:1: [data] missing required key 'n'"));
-  CHECK_THAT(error_of(replaced(small_experiment(), "plugin = \"two_layer_relu\"\n", "")),
+  CHECK_THAT(error_of(replaced(small_experiment(), "plugin = \"two_layer\"\n", "")),
              Contains("exp.toml:9:1: [model] missing required key 'plugin' (one of: two_layer"));
-  CHECK_THAT(error_of(replaced(small_experiment(), "[model]\nplugin = \"two_layer_relu\"\nwidth = 20\ninit_scale = 0.01\n", "")),
+  CHECK_THAT(error_of(replaced(small_experiment(), "[model]\nplugin = \"two_layer\"\nwidth = 20\ninit_scale = 0.01\n", "")),
              Contains("exp.toml: missing section [model]"));
 }
 
@@ -104,7 +90,7 @@ TEST_CASE("command-line overrides", "[config]") {
 
 TEST_CASE("the resolved configuration fills every default and reads back the same", "[config]") {
   auto ex = experiment_from_text(small_experiment());
-  CHECK(ex.resolved["optimizer"]["lr_schedule"].value<std::string>() == "constant");
+  CHECK(ex.resolved["optimizer"]["sampling"].value<std::string>() == "reshuffle");
   CHECK(ex.resolved["model"]["init"].value<std::string>() == "gaussian");
   CHECK(ex.resolved["experiment"]["checkpoint_seconds"].value<double>() == 60.0);
   // Validating the resolved file again gives the same configuration (and so the same run directory).
@@ -132,7 +118,7 @@ TEST_CASE("a key declared same_results() stays out of the run's hash, others cha
 }
 
 TEST_CASE("activations and losses: located errors with a did-you-mean", "[config][activation]") {
-  const std::string model = "plugin = \"two_layer_relu\"\n";
+  const std::string model = "plugin = \"two_layer\"\n";
   CHECK_THAT(error_of(replaced(small_experiment(), model, model + "activation = \"gelo\"\n")),
              Contains("exp.toml:11:1: [model] activation: \"gelo\" is not one of relu | leaky_relu | gelu (did you "
                       "mean 'gelu'?)"));
@@ -290,4 +276,41 @@ TEST_CASE("optimizer policies: both TOML spellings, defaults resolved, overrides
   const auto swapped = experiment_from_text(small_experiment(
       2000, "policies = [{ plugin = \"warmup\", steps = 50 }, { plugin = \"weight_decay\", mode = \"decoupled\" }]\n"));
   CHECK(swapped.hash != inline_form.hash);
+}
+
+TEST_CASE("each old spelling still works and warns once per process, at its line, with the new form",
+          "[config][aliases]") {
+  // A sweep of three cells validates the file three times: still one warning per old spelling.
+  const std::string old_spellings =
+      replaced(replaced(small_experiment(), "plugin = \"two_layer\"", "plugin = \"two_layer_relu\""),
+               "iterations = 2000\n", "iterations = 2000\nlr_schedule = \"step\"\nlr_decay = 0.1\n") +
+      "[sweep]\n\"optimizer.lr\" = [0.01, 0.02, 0.03]\n";
+  const fs::path dir = temp_dir("aliases");
+  write_text(dir / "old.toml", "loss = \"mse\"\n" + old_spellings);
+  const auto r = run_command(relulab_exe() + " run " + (dir / "old.toml").string() + " --dry-run");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto count = [&](const std::string& text) {
+    std::size_t n = 0;
+    for (auto at = r.err.find(text); at != std::string::npos; at = r.err.find(text, at + 1)) ++n;
+    return n;
+  };
+  CHECK(count("warning") == 3);
+  CHECK(count("old.toml:11:1: [model] plugin: 'two_layer_relu' is an old name of the model plugin 'two_layer'; write "
+              "plugin = \"two_layer\"") == 1);
+  CHECK(count("old.toml:19:1: [optimizer] lr_schedule, lr_decay: an old spelling; write policies = [{ plugin = "
+              "\"lr_schedule\", schedule = \"step\", decay = 0.1 }], first in the list") == 1);
+  CHECK(count("old.toml:1:1: loss: loss = \"mse\" is an old spelling; write [loss] plugin = \"mse\"") == 1);
+  // The new spellings: no warning at all.
+  write_text(dir / "new.toml", replaced(old_spellings, "lr_schedule = \"step\"\nlr_decay = 0.1\n",
+                                        "policies = [{ plugin = \"lr_schedule\", schedule = \"step\", decay = 0.1 }]\n"));
+  const auto clean = run_command(relulab_exe() + " run " + (dir / "new.toml").string() +
+                                 " --dry-run --set model.plugin=two_layer --set loss.plugin=mse");
+  CHECK(clean.exit_code == 0);
+  CHECK(clean.err.find("warning") == std::string::npos);
+  // `loss` alone as an override (or a sweep axis) is the old spelling of loss.plugin.
+  const auto set = run_command(relulab_exe() + " run " + (dir / "new.toml").string() + " --dry-run --set loss=mse");
+  CHECK(set.exit_code == 0);
+  CHECK_THAT(set.err, Contains("relulab: warning: --set loss=mse: 'loss' is the old spelling of 'loss.plugin'"));
+  fs::remove_all(dir);
 }

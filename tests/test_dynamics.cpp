@@ -7,7 +7,6 @@
 #include "output.hpp"
 #include "plugin_support.hpp"
 
-#include <relulab/lr_schedule.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -20,33 +19,12 @@ using Catch::Matchers::Contains;
 
 
 
-TEST_CASE("learning-rate schedules", "[dynamics][lr]") {
-  Schema schema = LearningRateSchedule::schema();
-  auto make = [&](const std::map<std::string, ParamValue>& set) { return LearningRateSchedule(defaults(schema, set)); };
-  const auto constant = make({});
-  CHECK(constant.at(0, 100) == 0.01);
-  CHECK(constant.at(99, 100) == 0.01);
-  const auto step = make({{"lr_schedule", std::string("step")}, {"lr_decay", 0.1}, {"lr_decay_every", std::int64_t(10)}});
-  CHECK(step.at(9, 100) == 0.01);
-  CHECK(step.at(10, 100) == Approx(0.001).epsilon(1e-14));
-  CHECK(step.at(25, 100) == Approx(0.0001).epsilon(1e-14));
-  const auto expo = make({{"lr_schedule", std::string("exponential")}, {"lr_decay", 0.5}, {"lr_decay_every", std::int64_t(10)}});
-  CHECK(expo.at(5, 100) == Approx(0.01 / std::sqrt(2.0)).epsilon(1e-14));
-  const auto cosine = make({{"lr_schedule", std::string("cosine")}, {"lr_min", 0.001}});
-  CHECK(cosine.at(0, 100) == Approx(0.01));
-  CHECK(cosine.at(50, 100) == Approx(0.0055));
-  CHECK(cosine.at(100, 100) == Approx(0.001));
-  const auto floor = make({{"lr_schedule", std::string("step")}, {"lr_decay", 0.1}, {"lr_decay_every", std::int64_t(1)},
-                           {"lr_min", 1e-6}});
-  CHECK(floor.at(50, 100) == 1e-6);
-}
-
 TEST_CASE("a warm start continues from an earlier run's weights on the same data", "[dynamics][warm]") {
   const fs::path dir = temp_dir("warm");
   const auto first = experiment_from_text(small_experiment(500));
   REQUIRE(run_into(first, dir / "first").outcome == host::Outcome::Completed);
   const std::string from = "model.warm_start=\"" + (dir / "first").string() + "\"";
-  const auto second = experiment_from_text(small_experiment(300), {from, "optimizer.lr_schedule=step"});
+  const auto second = experiment_from_text(small_experiment(300), {from, "optimizer.lr=0.04"});
   REQUIRE(run_into(second, dir / "second").outcome == host::Outcome::Completed);
   // The second run starts exactly where the first ended.
   CHECK(slurp(dir / "first" / "W_final.npy").substr(128) == slurp(dir / "second" / "W_init.npy").substr(128));

@@ -53,7 +53,7 @@ TEST_CASE("a run directory holds config, CSV, summary and arrays", "[run]") {
   CHECK(math::mean_squared_residual(Xm, ym, math::ordinary_least_squares(Xm, ym)) ==
         Approx(summary["final"]["ols_train_mse"].get<double>()).epsilon(1e-12));
   const std::string config = slurp(dir / "out" / "config.toml");
-  CHECK_THAT(config, Contains("lr_schedule = 'constant'") && Contains("[provenance]") && Contains("git_commit"));
+  CHECK_THAT(config, Contains("sampling = 'reshuffle'") && Contains("[provenance]") && Contains("git_commit"));
   fs::remove_all(dir);
 }
 

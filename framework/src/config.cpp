@@ -3,6 +3,7 @@
 #include "compose.hpp"
 
 #include "output.hpp"
+#include "warnings.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -273,6 +274,11 @@ struct SectionReader {
       throw ConfigError(located(ploc, table_name, "plugin", std::string("expected string, found ") + node_kind(*pn)));
     if (const LoadedPlugin* found = registry.find(kind, name->get())) {
       registry.note_use(*found);
+      if (found->descriptor.name != name->get())
+        warn_once("alias " + name->get(),
+                  located(ploc, table_name, "plugin",
+                          "'" + name->get() + "' is an old name of the " + kind_name(kind) + " plugin '" +
+                              found->descriptor.name + "'; write plugin = \"" + found->descriptor.name + "\""));
       return found;
     }
     std::string msg = "unknown " + std::string(kind_name(kind)) + " plugin '" + name->get() + "'";
@@ -320,6 +326,10 @@ struct SectionReader {
         if (kind) known.push_back("plugin");
         unknown_key(loc, table_name, key, s, std::move(known));
       }
+      if (spec->moved()) {
+        read_moved_key(node, *spec, loc, table_name, key, s);
+        continue;
+      }
       std::string error;
       auto value = convert(node, *spec, error);
       if (!value) throw ConfigError(located(loc, table_name, key, error));
@@ -330,9 +340,24 @@ struct SectionReader {
     return s;
   }
 
+  // A key in its old place (ParamSpec::moved_to): checked against the schema
+  // of the policy it moved to and kept under its new name (fold_moved_keys).
+  void read_moved_key(const toml::node& node, const ParamSpec& spec, const Location& loc, const std::string& table_name,
+                      const std::string& key, Section& s) {
+    const LoadedPlugin* policy = registry.find(PluginKind::Policy, spec.moved_policy);
+    const ParamSpec* target = policy ? policy->descriptor.schema.find(spec.moved_key) : nullptr;
+    if (!target)
+      throw ConfigError(located(loc, table_name, key, "moved to key '" + spec.moved_key + "' of the policy '" +
+                                                          spec.moved_policy + "', which is not installed"));
+    std::string error;
+    auto value = convert(node, *target, error);
+    if (!value) throw ConfigError(located(loc, table_name, key, error));
+    s.moved.set(spec.moved_key, *value);
+  }
+
   void fill_defaults(const Schema& schema, Params& params, const Section& s, const std::string& table_name) {
     for (const auto& spec : schema.specs()) {
-      if (params.has(spec.name)) continue;
+      if (params.has(spec.name) || spec.moved()) continue;
       if (spec.default_value) params.set(spec.name, *spec.default_value);
       else if (spec.required())
         throw ConfigError(located(s.location, table_name, "",
@@ -467,6 +492,7 @@ void set_dotted(RawExperiment& raw, const std::string& dotted, const toml::node&
   if (parts.size() == 1 && parts[0] == "loss") {
     if (const toml::node* old = raw.doc.get("loss"); old && !old->is_table()) raw.doc.erase("loss");
     parts.push_back("plugin");
+    warn_once("loss key", origin + ": 'loss' is the old spelling of 'loss.plugin'");
   }
   // A whole section: --set sweep={} runs one cell of a sweep file; --set 'metrics=[{ plugin = "losses" }]'.
   static const std::set<std::string> kWholeSections = {"experiment", "data", "model", "optimizer", "metrics", "sweep", "search"};
@@ -636,11 +662,74 @@ Section read_loss(SectionReader& reader, const RawExperiment& raw) {
     shorthand.insert("plugin", "mse");
   } else if (node->is_string()) {
     shorthand.insert(toml::key("plugin", toml::source_region{node->source()}), *node->as_string());
+    const std::string name = node->as_string()->get();
+    warn_once("loss shorthand", located(location_of(raw, "loss", raw.doc.find("loss")->first.source()), "", "loss",
+                                        "loss = \"" + name + "\" is an old spelling; write [loss] plugin = \"" +
+                                            name + "\" (and loss.plugin in --set and sweep axes)"));
   } else {
     throw ConfigError(located(location_of(raw, "loss", node->source()), "", "loss",
                               std::string("expected a table [loss] or a loss plugin's name, found ") + node_kind(*node)));
   }
   return reader.read(shorthand, "loss", "loss", empty_schema(), &kind, none);
+}
+
+// Keys an old file writes on the optimizer that moved to a policy become that
+// policy, first in the list, where the optimizer applied them. Keys that only
+// restate their old defaults change nothing and are dropped, so the other
+// policies keep their places (their noise streams are derived from them).
+void fold_moved_keys(Experiment& ex, Registry& registry) {
+  struct Folded {
+    Section section;
+    bool changes = false;          // some key differs from its old default
+    std::string old_keys, new_form;  // for the warning
+  };
+  const Section& optimizer = ex.optimizer;
+  std::map<std::string, Folded> folded;  // by policy name
+  for (const auto& spec : optimizer.plugin->descriptor.schema.specs()) {
+    if (!spec.moved() || !optimizer.moved.has(spec.moved_key)) continue;
+    const ParamValue& value = optimizer.moved.values().at(spec.moved_key);
+    Folded& f = folded[spec.moved_policy];
+    if (!f.section.plugin) {
+      f.section.table = optimizer.table;
+      f.section.location = optimizer.location;
+      f.section.plugin = registry.find(PluginKind::Policy, spec.moved_policy);
+      for (const auto& target : f.section.plugin->descriptor.schema.specs())
+        if (target.default_value) f.section.params.set(target.name, *target.default_value);
+    }
+    f.section.params.set(spec.moved_key, value);
+    f.section.where[spec.moved_key] = optimizer.where.at(spec.name);
+    f.changes = f.changes || format_value(value) != format_value(*spec.default_value);
+    f.old_keys += (f.old_keys.empty() ? "" : ", ") + spec.name;
+    f.new_form += ", " + spec.moved_key + " = " + format_value(value);
+  }
+  for (auto& [name, f] : folded) {
+    Location first = f.section.where.begin()->second;  // the first line of them, for the warning
+    for (const auto& [key, at] : f.section.where)
+      if (at.line < first.line) first = at;
+    warn_once("moved " + f.old_keys, located(first, optimizer.table, "", f.old_keys + ": an old spelling; write policies = [{ plugin = \"" + name +
+                                                 "\"" + f.new_form + " }], first in the list"));
+    if (f.changes) ex.policies.insert(ex.policies.begin(), std::move(f.section));
+  }
+}
+
+// Run folders keep the names they had before keys moved (ParamSpec::moved_to):
+// the hash is taken over the layout of that time. A policy that such keys
+// moved to, alone in the list, is hashed as those keys; otherwise the keys
+// take their old defaults and the policies stay as they are (with others
+// beside it, the noise streams differ from the old layout's, so it is
+// rightly another computation).
+void hash_moved_keys_in_old_place(toml::table& optimizer, const Experiment& ex) {
+  const Schema& schema = ex.optimizer.plugin->descriptor.schema;
+  const toml::table* alone = nullptr;
+  if (const auto* policies = optimizer["policies"].as_array(); policies && policies->size() == 1)
+    for (const auto& spec : schema.specs())
+      if (spec.moved() && ex.policies[0].plugin->descriptor.name == spec.moved_policy) alone = policies->get(0)->as_table();
+  for (const auto& spec : schema.specs()) {
+    if (!spec.moved()) continue;
+    if (alone) optimizer.insert_or_assign(spec.name, *alone->get(spec.moved_key));
+    else insert_value(optimizer, spec.name, *spec.default_value);
+  }
+  if (alone) optimizer.erase("policies");
 }
 
 toml::table section_with_plugin(const Section& s, const Params& host) {
@@ -690,6 +779,7 @@ void resolve(Experiment& ex, const Params& exp, const Params& data_host, const P
   erase_same_results(*semantic["model"].as_table(), ex.model);
   erase_same_results(*semantic["loss"].as_table(), ex.loss);
   erase_same_results(*semantic["optimizer"].as_table(), ex.optimizer);
+  hash_moved_keys_in_old_place(*semantic["optimizer"].as_table(), ex);
   if (auto* policies = semantic["optimizer"]["policies"].as_array())
     for (std::size_t i = 0; i < ex.policies.size(); ++i)
       erase_same_results(*policies->get(i)->as_table(), ex.policies[i]);
@@ -717,6 +807,7 @@ Experiment validate_experiment(const RawExperiment& raw, Registry& registry) {
   ex.optimizer = reader.read(section_table(raw, "optimizer"), "optimizer", "optimizer", empty_schema(), &k_opt, none,
                              {"policies"});
   ex.policies = read_policies(reader, raw);
+  fold_moved_keys(ex, registry);
   read_metrics(ex, reader, raw);
   resolve(ex, exp, data_host, model_host);
   return ex;

@@ -50,6 +50,7 @@ struct Section {
   std::string table;  // "data", "model", "loss", "optimizer", "metrics[0]"
   const LoadedPlugin* plugin = nullptr;
   Params params;  // the plugin's parameters, defaults filled in
+  Params moved;   // keys the file wrote in their old place (ParamSpec::moved_to), in their new form
   std::map<std::string, Location> where;
   Location location;  // the table's header
 };

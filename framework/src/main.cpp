@@ -93,6 +93,7 @@ int describe_plugin(const Registry& reg, const std::string& name) {
             << p->path.string() << "\n  build: " << build_description(d)
             << (d.details.empty() ? "" : "\n  " + d.details) << "\n\nparameters (" << where_written(d) << "):\n";
   for (const auto& s : d.schema.specs()) {
+    if (s.moved()) continue;  // an old spelling, read with a warning but no longer offered
     std::string def = s.default_value ? format_value(*s.default_value) : (s.required() ? "required" : "(unset)");
     std::printf("  %-20s %-16s default %-12s %s\n", s.name.c_str(), type_name(s.type), def.c_str(),
                 s.range_text().c_str());

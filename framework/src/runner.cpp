@@ -297,7 +297,7 @@ class Run {
     s.columns = r.columns;
     s.final_values = r.final_values;
     s.statistics = built_.optimizer->statistics();
-    if (const Teacher* teacher = built_.data->teacher()) s.noise_variance = teacher->noise_variance();
+    if (const Teacher* teacher = teacher_of(*built_.data)) s.noise_variance = teacher->noise_variance();
     for (const auto& m : ex_.metrics)
       for (const auto& [column, label] : m.plugin->descriptor.column_labels)
         if (std::find(s.columns.begin(), s.columns.end(), column) != s.columns.end()) s.labels[column] = label;

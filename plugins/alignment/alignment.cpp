@@ -12,6 +12,7 @@
 // Array alignment/angles_<iteration>.npy: each neuron's angle (degrees) to the
 // nearest extremal vector of its sign (NaN for a neuron with a_j = 0 or w_j = 0).
 #include <relulab/math/extremal.hpp>
+#include <relulab/paper_setting.hpp>
 #include <relulab/relulab.hpp>
 
 

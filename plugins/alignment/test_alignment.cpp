@@ -25,7 +25,7 @@ std::vector<double> alignment_of(const Eigen::MatrixXd& W, const Vector& a) {
   const auto& mdesc = descriptor(PluginKind::Metric, "alignment");
   auto metric = mdesc.make<Metric>(defaults(mdesc.schema, {{"starts", std::int64_t(4)}}), ctx);
   metric->prepare(train, *data, rng);
-  const auto& model_desc = descriptor(PluginKind::Model, "two_layer_relu");
+  const auto& model_desc = descriptor(PluginKind::Model, "two_layer");
   auto model = model_desc.make<Model>(defaults(model_desc.schema, {{"width", std::int64_t(W.rows())}}), ctx);
   model->assign(W, a, Vector(0));
   // Keeps the per-neuron angles, appended to the returned values.

@@ -4,6 +4,7 @@
 // n^-1/2 up to logarithms. Columns: the largest and the mean error over the
 // directions.
 #include <relulab/math/extremal.hpp>
+#include <relulab/paper_setting.hpp>
 #include <relulab/relulab.hpp>
 
 
@@ -15,9 +16,7 @@ class DriftConcentration final : public Metric {
  public:
   DriftConcentration(const Params& p, const BuildContext& ctx) : directions_(p.integer("directions")) {
     require_relu_and_squared_error(ctx, "drift_concentration");
-    if (ctx.data && !ctx.data->teacher())
-      throw ParameterError("plugin", "drift_concentration compares the data's drift with the population's, which "
-                                     "needs a teacher with a known input law; this data set has none");
+    if (ctx.data) require_capability<PopulationDrift>(*ctx.data, "drift_concentration", "the data plugin");
   }
 
   std::vector<std::string> columns() const override { return {"drift_sup_error", "drift_mean_error"}; }
@@ -29,14 +28,9 @@ class DriftConcentration final : public Metric {
       for (Index c = 0; c < train.dim(); ++c) W_(i, c) = rng.normal();
       W_.row(i).normalize();
     }
+    const auto& population = require_capability<PopulationDrift>(data, "drift_concentration", "the data plugin");
     population_.resize(directions_);
-    for (Index i = 0; i < directions_; ++i) {
-      auto D = data.teacher() ? data.teacher()->population_drift(W_.row(i).transpose()) : std::nullopt;
-      if (!D)
-        throw std::runtime_error("drift_concentration: this data generator has no closed-form population drift "
-                                 "(it needs a teacher with a known input law)");
-      population_[static_cast<std::size_t>(i)] = *D;
-    }
+    for (Index i = 0; i < directions_; ++i) population_[static_cast<std::size_t>(i)] = population.drift(W_.row(i).transpose());
   }
 
   void evaluate(const Snapshot& s, std::span<double> out) override {

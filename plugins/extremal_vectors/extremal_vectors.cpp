@@ -9,6 +9,7 @@
 // extremal/info_<iteration>.npy (K x 5: sign, G, share of starts, on a kink,
 // angle in degrees to the nearest population extremal vector of its sign or NaN).
 #include <relulab/math/extremal.hpp>
+#include <relulab/paper_setting.hpp>
 #include <relulab/relulab.hpp>
 
 
@@ -34,7 +35,7 @@ class ExtremalVectorsMetric final : public Metric {
 
   void prepare(const Dataset&, const DataGenerator& data, Rng& rng) override {
     seed_ = rng.engine()();  // each evaluation derives its own stream from this and its iteration
-    if (data.teacher()) population_ = data.teacher()->population_extremal_vectors();
+    if (const auto* drift = capability<PopulationDrift>(data)) population_ = drift->extremal_vectors();
   }
 
   void evaluate(const Snapshot& s, std::span<double> out) override {

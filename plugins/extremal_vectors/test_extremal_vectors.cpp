@@ -9,7 +9,7 @@ using namespace relulab::test;
 TEST_CASE("the extremal_vectors metric in a run: columns and arrays", "[extremal][run]") {
   const fs::path dir = temp_dir("exrun");
   const auto ex = experiment_from_text(
-      "[data]\nplugin = \"linear_teacher\"\nn = 5000\nd = 3\n[model]\nplugin = \"two_layer_relu\"\nwidth = 1\n"
+      "[data]\nplugin = \"linear_teacher\"\nn = 5000\nd = 3\n[model]\nplugin = \"two_layer\"\nwidth = 1\n"
       "[optimizer]\nplugin = \"sgd\"\niterations = 0\n[[metrics]]\nplugin = \"extremal_vectors\"\nstarts = 6\n");
   REQUIRE(run_into(ex, dir).outcome == host::Outcome::Completed);
   const auto summary = nlohmann::json::parse(slurp(dir / "summary.json"))["final"];

@@ -11,7 +11,7 @@ using namespace relulab::test;
 namespace {
 
 // An objective with labels that records the labels each step was evaluated against.
-class LabelSpy final : public Objective {
+class LabelSpy final : public Objective, public TrainingLabels {
  public:
   explicit LabelSpy(Vector clean) : clean_(std::move(clean)), theta_(Vector::Zero(1)) {}
   Index num_samples() const override { return clean_.size(); }
@@ -21,7 +21,8 @@ class LabelSpy final : public Objective {
     if (g) g[0] = 0;
     return 0;
   }
-  const Vector* labels() const override { return &clean_; }
+  void* find_capability(std::string_view name) override { return offer<TrainingLabels>(this, name); }
+  const Vector& labels() const override { return clean_; }
   double loss_and_gradient_for(const Vector& labels, Rows rows, double* g) override {
     Vector at(rows.empty() ? labels.size() : static_cast<Index>(rows.size()));
     for (Index k = 0; k < at.size(); ++k) at[k] = labels[rows.empty() ? k : rows[static_cast<std::size_t>(k)]];

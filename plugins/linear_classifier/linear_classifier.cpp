@@ -20,7 +20,7 @@ namespace {
 
 using namespace relulab;
 
-class LinearClassifier final : public TeacherGenerator {
+class LinearClassifier final : public TeacherGenerator, public LinearTarget {
  public:
   LinearClassifier(const Params& p, const BuildContext&)
       : d_(p.integer("d")),
@@ -71,7 +71,10 @@ class LinearClassifier final : public TeacherGenerator {
     return ds;
   }
 
-  std::optional<Vector> linear_teacher() const override { return beta_; }
+  void* find_capability(std::string_view name) override {
+    return offer<LinearTarget>(this, name, TeacherGenerator::find_capability(name));
+  }
+  Vector beta_star() const override { return beta_; }
 
  private:
   Index d_;

@@ -10,7 +10,8 @@ namespace {
 
 using namespace relulab;
 
-class LinearTeacher final : public TeacherGenerator {
+// With Gaussian inputs it knows every closed form; with two cones only beta*.
+class LinearTeacher final : public TeacherGenerator, public PopulationRisk, public PopulationDrift, public LinearTarget {
  public:
   LinearTeacher(const Params& p, const BuildContext&)
       : d_(p.integer("d")),
@@ -46,32 +47,33 @@ class LinearTeacher final : public TeacherGenerator {
 
   double target(const double* x) const override { return Eigen::Map<const Vector>(x, d_).dot(beta_); }
 
-  std::optional<double> population_mse(const TwoLayerView& s) const override {
+  void* find_capability(std::string_view name) override {
+    if (two_cones_) return offer<LinearTarget>(this, name, TeacherGenerator::find_capability(name));
+    return offer<PopulationRisk, PopulationDrift, LinearTarget>(this, name, TeacherGenerator::find_capability(name));
+  }
+
+  std::optional<double> network_mse(const TwoLayerView& s) const override {
     const auto student = math::gaussian::student_expansion(s);
-    if (two_cones_ || !student) return std::nullopt;
+    if (!student) return std::nullopt;
     const Eigen::MatrixXd no_neurons(0, d_);
     const Vector no_weights(0);
     const math::gaussian::ReluExpansion teacher{no_neurons, no_weights, beta_};
     return math::gaussian::squared_distance(student->expansion(), teacher) + noise_variance();
   }
 
-  std::optional<Vector> linear_teacher() const override { return beta_; }
+  Vector beta_star() const override { return beta_; }
 
   // For a symmetric isotropic law D(w) = E[1{<w,x> > 0} x x^T] beta* = beta*/2 for
   // every w (the noise is independent of x and centred, so it drops out).
-  std::optional<Vector> population_drift(const Vector&) const override {
-    if (two_cones_) return std::nullopt;
-    return Vector(beta_ / 2);
-  }
+  Vector drift(const Vector&) const override { return beta_ / 2; }
 
-  std::vector<std::pair<Vector, int>> population_extremal_vectors() const override {
-    if (two_cones_ || beta_.norm() == 0) return {};
+  std::vector<std::pair<Vector, int>> extremal_vectors() const override {
+    if (beta_.norm() == 0) return {};
     const Vector u = beta_ / beta_.norm();
     return {{u, 1}, {-u, -1}};
   }
 
-  std::optional<double> population_mse_linear(const Vector& beta) const override {
-    if (two_cones_) return std::nullopt;
+  double linear_mse(const Vector& beta) const override {
     return (beta - beta_).squaredNorm() + noise_variance();  // isotropic inputs
   }
 

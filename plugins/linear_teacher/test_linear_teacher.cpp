@@ -13,7 +13,7 @@ TEST_CASE("exact population MSE agrees with Monte Carlo", "[math]") {
       defaults(desc.schema, {{"d", std::int64_t(3)}, {"beta_star", std::vector<double>{0.5, -1.0, 2.0}}}), ctx);
   const RandomStudent f(6, 3, 12);
   const TwoLayerView student = f.view();
-  const double exact = *teacher->teacher()->population_mse(student);
+  const double exact = *capability<PopulationRisk>(*teacher)->network_mse(student);
   Rng draw(99);
   const auto mc = monte_carlo_mse(teacher->sample(400'000, draw), f);
   INFO("exact " << exact << ", Monte Carlo " << mc.mean << " +- " << mc.standard_error);
@@ -22,10 +22,10 @@ TEST_CASE("exact population MSE agrees with Monte Carlo", "[math]") {
 
   // The OLS closed form: sigma^2 + |beta - beta*|^2.
   const Vector beta = Vector::Zero(3);
-  CHECK(*teacher->teacher()->population_mse_linear(beta) == Approx(0.09 + 0.25 + 1 + 4).epsilon(1e-15));
+  CHECK(capability<PopulationRisk>(*teacher)->linear_mse(beta) == Approx(0.09 + 0.25 + 1 + 4).epsilon(1e-15));
   // A bias makes the closed form unavailable.
   const TwoLayerView biased{student.W, student.a, Eigen::Map<const Vector>(f.a.data(), f.a.size()), "relu"};
-  CHECK(!teacher->teacher()->population_mse(biased));
+  CHECK(!capability<PopulationRisk>(*teacher)->network_mse(biased));
 }
 
 TEST_CASE("exact population MSE of a leaky ReLU student agrees with Monte Carlo", "[math][activation]") {
@@ -39,5 +39,5 @@ TEST_CASE("exact population MSE of a leaky ReLU student agrees with Monte Carlo"
   // GeLU has no closed form here: the metric falls back to a held-out sample.
   TwoLayerView student = f.view();
   student.activation = "gelu";
-  CHECK(!teacher->teacher()->population_mse(student));
+  CHECK(!capability<PopulationRisk>(*teacher)->network_mse(student));
 }

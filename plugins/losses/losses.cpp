@@ -33,9 +33,9 @@ class Losses final : public Metric {
     if (mode_ == "exact" && !squared_error_)
       throw ParameterError("test", "test = \"exact\" is the Gaussian closed form of the squared error; the loss is " +
                                        loss_name_ + ": use test = \"auto\" or \"sample\"");
-    if (mode_ == "exact" && ctx.data && !ctx.data->teacher())
-      throw ParameterError("test", "test = \"exact\" needs a teacher's input law (a closed form); this data set "
-                                   "has none: use test = \"auto\"");
+    if (mode_ == "exact" && ctx.data && !capability<PopulationRisk>(*ctx.data))
+      throw ParameterError("test", "test = \"exact\" needs the exact test loss in closed form (a teacher with "
+                                   "Gaussian inputs); this experiment's data has none: use test = \"auto\"");
     if (mode_ == "exact" && ctx.model && ctx.model->view().activation == "gelu")
       throw ParameterError("test", "test = \"exact\" has no closed form for a GeLU network; use test = \"auto\" "
                                    "(a held-out sample) or \"sample\"");
@@ -52,7 +52,7 @@ class Losses final : public Metric {
     // The test set: fresh samples from a teacher's law (drawn even when the
     // OLS loss is exact: the network's may still need them), else the data
     // set's own test files, else none.
-    if (data.teacher()) {
+    if (teacher_of(data)) {
       test_ = data.sample(test_samples_, rng);
       test_source_ = "held-out sample of " + std::to_string(test_samples_) + " points";
     } else if (const Dataset* given = data.test_set()) {
@@ -62,14 +62,13 @@ class Losses final : public Metric {
       has_test_ = false;
       test_source_ = "none (the data set has no test files: give X_test and y_test)";
     }
-    if (mode_ == "exact" && !data.teacher())
-      throw std::runtime_error("losses: test = \"exact\" needs a teacher's input law; this data set has none");
+    risk_ = mode_ == "sample" ? nullptr : capability<PopulationRisk>(data);
+    if (mode_ == "exact" && !risk_)
+      throw std::runtime_error("losses: test = \"exact\" needs the exact test loss in closed form; this data has none");
     if (!squared_error_) return;
     const Vector beta = math::ordinary_least_squares(train.X, train.y);
     ols_train_ = math::mean_squared_residual(train.X, train.y, beta);
-    const Teacher* teacher = data.teacher();
-    const auto exact = mode_ == "sample" || !teacher ? std::nullopt : teacher->population_mse_linear(beta);
-    ols_test_ = exact ? *exact : has_test_ ? math::mean_squared_residual(test_.X, test_.y, beta) : kNone;
+    ols_test_ = risk_ ? risk_->linear_mse(beta) : has_test_ ? math::mean_squared_residual(test_.X, test_.y, beta) : kNone;
   }
 
   void evaluate(const Snapshot& s, std::span<double> out) override {
@@ -104,7 +103,7 @@ class Losses final : public Metric {
       }
     }
     r << "\n  test loss: " << (test_exact_ ? "exact (Gaussian closed form)" : test_source_);
-    if (const Teacher* teacher = data.teacher(); teacher && squared_error_) {
+    if (const Teacher* teacher = teacher_of(data); teacher && squared_error_) {
       std::snprintf(buf, sizeof buf, "\n  noise level sigma^2 = %.6f", teacher->noise_variance());
       r << buf;
     }
@@ -114,7 +113,7 @@ class Losses final : public Metric {
  private:
   double test_loss(const Snapshot& s) {
     std::optional<double> exact;
-    if (squared_error_ && mode_ != "sample" && s.data.teacher()) exact = s.data.teacher()->population_mse(s.model.view());
+    if (squared_error_ && risk_) exact = risk_->network_mse(s.model.view());
     if (mode_ == "exact" && !exact)
       throw std::runtime_error(
           "losses: test = \"exact\" but the data generator has no closed-form test loss for this model; use "
@@ -137,6 +136,7 @@ class Losses final : public Metric {
   bool squared_error_, classification_;
   bool test_exact_ = false;
   bool has_test_ = true;
+  const PopulationRisk* risk_ = nullptr;  // the data's closed form (set in prepare), unless test = "sample"
   std::string test_source_;
   static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();  // a test value that does not exist
   double ols_train_ = 0.0, ols_test_ = 0.0;

@@ -68,7 +68,7 @@ TEST_CASE("npy_dataset reads float64, float32, integer and Fortran-ordered array
       const Dataset d = data->sample(3, rng);  // n = the file's rows: every row, in file order
       CHECK(d.X == expected);  // small integers: exact in every dtype
       CHECK(d.y == Vector((Vector(3) << 1, 0, -1).finished()));
-      CHECK(data->teacher() == nullptr);
+      CHECK(teacher_of(*data) == nullptr);
       CHECK(data->test_set() == nullptr);
     }
   fs::remove_all(dir);
@@ -171,9 +171,9 @@ TEST_CASE("npy_dataset end to end: OLS on the data, test loss from the test file
   CHECK_THAT(none.report, Contains("test loss: none (the data set has no test files"));
   // What needs the population law refuses before training.
   CHECK_THROWS_WITH(experiment_from_text(data + rest + "[[metrics]]\nplugin = \"drift_concentration\"\n"),
-                    Contains("[metrics[1]] plugin: drift_concentration compares the data's drift with the "
-                             "population's, which needs a teacher"));
+                    Contains("[metrics[1]] plugin: drift_concentration needs the population drift") &&
+                        Contains("which the data plugin does not offer"));
   CHECK_THROWS_WITH(experiment_from_text(data + rest + "test = \"exact\"\n"),
-                    Contains("[metrics[0]] test: test = \"exact\" needs a teacher's input law"));
+                    Contains("[metrics[0]] test: test = \"exact\" needs the exact test loss in closed form"));
   fs::remove_all(dir);
 }

@@ -10,7 +10,7 @@ namespace {
 
 using namespace relulab;
 
-class ReluTeacher final : public TeacherGenerator {
+class ReluTeacher final : public TeacherGenerator, public PopulationRisk {
  public:
   ReluTeacher(const Params& p, const BuildContext&)
       : d_(p.integer("d")), k_(p.integer("k")), noise_std_(p.real("noise_std")), W_(k_, d_), a_(k_) {
@@ -54,14 +54,18 @@ class ReluTeacher final : public TeacherGenerator {
     return a_.dot(pre.cwiseMax(0.0));
   }
 
-  std::optional<double> population_mse(const TwoLayerView& s) const override {
+  void* find_capability(std::string_view name) override {
+    return offer<PopulationRisk>(this, name, TeacherGenerator::find_capability(name));
+  }
+
+  std::optional<double> network_mse(const TwoLayerView& s) const override {
     const auto student = math::gaussian::student_expansion(s);
     if (!student) return std::nullopt;
     const Vector no_linear(0);
     return math::gaussian::squared_distance(student->expansion(), {W_, a_, no_linear}) + noise_variance();
   }
 
-  std::optional<double> population_mse_linear(const Vector& beta) const override {
+  double linear_mse(const Vector& beta) const override {
     const Eigen::MatrixXd no_neurons(0, d_);
     const Vector none(0), no_linear(0);
     return math::gaussian::squared_distance({no_neurons, none, beta}, {W_, a_, no_linear}) + noise_variance();

@@ -11,9 +11,9 @@ TEST_CASE("the ReLU teacher's exact test MSE agrees with Monte Carlo", "[dynamic
   BuildContext ctx;
   auto teacher = desc.make<DataGenerator>(defaults(desc.schema, {{"d", std::int64_t(4)}, {"teacher_seed", std::int64_t(5)}}), ctx);
   const RandomStudent f(5, 4, 21);
-  const double exact = *teacher->teacher()->population_mse(f.view());
+  const double exact = *capability<PopulationRisk>(*teacher)->network_mse(f.view());
   const Vector beta = Vector::LinSpaced(4, -1, 1);
-  const double exact_linear = *teacher->teacher()->population_mse_linear(beta);
+  const double exact_linear = capability<PopulationRisk>(*teacher)->linear_mse(beta);
   Rng draw(8);
   const Dataset test = teacher->sample(400'000, draw);
   const auto student = monte_carlo_mse(test, f);
@@ -25,7 +25,7 @@ TEST_CASE("the ReLU teacher's exact test MSE agrees with Monte Carlo", "[dynamic
   CHECK(std::abs(exact_linear - linear.mean) < 5 * linear.standard_error);
   // The same teacher_seed gives the same teacher whatever the experiment seed: same labels for the same inputs.
   auto again = desc.make<DataGenerator>(defaults(desc.schema, {{"d", std::int64_t(4)}, {"teacher_seed", std::int64_t(5)}}), ctx);
-  CHECK(again->teacher()->target(test.X.row(0).data()) == teacher->teacher()->target(test.X.row(0).data()));
+  CHECK(teacher_of(*again)->target(test.X.row(0).data()) == teacher_of(*teacher)->target(test.X.row(0).data()));
 }
 
 TEST_CASE("exact population MSE of a leaky ReLU student against a ReLU teacher agrees with Monte Carlo",

@@ -23,7 +23,7 @@ TEST_CASE("the theorem2 metric on hand-built networks", "[dynamics][theorem2]") 
   const auto& mdesc = descriptor(PluginKind::Metric, "theorem2");
   auto metric = mdesc.make<Metric>(defaults(mdesc.schema, {}), ctx);
   metric->prepare(train, *data, rng);
-  const auto& model_desc = descriptor(PluginKind::Model, "two_layer_relu");
+  const auto& model_desc = descriptor(PluginKind::Model, "two_layer");
   auto model = model_desc.make<Model>(defaults(model_desc.schema, {{"width", std::int64_t(3)}}), ctx);
   // beta_+ from the metric's own definition, recomputed here: OLS on the rows with <x, beta*> > 0.
   std::vector<Index> plus;

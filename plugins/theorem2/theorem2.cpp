@@ -4,8 +4,9 @@
 // beta_+- being OLS fitted on S+- = {k : <x_k, beta*> >< 0}: the network is the
 // difference of two ReLUs, each the OLS fit of its half of the data.
 // Columns: the relative gaps |sum - beta_+-| / |beta_+-|. (A hidden bias is ignored.)
-#include <relulab/relulab.hpp>
 #include <relulab/math/linalg.hpp>
+#include <relulab/paper_setting.hpp>
+#include <relulab/relulab.hpp>
 
 
 #include <cstdio>
@@ -23,6 +24,9 @@ class Theorem2 final : public Metric {
       if (static_cast<Index>(v.size()) != d_)
         throw ParameterError("axis", "axis has " + std::to_string(v.size()) + " entries but d = " + std::to_string(d_));
       axis_ = Eigen::Map<const Vector>(v.data(), d_);
+    } else if (ctx.data && !capability<LinearTarget>(*ctx.data)) {
+      throw ParameterError("plugin", "theorem2 splits the data by the sign of <beta*, x>, and this experiment's data "
+                                     "has no linear target beta*: give the split direction as axis = [...]");
     }
   }
 
@@ -30,11 +34,7 @@ class Theorem2 final : public Metric {
 
   void prepare(const Dataset& train, const DataGenerator& data, Rng&) override {
     if (axis_.size() == 0) {
-      const auto beta = data.teacher() ? data.teacher()->linear_teacher() : std::nullopt;
-      if (!beta)
-        throw std::runtime_error("theorem2: the data generator is not a linear teacher; give the split direction "
-                                 "as axis = [...]");
-      axis_ = *beta;
+      axis_ = require_capability<LinearTarget>(data, "theorem2 (without axis = [...])", "the data plugin").beta_star();
     }
     for (int side = 0; side < 2; ++side) {
       std::vector<Index> rows;

@@ -1,4 +1,4 @@
-// Tests of the two_layer_relu plugin.
+// Tests of the two_layer plugin.
 #include <catch2/catch.hpp>
 
 #include "plugin_support.hpp"
@@ -121,9 +121,9 @@ TEST_CASE("every instruction set's kernel this CPU runs equals the textbook grad
 
 TEST_CASE("the kernel is chosen for the CPU, RELULAB_ISA overrides it, and describe names it", "[model][isa]") {
   const std::string widest = cpu_runs("avx512") ? "avx512" : cpu_runs("avx2") ? "avx2" : "sse2";
-  const auto plain = run_command(relulab_exe() + " plugins describe two_layer_relu");
+  const auto plain = run_command(relulab_exe() + " plugins describe two_layer");
   CHECK_THAT(plain.out, Catch::Matchers::Contains("kernel: " + widest + " "));
-  const auto forced = run_command("RELULAB_ISA=sse2 " + relulab_exe() + " plugins describe two_layer_relu");
+  const auto forced = run_command("RELULAB_ISA=sse2 " + relulab_exe() + " plugins describe two_layer");
   CHECK_THAT(forced.out, Catch::Matchers::Contains("kernel: sse2 "));
 }
 
@@ -169,7 +169,7 @@ TEST_CASE("initialisations follow their laws", "[model]") {
 namespace {
 
 std::unique_ptr<Model> make_model_in(Index d, Index width, bool bias, const std::string& precision) {
-  const auto& desc = descriptor(PluginKind::Model, "two_layer_relu");
+  const auto& desc = descriptor(PluginKind::Model, "two_layer");
   BuildContext ctx;
   ctx.input_dim = d;
   return desc.make<Model>(defaults(desc.schema, {{"width", std::int64_t(width)},
@@ -253,7 +253,7 @@ TEST_CASE("a call over many samples gives the same bytes on 1, 2 or 3 threads, a
           "[model][threads]") {
   // 10 001 samples: three blocks of 4096 (the last one short), so every
   // accumulator path runs; widths on both kernel paths; both precisions.
-  const auto& desc = descriptor(PluginKind::Model, "two_layer_relu");
+  const auto& desc = descriptor(PluginKind::Model, "two_layer");
   for (const std::string precision : {"float64", "float32"})
     for (const Index m : {Index(40), Index(3001)}) {
       DYNAMIC_SECTION(precision << ", m " << m) {

@@ -1,6 +1,6 @@
 // Data generator interface: where the training set comes from. A data set on
 // disk needs only dim() and sample(); a teacher (a known f* and input law)
-// also answers teacher() with the closed forms of teacher.hpp.
+// also offers the Teacher capability and the closed forms it knows (teacher.hpp).
 #pragma once
 
 #include <relulab/dataset.hpp>
@@ -8,8 +8,6 @@
 #include <relulab/rng.hpp>
 
 namespace relulab {
-
-class Teacher;
 
 class DataGenerator : public PluginObject {
  public:
@@ -19,9 +17,6 @@ class DataGenerator : public PluginObject {
   // samples of a larger draw with the same stream are the same samples.
   virtual Dataset sample(Index n, Rng& rng) const = 0;
 
-  // The teacher behind the data, when there is one (null: a data set whose
-  // law is unknown; metrics that need the population then say so).
-  virtual const Teacher* teacher() const { return nullptr; }
   // The held-out set a data set comes with (its test files), or null. Metrics
   // draw fresh test samples only from a teacher (sample() of a data set on
   // disk would reuse its rows); without a teacher they use this, or report none.

@@ -2,12 +2,11 @@
 // the loss and its gradient, apply an update rule, report when the monitor
 // asks. A variant (momentum, Adam, a researcher's own) derives from
 // FirstOrderOptimizer and writes only its update rule and the state that rule
-// keeps; batching, learning-rate schedules, policies (policy.hpp), checkpoints
+// keeps; batching, policies (policy.hpp: schedules among them), checkpoints
 // and divergence reporting come from here, so every variant resumes bit for
 // bit and every policy wraps every variant.
 #pragma once
 
-#include <relulab/lr_schedule.hpp>
 #include <relulab/math/passes.hpp>
 #include <relulab/optimizer.hpp>
 #include <relulab/params.hpp>
@@ -24,9 +23,12 @@ namespace relulab {
 
 class FirstOrderOptimizer : public Optimizer {
  public:
-  // lr schedule, batch_size, iterations, sampling: merge into a variant's own schema.
+  // lr, batch_size, iterations, sampling: merge into a variant's own schema.
   static Schema schema() {
-    Schema s = LearningRateSchedule::schema();
+    Schema s;
+    s.real("lr", "learning rate (a schedule is a policy: policies = [{ plugin = \"lr_schedule\", ... }])")
+        .def(0.01)
+        .above(0);
     s.integer("batch_size", "samples per step; 0 (or >= n) means the full training set, i.e. gradient descent")
         .def(32)
         .at_least(0);
@@ -34,11 +36,22 @@ class FirstOrderOptimizer : public Optimizer {
     s.text("sampling", "reshuffle: every sample once per epoch; replacement: i.i.d. uniform indices")
         .def("reshuffle")
         .one_of({"reshuffle", "replacement"});
+    moved_schedule_keys(s);
     return s;
   }
 
+  // The schedule keys optimizers had before schedules became the lr_schedule
+  // policy: still read (with a warning), as that policy first in the list.
+  static void moved_schedule_keys(Schema& s) {
+    const std::string moved = "moved to the lr_schedule policy as ";
+    s.text("lr_schedule", moved + "schedule").def("constant").moved_to("lr_schedule", "schedule");
+    s.real("lr_decay", moved + "decay").def(0.5).moved_to("lr_schedule", "decay");
+    s.integer("lr_decay_every", moved + "every").def(1000).moved_to("lr_schedule", "every");
+    s.real("lr_min", moved + "min").def(0.0).moved_to("lr_schedule", "min");
+  }
+
   FirstOrderOptimizer(const Params& p, const BuildContext& ctx)
-      : schedule_(p),
+      : lr_(p.real("lr")),
         batch_size_(p.integer("batch_size")),
         iterations_(static_cast<std::uint64_t>(p.integer("iterations"))),
         with_replacement_(p.text("sampling") == "replacement"),
@@ -73,7 +86,7 @@ class FirstOrderOptimizer : public Optimizer {
       const double loss = policies_.loss_and_gradient(objective, rows, gradient_.data(), info);
       info.loss = loss;
       policies_.adjust_gradient(theta, grad, info);
-      const double lr = policies_.learning_rate(schedule_.at(iteration_, iterations_), info);
+      const double lr = policies_.learning_rate(lr_, info);
       ++iteration_;
       policies_.before_update(theta, lr);
       update_from(policies_.parameter_scale(lr), theta, rule_grad, lr, iteration_);
@@ -161,7 +174,7 @@ class FirstOrderOptimizer : public Optimizer {
     position_ = 0;
   }
 
-  LearningRateSchedule schedule_;
+  double lr_;
   PolicyChain policies_;
   Index batch_size_;
   std::uint64_t iterations_;

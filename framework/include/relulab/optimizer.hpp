@@ -43,9 +43,11 @@ class Monitor {
   virtual Directive report(const Progress& progress) = 0;
 };
 
-class Objective {
+// What an optimizer trains. Beyond the loss and its gradient, an objective may
+// offer capabilities (capability.hpp), asked for by the policies and rules
+// that need them: TrainingLabels (label noise) today.
+class Objective : public CapabilityProvider {
  public:
-  virtual ~Objective() = default;
   virtual Index num_samples() const = 0;
   virtual Index num_parameters() const = 0;
   // The model's live parameter vector: the optimizer updates it in place.
@@ -54,20 +56,23 @@ class Objective {
   // `rows` (empty: all samples) at the live parameters, and its gradient into
   // gradient[0 .. num_parameters()) when not null.
   virtual double loss_and_gradient(Rows rows, double* gradient) = 0;
+};
 
-  // The training labels, and the same loss and gradient against other labels
-  // (one per sample, read only at `rows`): how label-noise SGD trains on
-  // perturbed labels without copying the inputs. An objective without labels
-  // returns null and cannot be trained with label noise.
-  virtual const Vector* labels() const { return nullptr; }
-  virtual double loss_and_gradient_for(const Vector& /*labels*/, Rows /*rows*/, double* /*gradient*/) {
-    throw std::logic_error("this objective cannot be evaluated against other labels");
-  }
+// A capability of an objective: its training labels, and the same loss and
+// gradient against other labels (one per sample, read only at `rows`): how
+// label-noise SGD trains on perturbed labels without copying the inputs.
+class TrainingLabels {
+ public:
+  static constexpr const char* kCapability = "training_labels";
+  static constexpr const char* kDescription = "training labels that a step may replace (label noise)";
+  virtual ~TrainingLabels() = default;
+  virtual const Vector& labels() const = 0;
+  virtual double loss_and_gradient_for(const Vector& labels, Rows rows, double* gradient) = 0;
 };
 
 // The objective of a model on a dataset: the host's, and the one to use when
 // testing an optimizer by hand.
-class ModelObjective final : public Objective {
+class ModelObjective final : public Objective, public TrainingLabels {
  public:
   ModelObjective(Model& model, const Dataset& data) : model_(model), data_(data) {}
   Index num_samples() const override { return data_.size(); }
@@ -76,7 +81,8 @@ class ModelObjective final : public Objective {
   double loss_and_gradient(Rows rows, double* gradient) override {
     return model_.loss_and_gradient(data_, rows, gradient);
   }
-  const Vector* labels() const override { return &data_.y; }
+  void* find_capability(std::string_view name) override { return offer<TrainingLabels>(this, name); }
+  const Vector& labels() const override { return data_.y; }
   double loss_and_gradient_for(const Vector& labels, Rows rows, double* gradient) override {
     return model_.loss_and_gradient_for(data_.X, labels, rows, gradient);
   }

@@ -76,6 +76,9 @@ struct ParamSpec {
   bool lower_open = false, upper_open = false;
   std::vector<std::string> choices;         // allowed strings, if any
   bool changes_results = true;              // false: left out of the run's hash (threads, ...)
+  // An old spelling: the value now lives in key `moved_key` of the policy
+  // `moved_policy`, and the host reads it there (config: moved keys).
+  std::string moved_policy, moved_key;
 
   ParamSpec& def(ParamValue v) {
     if (type == ParamType::Float && std::holds_alternative<std::int64_t>(v))
@@ -100,6 +103,15 @@ struct ParamSpec {
   // The key cannot change a run's bytes (a thread count): it stays out of the
   // hash that names the run directory, so a run resumes whatever its value.
   ParamSpec& same_results() { changes_results = false; return *this; }
+  // The key moved to the policy `policy` as its key `key`. Files that still
+  // write it keep working, with a warning; `plugins describe` no longer lists
+  // it; and its default keeps the run folders of older files (config.cpp).
+  ParamSpec& moved_to(std::string policy, std::string key) {
+    moved_policy = std::move(policy);
+    moved_key = std::move(key);
+    return *this;
+  }
+  bool moved() const { return !moved_policy.empty(); }
 
   bool required() const { return !default_value && !may_be_absent; }
 

@@ -70,17 +70,6 @@ struct BuildContext {
   std::uint64_t noise_seed = 0;          // seed of the noise stream of the policy being built (its own)
 };
 
-// For a plugin whose mathematics assumes the first paper's setting (a ReLU
-// network on the squared error: extremal vectors, the drift, Theorem 2):
-// throws a ParameterError at its `plugin` key when the experiment leaves it.
-inline void require_relu_and_squared_error(const BuildContext& ctx, const std::string& plugin) {
-  const std::string activation = ctx.model ? ctx.model->view().activation : "relu";
-  const std::string loss = ctx.loss ? ctx.loss->name() : "mse";
-  if (activation != "relu" || loss != "mse")
-    throw ParameterError("plugin", plugin + " assumes a ReLU network trained on the squared error (docs/science.md sections "
-                                   "3 and 4); this experiment has activation " + activation + " and loss " + loss);
-}
-
 // How a plugin's own code was compiled. A plugin built without optimisation
 // (CMake with no build type gives -O0) runs many times slower than a bundled
 // one, so the host reports it and warns. make_plugin fills it in from the

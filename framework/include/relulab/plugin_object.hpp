@@ -1,12 +1,12 @@
 // The common base of every plugin object: the host owns one through this
-// type until it hands it over as its kind's interface (plugin.hpp).
+// type until it hands it over as its kind's interface (plugin.hpp). Every
+// plugin object may offer capabilities beyond its kind (capability.hpp).
 #pragma once
+
+#include <relulab/capability.hpp>
 
 namespace relulab {
 
-class PluginObject {
- public:
-  virtual ~PluginObject() = default;
-};
+class PluginObject : public CapabilityProvider {};
 
 }  // namespace relulab

@@ -32,11 +32,13 @@ class PolicyChain {
   bool empty() const { return all_.empty(); }
 
   // Sizes every buffer (the noisy labels, the policies' own) before a run.
-  void prepare(const Objective& objective, Index num_parameters) {
+  void prepare(Objective& objective, Index num_parameters) {
+    relabel_ = nullptr;
     if (!labels_.empty()) {
-      const Vector* clean = objective.labels();
-      if (!clean) throw std::logic_error("label noise needs an objective with labels");
-      noisy_labels_ = *clean;
+      relabel_ = capability<TrainingLabels>(objective);
+      if (!relabel_) throw MissingCapability("a label policy", "the objective", TrainingLabels::kCapability,
+                                             TrainingLabels::kDescription);
+      noisy_labels_ = relabel_->labels();
     }
     for (Policy* p : all_) p->prepare(num_parameters, objective.num_samples());
   }
@@ -44,9 +46,8 @@ class PolicyChain {
   // The batch's loss and gradient, against perturbed labels when a policy perturbs them.
   double loss_and_gradient(Objective& objective, Rows rows, double* gradient, const StepInfo& info) {
     if (labels_.empty()) return objective.loss_and_gradient(rows, gradient);
-    const Vector& clean = *objective.labels();
-    for (Policy* p : labels_) p->perturb_labels(rows, clean, noisy_labels_, info);
-    return objective.loss_and_gradient_for(noisy_labels_, rows, gradient);
+    for (Policy* p : labels_) p->perturb_labels(rows, relabel_->labels(), noisy_labels_, info);
+    return relabel_->loss_and_gradient_for(noisy_labels_, rows, gradient);
   }
 
   void adjust_gradient(const Eigen::Map<Vector>& theta, Eigen::Map<Vector>& gradient, const StepInfo& info) {
@@ -81,6 +82,7 @@ class PolicyChain {
   static std::string prefix(std::size_t i) { return "policy" + std::to_string(i) + "."; }
 
   std::vector<Policy*> all_, labels_, gradient_, rate_, before_, after_, scale_;
+  TrainingLabels* relabel_ = nullptr;  // the objective's, when a policy perturbs labels
   Vector noisy_labels_;
 };
 

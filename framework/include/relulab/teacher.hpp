@@ -1,11 +1,19 @@
-// A teacher: labels y = f*(x) + noise with a known f* and input law. Its
-// closed forms are optional hooks: a metric uses one when it is there (exact
-// test loss, population drift) and falls back or refuses when it is not.
+// A teacher: labels y = f*(x) + noise with a known f* and input law. Being a
+// teacher is itself a capability of a data generator (capability.hpp); so is
+// each closed form a teacher may know, and a metric asks for the one it uses:
 //
-// A teacher plugin derives from TeacherGenerator, which is both a
-// DataGenerator and a Teacher.
+//   Teacher          noise variance and f*(x)                  the OLS baseline, sigma^2 in summaries
+//   PopulationRisk   exact test MSE of a network or a line     losses (exact test loss)
+//   PopulationDrift  E[1{<w,x> > 0} y x] and its extremal       drift_concentration, extremal_vectors
+//                    vectors in closed form
+//   LinearTarget     beta* of a linear f*(x) = <beta*, x>       theorem2
+//
+// A teacher plugin derives from TeacherGenerator (a DataGenerator that offers
+// Teacher) and from the closed forms it knows, and lists them in
+// find_capability (linear_teacher.cpp shows all four).
 #pragma once
 
+#include <relulab/capability.hpp>
 #include <relulab/data_generator.hpp>
 #include <relulab/model.hpp>
 #include <relulab/params.hpp>
@@ -18,30 +26,48 @@ namespace relulab {
 
 class Teacher {
  public:
+  static constexpr const char* kCapability = "teacher";
+  static constexpr const char* kDescription = "a teacher (a known target function and noise level)";
   virtual ~Teacher() = default;
 
   // Variance of the label noise: the best achievable test MSE.
   virtual double noise_variance() const = 0;
   // The clean teacher f*(x), x of length dim().
   virtual double target(const double* x) const = 0;
+};
 
-  // Exact test MSE E[(h(x) - y)^2], noise included, when the input law allows
-  // a closed form for this student; nothing otherwise (a metric then uses a
-  // held-out sample).
-  virtual std::optional<double> population_mse(const TwoLayerView& /*student*/) const { return std::nullopt; }
-  // The same for a linear predictor x -> <beta, x>.
-  virtual std::optional<double> population_mse_linear(const Vector& /*beta*/) const { return std::nullopt; }
+// The exact test MSE E[(h(x) - y)^2], noise included, from the input law.
+class PopulationRisk {
+ public:
+  static constexpr const char* kCapability = "population_risk";
+  static constexpr const char* kDescription = "the exact test loss of a network in closed form";
+  virtual ~PopulationRisk() = default;
+  // Of a two-layer student; nothing when this student has no closed form
+  // (a hidden bias, an activation without one): a metric then samples.
+  virtual std::optional<double> network_mse(const TwoLayerView& student) const = 0;
+  // Of a linear predictor x -> <beta, x>.
+  virtual double linear_mse(const Vector& beta) const = 0;
+};
 
-  // The population drift D(w) = E[1{<w,x> > 0} y x] when known in closed form.
-  virtual std::optional<Vector> population_drift(const Vector& /*w*/) const { return std::nullopt; }
+// The population drift D(w) = E[1{<w,x> > 0} y x] (docs/science.md, section 3).
+class PopulationDrift {
+ public:
+  static constexpr const char* kCapability = "population_drift";
+  static constexpr const char* kDescription = "the population drift and its extremal vectors in closed form";
+  virtual ~PopulationDrift() = default;
+  virtual Vector drift(const Vector& w) const = 0;
+  // The extremal vectors of the drift as (unit direction, sign) pairs (a
+  // linear teacher with Gaussian inputs: +-beta*/|beta*|).
+  virtual std::vector<std::pair<Vector, int>> extremal_vectors() const = 0;
+};
 
-  // The extremal vectors of the population drift, as (unit direction, sign)
-  // pairs, when the input law gives them in closed form (a linear teacher with
-  // Gaussian inputs: +-beta*/|beta*|).
-  virtual std::vector<std::pair<Vector, int>> population_extremal_vectors() const { return {}; }
-
-  // beta* when the teacher is linear, f*(x) = <beta*, x> (Theorem 2 splits the data by its sign).
-  virtual std::optional<Vector> linear_teacher() const { return std::nullopt; }
+// A linear target f*(x) = <beta*, x> (Theorem 2 splits the data by its sign).
+class LinearTarget {
+ public:
+  static constexpr const char* kCapability = "linear_target";
+  static constexpr const char* kDescription = "a linear target function beta*";
+  virtual ~LinearTarget() = default;
+  virtual Vector beta_star() const = 0;
 };
 
 // The teacher vector beta* of the key `beta_star` (exactly d entries), or e_1 when it is not given;
@@ -55,9 +81,13 @@ inline Vector beta_star_of(const Params& p, Index d) {
   return Eigen::Map<const Vector>(b.data(), d);
 }
 
+// A data generator that is a teacher.
 class TeacherGenerator : public DataGenerator, public Teacher {
  public:
-  const Teacher* teacher() const final { return this; }
+  void* find_capability(std::string_view name) override { return offer<Teacher>(this, name); }
 };
+
+// The teacher behind a data generator, or null (a data set whose law is unknown).
+inline const Teacher* teacher_of(const DataGenerator& data) { return capability<Teacher>(data); }
 
 }  // namespace relulab
