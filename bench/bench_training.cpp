@@ -3,6 +3,7 @@
 // next to two references: the same SGD step written plainly with Eigen, and
 // the core's measured floating-point peak (the roofline).
 //   ./build/bench/relulab_bench --benchmark_filter=SgdStep
+#include "allocations.hpp"
 #include "registry.hpp"
 
 #include <relulab/math/extremal.hpp>
@@ -15,22 +16,6 @@
 #include <cstdlib>
 #include <iterator>
 #include <new>
-
-namespace {
-std::atomic<long> g_allocations{0};
-}
-
-// Every heap allocation of the process, plugins included, for the "allocs/step" counter.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -136,9 +121,9 @@ void sgd_steps(benchmark::State& state, const std::string& precision, const std:
     sgd->use_policies(chain);
     EndMonitor monitor(static_cast<std::uint64_t>(steps_per_round));
     state.ResumeTiming();
-    const long before = g_allocations.load();
+    const long before = host::heap_allocations();
     sgd->run(objective, monitor, rng);
-    allocs += g_allocations.load() - before;
+    allocs += host::heap_allocations() - before;
     steps += steps_per_round;
   }
   const double flops = batch * flops_per_sample(d, width) + 2.0 * (d + 1) * width;  // + the update
@@ -205,9 +190,9 @@ void full_batch_gradient(benchmark::State& state, Index n, std::int64_t threads)
   p.model->loss_and_gradient(p.data, {}, grad.data());  // sizes the model's accumulators, once
   long allocs = 0;
   for (auto _ : state) {
-    const long before = g_allocations.load();
+    const long before = host::heap_allocations();
     benchmark::DoNotOptimize(p.model->loss_and_gradient(p.data, {}, grad.data()));
-    allocs += g_allocations.load() - before;
+    allocs += host::heap_allocations() - before;
   }
   state.counters["GFLOP/s"] = benchmark::Counter(n * flops_per_sample(d, width) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["allocs/call"] = static_cast<double>(allocs) / static_cast<double>(state.iterations());
@@ -234,7 +219,7 @@ void PlainEigenSgdStep(benchmark::State& state) {
   std::int64_t steps = 0;
   long allocs = 0;
   for (auto _ : state) {
-    const long before = g_allocations.load();
+    const long before = host::heap_allocations();
     for (Index k = 0; k < batch; ++k) {  // i.i.d. batch: sampling is not what is measured here
       const Index row = static_cast<Index>(rng.below(static_cast<std::uint64_t>(n)));
       Xb.row(k) = p.data.X.row(row);
@@ -250,7 +235,7 @@ void PlainEigenSgdStep(benchmark::State& state) {
     W.noalias() -= lr * gW;
     a.noalias() -= lr * ga;
     benchmark::DoNotOptimize(W.data());
-    allocs += g_allocations.load() - before;
+    allocs += host::heap_allocations() - before;
     ++steps;
   }
   const double flops = batch * flops_per_sample(d, width) + 2.0 * (d + 1) * width;

@@ -58,6 +58,14 @@ if grep -q "NOT optimised" "$work/plugins.txt"; then
   echo "relulab plugins marks a plugin as unoptimised:" >&2; cat "$work/plugins.txt" >&2; exit 1
 fi
 
+# Each example keeps the contract of its kind, checked the way docs/plugins.md tells a researcher to.
+for example in single_index_teacher clipped_sgd inverse_sqrt; do
+  if ! "$prefix/bin/relulab" check-plugin $example > "$work/check.txt"; then
+    echo "relulab check-plugin $example failed:" >&2; cat "$work/check.txt" >&2; exit 1
+  fi
+  grep -q "PASS  its defaults satisfy its schema" "$work/check.txt"
+done
+
 cp "$source/docs/examples/single_index_with_clipping.toml" "$work/"
 "$prefix/bin/relulab" run "$work/single_index_with_clipping.toml" --out "$work/run" --quiet > "$work/run.log"
 summary=$work/run/summary.json

@@ -1,6 +1,7 @@
 // Shared helpers of the test suite.
 #pragma once
 
+#include "allocations.hpp"
 #include "config.hpp"
 #include "registry.hpp"
 #include "runner.hpp"
@@ -20,26 +21,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-// AddressSanitizer builds (GCC defines __SANITIZE_ADDRESS__, clang has the feature test).
-#if defined(__SANITIZE_ADDRESS__)
-#define RELULAB_TEST_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RELULAB_TEST_UNDER_ASAN 1
-#endif
-#endif
-#ifndef RELULAB_TEST_UNDER_ASAN
-#define RELULAB_TEST_UNDER_ASAN 0
-#endif
-
 namespace relulab::test {
 
 namespace fs = std::filesystem;
 
-// Every operator new of the process, counted by tests/main.cpp; not under
-// ASan, which owns the allocation functions there.
-extern std::atomic<long> g_allocations;
-inline constexpr bool kCountsAllocations = !RELULAB_TEST_UNDER_ASAN;
+// Every operator new of the process so far (allocations.hpp); not counted
+// under ASan, which owns the allocation functions there.
+inline long allocations_so_far() { return host::heap_allocations(); }
+using host::kCountsAllocations;
 
 // The registry over the build tree's plugins, loaded once per test process.
 inline host::Registry& registry() {

@@ -2,7 +2,7 @@
 // training loss, and the losses metric reports the chosen loss.
 #include <catch2/catch.hpp>
 
-#include "support.hpp"
+#include "plugin_support.hpp"
 
 #include <fstream>
 
@@ -11,11 +11,22 @@ using namespace relulab::test;
 
 namespace {
 
+// The optimizer's horizon and step size from its own schema: 300 steps at ten
+// times its default rate (at most 0.05), or gradient flow to t = 5.
+std::string optimizer_keys(const std::string& optimizer) {
+  const Schema& schema = descriptor(PluginKind::Optimizer, optimizer).schema;
+  std::string keys;
+  if (schema.find("end_time")) keys += "end_time = 5.0\n";
+  if (const ParamSpec* lr = schema.find("lr"))
+    keys += "lr = " + format_double(std::min(0.05, 10 * std::get<double>(*lr->default_value))) + "\n";
+  if (schema.find("batch_size")) keys += "batch_size = 16\n";
+  if (schema.find("iterations")) keys += "iterations = 300\n";
+  return keys;
+}
+
 std::string combination(const std::string& optimizer, const std::string& activation, const std::string& loss) {
-  const std::string data = loss == "mse" ? "linear_teacher" : "linear_classifier";
-  std::string steps = optimizer == "gradient_flow" ? "end_time = 5.0\n"
-                                                    : "lr = " + std::string(optimizer == "adam" ? "0.01" : "0.05") +
-                                                          "\nbatch_size = 16\niterations = 300\n";
+  const std::string data = make_loss(loss)->needs_sign_labels() ? "linear_classifier" : "linear_teacher";
+  const std::string steps = optimizer_keys(optimizer);
   return "[experiment]\nname = \"combination\"\nseed = 3\n"
          "[data]\nplugin = \"" + data + "\"\nn = 120\nd = 4\n"
          "[model]\nplugin = \"two_layer\"\nwidth = 16\ninit_scale = 0.3\nactivation = \"" + activation + "\"\n"
@@ -37,9 +48,12 @@ double initial_train_loss(const fs::path& dir) {
 }  // namespace
 
 TEST_CASE("every optimizer trains every activation on every loss", "[combinations]") {
-  for (const std::string optimizer : {"sgd", "momentum", "adam", "gradient_flow"})
-    for (const std::string activation : {"relu", "leaky_relu", "gelu"})
-      for (const std::string loss : {"mse", "logistic", "exponential"})
+  // Every registered optimizer and loss, every activation the model declares.
+  const auto activations = descriptor(PluginKind::Model, "two_layer").schema.find("activation")->choices;
+  REQUIRE(activations.size() >= 3);
+  for (const std::string& optimizer : registry().names(PluginKind::Optimizer))
+    for (const std::string& activation : activations)
+      for (const std::string& loss : registry().names(PluginKind::Loss))
         DYNAMIC_SECTION(optimizer << ", " << activation << ", " << loss) {
           const auto ex = experiment_from_text(combination(optimizer, activation, loss));
           const fs::path dir = temp_dir("combination");

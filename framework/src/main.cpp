@@ -9,6 +9,7 @@
 #include "sweep.hpp"
 #include "sweep_table.hpp"
 #include "build.hpp"
+#include "contracts.hpp"
 #include "diff.hpp"
 
 #include <CLI/CLI.hpp>
@@ -147,7 +148,7 @@ struct Options {
 };
 
 struct Subcommands {
-  CLI::App *run, *table, *plot, *validate, *plugins, *describe, *diff;
+  CLI::App *run, *table, *plot, *validate, *plugins, *describe, *diff, *check;
 };
 
 Subcommands declare_run(CLI::App& app, Options& o, Subcommands s) {
@@ -190,6 +191,11 @@ Subcommands declare_others(CLI::App& app, Options& o, Subcommands s) {
   s.plugins = app.add_subcommand("plugins", "list the plugins found, or describe one");
   s.describe = s.plugins->add_subcommand("describe", "every parameter of a plugin");
   s.describe->add_option("name", o.plugin_name, "plugin name")->required();
+  s.check = app.add_subcommand("check-plugin", "check a plugin against the contract of its kind (resume, "
+                                               "allocations, schema, derivatives, ...)");
+  s.check->add_option("name", o.plugin_name, "plugin name")->required();
+  s.check->add_option("--set", o.sets, "KEY=VALUE for the plugin's own keys, or section.key=VALUE for the small "
+                                       "experiment it is checked in (repeatable)");
   return s;
 }
 
@@ -393,7 +399,26 @@ int run_command(const Options& o, Registry& registry) {
   return report_run(ex, run_experiment(ex, opt), o);
 }
 
+// Each check on a line; exit 1 when any failed.
+int check_plugin_command(const Options& o, Registry& registry) {
+  const LoadedPlugin* plugin = registry.find_any(o.plugin_name);
+  if (!plugin) {
+    std::cerr << "relulab: no plugin called '" << o.plugin_name << "'; `relulab plugins` lists them\n";
+    return 1;
+  }
+  const PluginDescriptor& d = plugin->descriptor;
+  std::cout << d.name << " (" << kind_name(d.kind) << " plugin, " << plugin->path.string() << ")\n";
+  int failures = 0;
+  for (const auto& c : check_contracts(registry, *plugin, {o.sets, {}})) {
+    std::cout << "  " << verdict_text(c.verdict) << "  " << c.name << (c.detail.empty() ? "" : ": " + c.detail) << "\n";
+    failures += c.verdict == ContractCheck::Verdict::Failed;
+  }
+  std::cout << (failures ? std::to_string(failures) + " check(s) failed\n" : "every check passed\n");
+  return failures ? 1 : 0;
+}
+
 int dispatch(const Subcommands& s, Options& o, Registry& registry) {
+  if (*s.check) return check_plugin_command(o, registry);
   if (*s.plugins) return *s.describe ? describe_plugin(registry, o.plugin_name) : (print_plugin_list(registry), 0);
   if (*s.validate) return validate_command(o, registry);
   if (*s.plot) return plot_command(o);
