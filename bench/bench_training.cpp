@@ -3,8 +3,8 @@
 // next to two references: the same SGD step written plainly with Eigen, and
 // the core's measured floating-point peak (the roofline).
 //   ./build/bench/relulab_bench --benchmark_filter=SgdStep
-#include "allocations.hpp"
-#include "registry.hpp"
+#include "registry/allocations.hpp"
+#include "registry/registry.hpp"
 
 #include <relulab/math/extremal.hpp>
 #include <relulab/relulab.hpp>

@@ -3,7 +3,7 @@
 // optimizer by hand.
 #pragma once
 
-#include "output.hpp"
+#include "io/output.hpp"
 #include "support.hpp"
 
 #include <cstdlib>

@@ -1,10 +1,10 @@
 // Shared helpers of the test suite.
 #pragma once
 
-#include "allocations.hpp"
-#include "config.hpp"
-#include "registry.hpp"
-#include "runner.hpp"
+#include "registry/allocations.hpp"
+#include "config/config.hpp"
+#include "registry/registry.hpp"
+#include "run/runner.hpp"
 
 #include <atomic>
 #include <chrono>

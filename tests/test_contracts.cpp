@@ -1,10 +1,10 @@
-// The contract of each plugin kind (framework/src/contracts.cpp), run over
+// The contract of each plugin kind (framework/src/registry/contracts.cpp), run over
 // every plugin the registry holds: a new bundled plugin is checked without
 // being added to any list. And the checks are seen to fail on plugins that
 // break them (tests/fixtures/contract_breakers.cpp).
 #include <catch2/catch.hpp>
 
-#include "contracts.hpp"
+#include "registry/contracts.hpp"
 #include "support.hpp"
 
 #include <relulab/io/npy.hpp>

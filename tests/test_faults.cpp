@@ -3,7 +3,7 @@
 // docs/reliability.md.
 #include <catch2/catch.hpp>
 
-#include "output.hpp"
+#include "io/output.hpp"
 #include "support.hpp"
 
 #include <sys/wait.h>

@@ -3,8 +3,8 @@
 // and a rename that must survive a power cut. Each is a row of docs/reliability.md.
 #include <catch2/catch.hpp>
 
-#include "build.hpp"
-#include "output.hpp"
+#include "run/build.hpp"
+#include "io/output.hpp"
 #include "support.hpp"
 
 #include <regex>

@@ -5,8 +5,8 @@
 #include <relulab/io/npy.hpp>
 
 
-#include "output.hpp"
-#include "schedule.hpp"
+#include "io/output.hpp"
+#include "config/schedule.hpp"
 #include "support.hpp"
 
 #include <Eigen/Dense>

@@ -3,7 +3,7 @@
 // new user met (issue 30).
 #include <catch2/catch.hpp>
 
-#include "progress.hpp"
+#include "cli/progress.hpp"
 #include "support.hpp"
 
 #include <nlohmann/json.hpp>

@@ -4,7 +4,7 @@
 #include <relulab/io/npy.hpp>
 
 
-#include "output.hpp"
+#include "io/output.hpp"
 #include "support.hpp"
 
 #include <nlohmann/json.hpp>

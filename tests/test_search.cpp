@@ -1,7 +1,7 @@
 // The threshold finder ([search]).
 #include <catch2/catch.hpp>
 
-#include "search.hpp"
+#include "sweep/search.hpp"
 #include "support.hpp"
 
 #include <algorithm>

@@ -2,9 +2,9 @@
 #include <catch2/catch.hpp>
 
 #include "support.hpp"
-#include "plot.hpp"
-#include "sweep.hpp"
-#include "sweep_table.hpp"
+#include "cli/plot.hpp"
+#include "sweep/sweep.hpp"
+#include "sweep/sweep_table.hpp"
 
 #include <nlohmann/json.hpp>
 

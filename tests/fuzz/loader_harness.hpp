@@ -13,9 +13,9 @@
 // for the user); any other exception escaping is a bug, like a crash.
 #pragma once
 
-#include "config.hpp"
-#include "registry.hpp"
-#include "sweep.hpp"
+#include "config/config.hpp"
+#include "registry/registry.hpp"
+#include "sweep/sweep.hpp"
 
 #include <filesystem>
 #include <sstream>

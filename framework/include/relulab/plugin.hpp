@@ -25,6 +25,7 @@
 #include <boost/dll/alias.hpp>
 #include <filesystem>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -35,13 +36,39 @@
 
 namespace relulab {
 
-// The plugin kinds. A new kind is one more interface here: an enum value, its
-// entry in PluginInterfaces (same position) and its name in kKindNames.
-enum class PluginKind { DataGenerator, Model, Optimizer, Metric, Loss, Policy };
-using PluginInterfaces = std::tuple<DataGenerator, Model, Optimizer, Metric, Loss, Policy>;
-inline constexpr const char* kKindNames[] = {"data", "model", "optimizer", "metric", "loss", "policy"};
-inline constexpr PluginKind kAllKinds[] = {PluginKind::DataGenerator, PluginKind::Model, PluginKind::Optimizer,
-                                           PluginKind::Metric, PluginKind::Loss, PluginKind::Policy};
+// The plugin kinds, in one list: each is its interface and its name as
+// experiment files and `relulab plugins` write it. A new kind is its interface
+// header, one line here, and one line in the host's table of where experiment
+// files write it (framework/src/config/sections.cpp). The enum, the tuple of
+// interfaces and the names below are generated from this list, so they cannot
+// fall out of step.
+#define RELULAB_PLUGIN_KINDS(KIND) \
+  KIND(DataGenerator, "data")      \
+  KIND(Model, "model")             \
+  KIND(Optimizer, "optimizer")     \
+  KIND(Metric, "metric")           \
+  KIND(Loss, "loss")               \
+  KIND(Policy, "policy")
+
+#define RELULAB_KIND_ENUM(interface, name) interface,
+#define RELULAB_KIND_NAME(interface, name) name,
+#define RELULAB_KIND_VALUE(interface, name) PluginKind::interface,
+#define RELULAB_KIND_TYPE(interface, name) , interface
+
+enum class PluginKind { RELULAB_PLUGIN_KINDS(RELULAB_KIND_ENUM) };
+namespace detail {
+template <class Unused, class... Interfaces>
+using DropFirst = std::tuple<Interfaces...>;
+}  // namespace detail
+using PluginInterfaces = detail::DropFirst<void RELULAB_PLUGIN_KINDS(RELULAB_KIND_TYPE)>;
+inline constexpr const char* kKindNames[] = {RELULAB_PLUGIN_KINDS(RELULAB_KIND_NAME)};
+inline constexpr PluginKind kAllKinds[] = {RELULAB_PLUGIN_KINDS(RELULAB_KIND_VALUE)};
+static_assert(std::size(kKindNames) == std::tuple_size_v<PluginInterfaces>);
+
+#undef RELULAB_KIND_ENUM
+#undef RELULAB_KIND_NAME
+#undef RELULAB_KIND_VALUE
+#undef RELULAB_KIND_TYPE
 
 inline const char* kind_name(PluginKind k) { return kKindNames[static_cast<int>(k)]; }
 

@@ -1,0 +1,251 @@
+// Running a sweep: the folder and its manifest, worker threads that take
+// cells from a queue (shared across MPI ranks), one progress line, and the
+// sweep's own summary once every worker has left.
+#include "sweep/sweep.hpp"
+
+#include "io/output.hpp"
+#include "cli/progress.hpp"
+#include "run/summary.hpp"
+#include "sweep/sweep_table.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+namespace relulab::host {
+
+namespace {
+
+using Json = nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+class LocalQueue final : public WorkQueue {
+ public:
+  std::size_t take() override { return next_.fetch_add(1); }
+
+ private:
+  std::atomic<std::size_t> next_{0};
+};
+
+// The manifest: what the sweep is, so `relulab table` can read it (and merge shards) later.
+void write_manifest(const Sweep& sweep) {
+  Json manifest;
+  manifest["name"] = sweep.name;
+  manifest["hash"] = sweep.hash;
+  manifest["keys"] = sweep.keys;
+  manifest["log_keys"] = sweep.log_keys;
+  for (const auto& c : sweep.cells) {
+    Json cell;
+    cell["index"] = c.index;
+    cell["dir"] = fs::relative(c.dir, sweep.dir).string();
+    cell["hash"] = c.experiment.hash;
+    for (const auto& [k, v] : c.labels) cell["labels"][k] = v;
+    manifest["cells"].push_back(cell);
+  }
+  write_file_atomic(sweep.dir / "sweep.json", manifest.dump(2) + "\n");
+}
+
+CellOutcome run_cell(const Cell& cell, const SweepOptions& options) {
+  CellOutcome out;
+  std::ostringstream cell_log;
+  try {
+    RunOptions ro;
+    ro.run_dir = cell.dir;
+    ro.fresh = options.fresh;
+    ro.progress = false;
+    ro.log = &cell_log;
+    ro.stop_signal = options.stop_signal;
+    const RunResult r = run_experiment(cell.experiment, ro);
+    out.outcome = r.outcome;
+    out.reason = r.already_done ? "" : r.reason;
+    out.columns = r.columns;
+    out.final_values = r.final_values;
+  } catch (const std::exception& e) {
+    out.outcome = Outcome::Failed;
+    out.reason = e.what();
+  }
+  return out;
+}
+
+double seconds_since(SteadyClock::time_point t0) {
+  return std::chrono::duration<double>(SteadyClock::now() - t0).count();
+}
+
+class SweepRun {
+ public:
+  SweepRun(Sweep& sweep, const SweepOptions& options)
+      : sweep_(sweep),
+        options_(options),
+        queue_(options.queue ? *options.queue : local_),
+        leader_(queue_.rank() == 0),  // writes the sweep's own files
+        progress_(std::cerr, options.progress, 0.5, 10.0) {}
+
+  SweepResult execute() {
+    open_folder();
+    queue_.barrier();  // every rank sees the folder before it runs a cell
+    for (const auto& c : sweep_.cells)
+      if (c.index % options_.shard_count == options_.shard_index) todo_.push_back(c.index);
+    result_.outcomes.resize(sweep_.cells.size());
+    run_workers();
+    if (queue_.ranks() > 1) write_rank_record();
+    queue_.barrier();
+    if (leader_) write_sweep_summary();
+    return result_;
+  }
+
+ private:
+  // One process per sweep (per shard: Slurm array tasks share the folder
+  // legitimately, each with its own cells); MPI ranks share the leader's.
+  void open_folder() {
+    if (!leader_) return;
+    create_output_directory(sweep_.dir / "cells");
+    const bool sharded = options_.shard_count > 1;
+    const std::string shard = std::to_string(options_.shard_index);
+    lock_.emplace(sweep_.dir, sharded ? ".lock.shard" + shard : std::string(".lock"),
+                  sharded ? "shard " + shard + " of this sweep" : std::string("this sweep"));
+    write_manifest(sweep_);
+  }
+
+  bool stopping() const {
+    return stop_requested_.load() || (options_.stop_signal && options_.stop_signal->load() != 0);
+  }
+
+  std::optional<std::size_t> take() {
+    std::lock_guard<std::mutex> lock(queue_mutex_);  // MPI ranks call take() from one thread at a time
+    const std::size_t slot = queue_.take();
+    return slot < todo_.size() ? std::optional<std::size_t>(todo_[slot]) : std::nullopt;
+  }
+
+  void work() {
+    while (!stopping()) {
+      const auto index = take();
+      if (!index) return;
+      ++running_;
+      const auto t0 = SteadyClock::now();
+      CellOutcome out = run_cell(sweep_.cells[*index], options_);
+      if (out.outcome == Outcome::Interrupted) stop_requested_ = true;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        result_.outcomes[*index] = std::move(out);
+        ran_here_.push_back(*index);
+        busy_seconds_ += seconds_since(t0);
+      }
+      --running_;
+      ++done_;
+    }
+  }
+
+  void run_workers() {
+    const auto started = SteadyClock::now();
+    const std::size_t cells = std::max<std::size_t>(1, todo_.size());
+    jobs_ = std::max(1u, std::min<unsigned>(options_.jobs, static_cast<unsigned>(cells)));
+    std::vector<std::thread> threads;
+    for (unsigned j = 0; j < jobs_; ++j) threads.emplace_back([this] {
+      work();
+      ++finished_workers_;
+    });
+    // Workers leave when the queue runs dry or a stop is requested; this loop only reports.
+    while (finished_workers_.load() < jobs_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (options_.stop_signal && options_.stop_signal->load() != 0) stop_requested_ = true;
+      progress_.show(seconds_since(started), progress_line(seconds_since(started)));
+    }
+    for (auto& t : threads) t.join();
+    progress_.finish();
+    result_.interrupted = stopping();
+    result_.wall_seconds = seconds_since(started);
+  }
+
+  std::string progress_line(double elapsed) {
+    const std::size_t d = done_.load(), r = running_.load();
+    char buf[200];
+    if (queue_.ranks() > 1) {
+      std::snprintf(buf, sizeof buf, "%s (rank %d of %d): %zu cells done here, %zu running, elapsed %s",
+                    sweep_.name.c_str(), queue_.rank(), queue_.ranks(), d, r, format_duration(elapsed).c_str());
+      return buf;
+    }
+    double mean = NAN;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!ran_here_.empty()) mean = busy_seconds_ / static_cast<double>(ran_here_.size());
+    }
+    const std::size_t left = todo_.size() - d - r;
+    const double eta = mean * (static_cast<double>(left) + 0.5 * static_cast<double>(r)) / jobs_;
+    std::snprintf(buf, sizeof buf, "%s: %zu/%zu cells done, %zu running, %zu left, elapsed %s, left ~%s",
+                  sweep_.name.c_str(), d, todo_.size(), r, left, format_duration(elapsed).c_str(),
+                  format_duration(eta).c_str());
+    return buf;
+  }
+
+  // Which cells this process ran: with several ranks, proof that none ran twice.
+  void write_rank_record() {
+    std::sort(ran_here_.begin(), ran_here_.end());
+    write_file_atomic(sweep_.dir / ("rank" + std::to_string(queue_.rank()) + ".json"), Json(ran_here_).dump() + "\n");
+  }
+
+  // A cell's status for the sweep's summary: from its summary on disk (so cells
+  // run by other ranks or shards count), else from this process's outcome.
+  std::pair<std::string, std::string> cell_status(const Cell& c) {
+    CellOutcome& mine = result_.outcomes[c.index];
+    if (!fs::exists(c.dir / "summary.json"))
+      return {mine.outcome == Outcome::NotRun ? "pending" : outcome_name(mine.outcome), mine.reason};
+    const RunSummary s = read_summary(c.dir, {});
+    if (queue_.ranks() > 1 && mine.outcome == Outcome::NotRun) mine = CellOutcome{s.outcome, s.reason, {}, {}};
+    return {outcome_name(s.outcome), s.reason};
+  }
+
+  void write_sweep_summary() {
+    write_file_atomic(sweep_.dir / "table.csv", format_csv(sweep_table(sweep_.dir)));
+    Json summary;
+    summary["name"] = sweep_.name;
+    summary["cells"] = sweep_.cells.size();
+    std::map<std::string, int> counts;
+    for (const auto& c : sweep_.cells) {
+      const auto [status, reason] = cell_status(c);
+      summary["status"][status] = ++counts[status];
+      if (status == "diverged" || status == "failed")
+        summary[status].push_back({{"cell", c.index}, {"dir", c.dir.string()}, {"reason", reason}});
+    }
+    const bool sharded = options_.shard_count > 1;
+    write_file_atomic(sweep_.dir / (sharded ? "summary.shard" + std::to_string(options_.shard_index) + ".json"
+                                            : std::string("summary.json")),
+                      summary.dump(2) + "\n");
+  }
+
+  Sweep& sweep_;
+  const SweepOptions& options_;
+  LocalQueue local_;
+  WorkQueue& queue_;
+  bool leader_;
+  ProgressPrinter progress_;
+  std::optional<DirectoryLock> lock_;
+  std::vector<std::size_t> todo_;
+  SweepResult result_;
+  unsigned jobs_ = 1;
+  std::atomic<std::size_t> done_{0}, running_{0};
+  std::atomic<unsigned> finished_workers_{0};
+  std::atomic<bool> stop_requested_{false};
+  std::mutex queue_mutex_, mutex_;
+  std::vector<std::size_t> ran_here_;
+  double busy_seconds_ = 0;  // wall time of the cells run here, for the estimate
+};
+
+}  // namespace
+
+SweepResult run_sweep(Sweep& sweep, const SweepOptions& options) {
+  if (!options.dir.empty()) {
+    sweep.dir = options.dir;
+    for (auto& c : sweep.cells) c.dir = sweep.dir / "cells" / c.dir.filename();
+  }
+  return SweepRun(sweep, options).execute();
+}
+
+}  // namespace relulab::host
