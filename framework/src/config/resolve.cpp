@@ -1,0 +1,347 @@
+// Experiment files, the meaning: every section read and validated, moved keys
+// folded into the policies they moved to, the resolved configuration (every
+// default spelled out) and the hash that names the run.
+#include "config/section_reader.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <sstream>
+
+namespace relulab::host {
+
+namespace fs = std::filesystem;
+
+const Schema& empty_schema() {
+  static const Schema s;
+  return s;
+}
+
+namespace {
+
+// The host's own keys of each section, declared like plugin parameters.
+const Schema& experiment_schema() {
+  static const Schema s = [] {
+    Schema x;
+    x.text("name", "experiment name (default: the file's stem); names the run directory").optional();
+    x.text("description", "free text, copied to the run directory").def("");
+    x.integer("seed", "root seed; the data, init, batch and test streams derive from it").def(0).at_least(0);
+    for (const auto& [key, stream] : kStreamSeedKeys)
+      x.integer(key, std::string("root of the ") + stream + " stream alone (default: seed; the same value as seed "
+                     "gives the same stream)").optional().at_least(0);
+    x.text("output", "folder that receives run directories (relative to the working directory)").def("runs");
+    x.texts("plugin_paths", "extra plugin folders, relative to this file").def(ParamValue(std::vector<std::string>{}));
+    x.real("checkpoint_seconds", "wall-clock seconds between checkpoints (0: only at the end)").def(60).at_least(0);
+    return x;
+  }();
+  return s;
+}
+const Schema& data_host_schema() {
+  static const Schema s = [] {
+    Schema x;
+    x.integer("n", "number of training samples").at_least(1).at_most(1e12);
+    return x;
+  }();
+  return s;
+}
+const Schema& model_host_schema() {
+  static const Schema s = [] {
+    Schema x;
+    x.text("warm_start",
+           "start from the weights of an earlier run: its run directory (final weights, else its checkpoint) or a "
+           "checkpoint file, relative to the working directory; a pattern (runs/fig1-*/cells/7-*) must match one run")
+        .optional();
+    x.flag("warm_start_check_data", "refuse a warm start from a run whose training data differ").def(true);
+    return x;
+  }();
+  return s;
+}
+}  // namespace
+
+Location Experiment::locate(const Section& s, const std::string& key) const {
+  if (auto it = s.where.find(key); it != s.where.end()) return it->second;
+  return s.location;
+}
+
+namespace {
+
+toml::table schedule_table(const Schedule& s) {
+  toml::table t;
+  switch (s.kind) {
+    case Schedule::Kind::Every: t.insert("every", s.every); break;
+    case Schedule::Kind::Geometric:
+      t.insert("geometric", s.ratio);
+      t.insert("start", s.start);
+      break;
+    case Schedule::Kind::Points: {
+      toml::array a;
+      for (double p : s.points) a.push_back(p);
+      t.insert("points", std::move(a));
+      break;
+    }
+  }
+  t.is_inline(true);
+  return t;
+}
+
+const std::vector<std::string> kSections = {"experiment", "data",  "model",  "loss",      "optimizer",
+                                            "metrics",    "sweep", "search", "provenance"};
+
+void refuse_unknown_sections(const RawExperiment& raw) {
+  for (auto&& [k, node] : raw.doc) {
+    const std::string key(k.str());
+    if (std::find(kSections.begin(), kSections.end(), key) != kSections.end()) continue;
+    std::string msg = "unknown top-level key";
+    if (auto guess = did_you_mean(key, kSections); !guess.empty()) msg += " (did you mean '" + guess + "'?)";
+    throw ConfigError(located(location_of(raw, key, k.source()), "", key,
+                              msg + "; sections are [experiment], [data], [model], [loss], [optimizer], [[metrics]], [sweep], [search]"));
+  }
+  if (const toml::node* sw = raw.doc.get("sweep"); sw && !sw->is_table())
+    throw ConfigError(located(location_of(raw, "sweep", sw->source()), "", "sweep", "expected a table [sweep]"));
+}
+
+// A section that must be a table; [experiment] may be left out.
+const toml::table& section_table(const RawExperiment& raw, const std::string& name) {
+  static const toml::table empty;
+  const toml::node* n = raw.doc.get(name);
+  if (!n) {
+    if (name == "experiment") return empty;
+    throw ConfigError(located(Location{raw.file.string(), 0, 0, ""}, "", "", "missing section [" + name + "]"));
+  }
+  if (!n->is_table())
+    throw ConfigError(located(location_of(raw, name, n->source()), "", name, "expected a table [" + name + "]"));
+  return *n->as_table();
+}
+
+// [experiment] first: its plugin_paths must be scanned before plugins are named.
+Params read_experiment_section(Experiment& ex, SectionReader& reader, const RawExperiment& raw, Registry& registry) {
+  Params exp;
+  const Section section =
+      reader.read(section_table(raw, "experiment"), "experiment", "experiment", experiment_schema(), nullptr, exp);
+  ex.name = exp.has("name") ? exp.text("name") : raw.file.stem().string();
+  if (ex.name.empty() || ex.name.find('/') != std::string::npos)
+    throw ConfigError(located(section.location, "experiment", "name", "must be a non-empty name without '/'"));
+  exp.set("name", ex.name);
+  ex.seed = static_cast<std::uint64_t>(exp.integer("seed"));
+  for (const auto& [key, stream] : kStreamSeedKeys)
+    ex.stream_roots[stream] = exp.has(key) ? static_cast<std::uint64_t>(exp.integer(key)) : ex.seed;
+  ex.output = exp.text("output");
+  ex.checkpoint_seconds = exp.real("checkpoint_seconds");
+  for (const auto& p : exp.texts("plugin_paths")) {
+    fs::path dir = fs::path(p).is_absolute() ? fs::path(p) : raw.file.parent_path() / p;
+    registry.add_search_dir(dir, "plugin_paths of " + raw.file.string());
+  }
+  registry.scan();
+  return exp;
+}
+
+void read_metrics(Experiment& ex, SectionReader& reader, const RawExperiment& raw) {
+  const toml::node* mnode = raw.doc.get("metrics");
+  if (!mnode) return;
+  auto arr = mnode->as_array();
+  if (!arr || !arr->is_array_of_tables())
+    throw ConfigError(located(location_of(raw, "metrics", mnode->source()), "", "metrics",
+                              "expected an array of tables: write each metric as [[metrics]]"));
+  const PluginKind kind = PluginKind::Metric;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const toml::table& mt = *arr->get(i)->as_table();
+    const std::string name = "metrics[" + std::to_string(i) + "]", dotted = "metrics." + std::to_string(i);
+    Params none;
+    MetricSection ms;
+    static_cast<Section&>(ms) = reader.read(mt, name, dotted, empty_schema(), &kind, none, {"schedule"});
+    if (const toml::node* sn = mt.get("schedule")) {
+      const Location sl = location_of(raw, dotted + ".schedule", sn->source());
+      ms.where["schedule"] = sl;
+      ms.schedule = reader.read_schedule(*sn, name, sl);
+    }
+    ex.metrics.push_back(std::move(ms));
+  }
+}
+
+// [optimizer] policies = [{ plugin = "weight_decay", rate = 1e-3 }, ...]: an
+// array of tables, each naming a policy plugin with its keys.
+std::vector<Section> read_policies(SectionReader& reader, const RawExperiment& raw) {
+  std::vector<Section> policies;
+  const toml::node* node = raw.doc.at_path("optimizer.policies").node();
+  if (!node) return policies;
+  auto arr = node->as_array();
+  if (!arr || !arr->is_array_of_tables())
+    throw ConfigError(located(location_of(raw, "optimizer.policies", node->source()), "optimizer", "policies",
+                              "expected an array of tables: write policies = [{ plugin = \"weight_decay\", rate = 1e-3 "
+                              "}] or [[optimizer.policies]] tables"));
+  const PluginKind kind = PluginKind::Policy;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const std::string name = "optimizer.policies[" + std::to_string(i) + "]";
+    Params none;
+    policies.push_back(
+        reader.read(*arr->get(i)->as_table(), name, "optimizer.policies." + std::to_string(i), empty_schema(), &kind, none));
+  }
+  return policies;
+}
+
+// [loss] names the loss plugin with its keys; `loss = "logistic"` is short for
+// a [loss] with only a plugin; with neither the loss is the squared error.
+Section read_loss(SectionReader& reader, const RawExperiment& raw) {
+  const PluginKind kind = PluginKind::Loss;
+  Params none;
+  const toml::node* node = raw.doc.get("loss");
+  if (node && node->is_table()) return reader.read(*node->as_table(), "loss", "loss", empty_schema(), &kind, none);
+  toml::table shorthand;
+  if (!node) {
+    shorthand.insert("plugin", "mse");
+  } else if (node->is_string()) {
+    shorthand.insert(toml::key("plugin", toml::source_region{node->source()}), *node->as_string());
+    const std::string name = node->as_string()->get();
+    warn_once("loss shorthand", located(location_of(raw, "loss", raw.doc.find("loss")->first.source()), "", "loss",
+                                        "loss = \"" + name + "\" is an old spelling; write [loss] plugin = \"" +
+                                            name + "\" (and loss.plugin in --set and sweep axes)"));
+  } else {
+    throw ConfigError(located(location_of(raw, "loss", node->source()), "", "loss",
+                              std::string("expected a table [loss] or a loss plugin's name, found ") + node_kind(*node)));
+  }
+  return reader.read(shorthand, "loss", "loss", empty_schema(), &kind, none);
+}
+
+// Keys an old file writes on the optimizer that moved to a policy become that
+// policy, first in the list, where the optimizer applied them. Keys that only
+// restate their old defaults change nothing and are dropped, so the other
+// policies keep their places (their noise streams are derived from them).
+void fold_moved_keys(Experiment& ex, Registry& registry) {
+  struct Folded {
+    Section section;
+    bool changes = false;          // some key differs from its old default
+    std::string old_keys, new_form;  // for the warning
+  };
+  const Section& optimizer = ex.optimizer;
+  std::map<std::string, Folded> folded;  // by policy name
+  for (const auto& spec : optimizer.plugin->descriptor.schema.specs()) {
+    if (!spec.moved() || !optimizer.moved.has(spec.moved_key)) continue;
+    const ParamValue& value = optimizer.moved.values().at(spec.moved_key);
+    Folded& f = folded[spec.moved_policy];
+    if (!f.section.plugin) {
+      f.section.table = optimizer.table;
+      f.section.location = optimizer.location;
+      f.section.plugin = registry.find(PluginKind::Policy, spec.moved_policy);
+      for (const auto& target : f.section.plugin->descriptor.schema.specs())
+        if (target.default_value) f.section.params.set(target.name, *target.default_value);
+    }
+    f.section.params.set(spec.moved_key, value);
+    f.section.where[spec.moved_key] = optimizer.where.at(spec.name);
+    f.changes = f.changes || format_value(value) != format_value(*spec.default_value);
+    f.old_keys += (f.old_keys.empty() ? "" : ", ") + spec.name;
+    f.new_form += ", " + spec.moved_key + " = " + format_value(value);
+  }
+  for (auto& [name, f] : folded) {
+    Location first = f.section.where.begin()->second;  // the first line of them, for the warning
+    for (const auto& [key, at] : f.section.where)
+      if (at.line < first.line) first = at;
+    warn_once("moved " + f.old_keys, located(first, optimizer.table, "", f.old_keys + ": an old spelling; write policies = [{ plugin = \"" + name +
+                                                 "\"" + f.new_form + " }], first in the list"));
+    if (f.changes) ex.policies.insert(ex.policies.begin(), std::move(f.section));
+  }
+}
+
+// Run folders keep the names they had before keys moved (ParamSpec::moved_to):
+// the hash is taken over the layout of that time. A policy that such keys
+// moved to, alone in the list, is hashed as those keys; otherwise the keys
+// take their old defaults and the policies stay as they are (with others
+// beside it, the noise streams differ from the old layout's, so it is
+// rightly another computation).
+void hash_moved_keys_in_old_place(toml::table& optimizer, const Experiment& ex) {
+  const Schema& schema = ex.optimizer.plugin->descriptor.schema;
+  const toml::table* alone = nullptr;
+  if (const auto* policies = optimizer["policies"].as_array(); policies && policies->size() == 1)
+    for (const auto& spec : schema.specs())
+      if (spec.moved() && ex.policies[0].plugin->descriptor.name == spec.moved_policy) alone = policies->get(0)->as_table();
+  for (const auto& spec : schema.specs()) {
+    if (!spec.moved()) continue;
+    if (alone) optimizer.insert_or_assign(spec.name, *alone->get(spec.moved_key));
+    else insert_value(optimizer, spec.name, *spec.default_value);
+  }
+  if (alone) optimizer.erase("policies");
+}
+
+toml::table section_with_plugin(const Section& s, const Params& host) {
+  toml::table t = to_toml(s.params);
+  for (const auto& [k, v] : host.values()) insert_value(t, k, v);
+  t.insert_or_assign("plugin", s.plugin->descriptor.name);
+  return t;
+}
+
+// Keys a plugin declares result-neutral (same_results()) stay out of the hash.
+void erase_same_results(toml::table& t, const Section& s) {
+  for (const auto& spec : s.plugin->descriptor.schema.specs())
+    if (!spec.changes_results) t.erase(spec.name);
+}
+
+// The canonical configuration: what was run, with every default spelled out;
+// and its hash, which names the computation.
+void resolve(Experiment& ex, const Params& exp, const Params& data_host, const Params& model_host) {
+  toml::table r;
+  r.insert("experiment", to_toml(exp));
+  r.insert("data", section_with_plugin(ex.data, data_host));
+  r.insert("model", section_with_plugin(ex.model, model_host));
+  r.insert("loss", section_with_plugin(ex.loss, Params{}));
+  toml::table optimizer = section_with_plugin(ex.optimizer, Params{});
+  if (!ex.policies.empty()) {  // absent when empty, so experiments without policies keep their hashes
+    toml::array policies;
+    for (const auto& p : ex.policies) policies.push_back(section_with_plugin(p, Params{}));
+    optimizer.insert("policies", std::move(policies));
+  }
+  r.insert("optimizer", std::move(optimizer));
+  if (!ex.metrics.empty()) {
+    toml::array metrics;
+    for (const auto& m : ex.metrics) {
+      toml::table t = section_with_plugin(m, Params{});
+      t.insert("schedule", schedule_table(m.schedule));
+      metrics.push_back(std::move(t));
+    }
+    r.insert("metrics", std::move(metrics));
+  }
+  ex.resolved = std::move(r);
+  // Keys that cannot change a result stay out of the hash, so a run may be
+  // resumed with another checkpoint interval or output folder.
+  toml::table semantic = ex.resolved;
+  for (const char* k : {"output", "description", "checkpoint_seconds", "plugin_paths"})
+    semantic["experiment"].as_table()->erase(k);
+  erase_same_results(*semantic["data"].as_table(), ex.data);
+  erase_same_results(*semantic["model"].as_table(), ex.model);
+  erase_same_results(*semantic["loss"].as_table(), ex.loss);
+  erase_same_results(*semantic["optimizer"].as_table(), ex.optimizer);
+  hash_moved_keys_in_old_place(*semantic["optimizer"].as_table(), ex);
+  if (auto* policies = semantic["optimizer"]["policies"].as_array())
+    for (std::size_t i = 0; i < ex.policies.size(); ++i)
+      erase_same_results(*policies->get(i)->as_table(), ex.policies[i]);
+  if (auto* metrics = semantic["metrics"].as_array())
+    for (std::size_t i = 0; i < ex.metrics.size(); ++i) erase_same_results(*metrics->get(i)->as_table(), ex.metrics[i]);
+  ex.hash = short_hash(format_toml(semantic));
+}
+
+}  // namespace
+
+Experiment validate_experiment(const RawExperiment& raw, Registry& registry) {
+  Experiment ex;
+  ex.file = raw.file;
+  SectionReader reader{raw, registry};
+  refuse_unknown_sections(raw);
+  const Params exp = read_experiment_section(ex, reader, raw, registry);
+  Params data_host, model_host, none;
+  const PluginKind k_data = PluginKind::DataGenerator, k_model = PluginKind::Model, k_opt = PluginKind::Optimizer;
+  ex.data = reader.read(section_table(raw, "data"), "data", "data", data_host_schema(), &k_data, data_host);
+  ex.n = static_cast<Index>(data_host.integer("n"));
+  ex.model = reader.read(section_table(raw, "model"), "model", "model", model_host_schema(), &k_model, model_host);
+  if (model_host.has("warm_start")) ex.warm_start = model_host.text("warm_start");
+  ex.warm_start_check_data = model_host.flag("warm_start_check_data");
+  ex.loss = read_loss(reader, raw);
+  ex.optimizer = reader.read(section_table(raw, "optimizer"), "optimizer", "optimizer", empty_schema(), &k_opt, none,
+                             {"policies"});
+  ex.policies = read_policies(reader, raw);
+  fold_moved_keys(ex, registry);
+  read_metrics(ex, reader, raw);
+  resolve(ex, exp, data_host, model_host);
+  return ex;
+}
+
+}  // namespace relulab::host
