@@ -1,6 +1,7 @@
 // The relulab command line: run, validate, plugins.
 #include "build_info.hpp"
 #include "config/config.hpp"
+#include "config/sections.hpp"
 #include "cli/plot.hpp"
 #include "registry/registry.hpp"
 #include "io/output.hpp"
@@ -67,17 +68,6 @@ void print_plugin_list(const Registry& reg) {
   }
 }
 
-// Where an experiment file sets a plugin's parameters.
-std::string where_written(const PluginDescriptor& d) {
-  const std::string plugin = "plugin = \"" + d.name + "\"";
-  switch (d.kind) {
-    case PluginKind::DataGenerator: return "[data] with " + plugin;
-    case PluginKind::Metric: return "[[metrics]] with " + plugin;
-    case PluginKind::Policy: return "[optimizer] policies = [{ " + plugin + ", ... }]";
-    default: return "[" + std::string(kind_name(d.kind)) + "] with " + plugin;
-  }
-}
-
 int describe_plugin(const Registry& reg, const std::string& name) {
   const LoadedPlugin* p = reg.find_any(name);
   if (!p) {
@@ -92,7 +82,7 @@ int describe_plugin(const Registry& reg, const std::string& name) {
   const auto& d = p->descriptor;
   std::cout << d.name << " " << d.version << " (" << kind_name(d.kind) << " plugin)\n  " << d.summary << "\n  "
             << p->path.string() << "\n  build: " << build_description(d)
-            << (d.details.empty() ? "" : "\n  " + d.details) << "\n\nparameters (" << where_written(d) << "):\n";
+            << (d.details.empty() ? "" : "\n  " + d.details) << "\n\nparameters (" << where_written(d.kind, d.name) << "):\n";
   for (const auto& s : d.schema.specs()) {
     if (s.moved()) continue;  // an old spelling, read with a warning but no longer offered
     std::string def = s.default_value ? format_value(*s.default_value) : (s.required() ? "required" : "(unset)");
@@ -100,11 +90,9 @@ int describe_plugin(const Registry& reg, const std::string& name) {
                 s.range_text().c_str());
     std::printf("  %-20s %s\n", "", s.doc.c_str());
   }
-  if (d.kind == PluginKind::DataGenerator)
-    std::cout << "\n[data] also takes the host key n (integer >= 1, required): the number of training samples.\n";
-  if (d.kind == PluginKind::Metric)
-    std::cout << "\n[[metrics]] also takes schedule = { every = N } | { geometric = r, start = t0 } | "
-                 "{ points = [...] } (default { geometric = 1.1 }).\n";
+  if (const PluginSection& section = section_of(d.kind); !section.host_keys.empty())
+    std::cout << "\n" << (section.list ? "[[" + section.key + "]]" : "[" + section.key + "]") << " also takes "
+              << section.host_keys << ".\n";
   return 0;
 }
 

@@ -1,6 +1,7 @@
 // Experiment files, the text: parsing (with `base =` composition) and the
 // dotted-key overrides of --set and of sweep cells.
 #include "config/compose.hpp"
+#include "config/sections.hpp"
 #include "config/toml_values.hpp"
 #include "config/warnings.hpp"
 #include "io/output.hpp"
@@ -57,8 +58,8 @@ void set_dotted(RawExperiment& raw, const std::string& dotted, const toml::node&
     warn_once("loss key", origin + ": 'loss' is the old spelling of 'loss.plugin'");
   }
   // A whole section: --set sweep={} runs one cell of a sweep file; --set 'metrics=[{ plugin = "losses" }]'.
-  static const std::set<std::string> kWholeSections = {"experiment", "data", "model", "optimizer", "metrics", "sweep", "search"};
-  if (parts.size() == 1 && kWholeSections.count(parts[0])) {
+  const auto& sections = top_level_sections();
+  if (parts.size() == 1 && parts[0] != "provenance" && std::count(sections.begin(), sections.end(), parts[0])) {
     value.visit([&](const auto& v) { raw.doc.insert_or_assign(parts[0], v); });
     raw.override_origin[dotted] = origin;
     return;

@@ -2,6 +2,7 @@
 // folded into the policies they moved to, the resolved configuration (every
 // default spelled out) and the hash that names the run.
 #include "config/section_reader.hpp"
+#include "config/sections.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -86,17 +87,22 @@ toml::table schedule_table(const Schedule& s) {
   return t;
 }
 
-const std::vector<std::string> kSections = {"experiment", "data",  "model",  "loss",      "optimizer",
-                                            "metrics",    "sweep", "search", "provenance"};
+// "[experiment], [data], ..., [[metrics]], [sweep], [search]": the sections a file may write.
+std::string sections_text() {
+  std::string text = "[experiment]";
+  for (const auto& s : plugin_sections())
+    if (s.key.find('.') == std::string::npos) text += ", " + (s.list ? "[[" + s.key + "]]" : "[" + s.key + "]");
+  return text + ", [sweep], [search]";
+}
 
 void refuse_unknown_sections(const RawExperiment& raw) {
+  const auto& known = top_level_sections();
   for (auto&& [k, node] : raw.doc) {
     const std::string key(k.str());
-    if (std::find(kSections.begin(), kSections.end(), key) != kSections.end()) continue;
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
     std::string msg = "unknown top-level key";
-    if (auto guess = did_you_mean(key, kSections); !guess.empty()) msg += " (did you mean '" + guess + "'?)";
-    throw ConfigError(located(location_of(raw, key, k.source()), "", key,
-                              msg + "; sections are [experiment], [data], [model], [loss], [optimizer], [[metrics]], [sweep], [search]"));
+    if (auto guess = did_you_mean(key, known); !guess.empty()) msg += " (did you mean '" + guess + "'?)";
+    throw ConfigError(located(location_of(raw, key, k.source()), "", key, msg + "; sections are " + sections_text()));
   }
   if (const toml::node* sw = raw.doc.get("sweep"); sw && !sw->is_table())
     throw ConfigError(located(location_of(raw, "sweep", sw->source()), "", "sweep", "expected a table [sweep]"));
@@ -137,47 +143,54 @@ Params read_experiment_section(Experiment& ex, SectionReader& reader, const RawE
   return exp;
 }
 
-void read_metrics(Experiment& ex, SectionReader& reader, const RawExperiment& raw) {
-  const toml::node* mnode = raw.doc.get("metrics");
-  if (!mnode) return;
-  auto arr = mnode->as_array();
-  if (!arr || !arr->is_array_of_tables())
-    throw ConfigError(located(location_of(raw, "metrics", mnode->source()), "", "metrics",
-                              "expected an array of tables: write each metric as [[metrics]]"));
-  const PluginKind kind = PluginKind::Metric;
+// A list section (PluginSection::list): the array of tables at its key, each
+// read as a section of its own ("metrics[0]", "optimizer.policies[1]"). The
+// caller reads `extra_keys` from each table itself.
+struct Listed {
+  Section section;
+  const toml::table* table;
+  std::string dotted;
+};
+std::vector<Listed> read_list(SectionReader& reader, const RawExperiment& raw, PluginKind kind,
+                              const std::vector<std::string>& extra_keys = {}) {
+  const PluginSection& layout = section_of(kind);
+  std::vector<Listed> listed;
+  const toml::node* node = raw.doc.at_path(layout.key).node();
+  if (!node) return listed;
+  auto arr = node->as_array();
+  if (!arr || !arr->is_array_of_tables()) {
+    const auto dot = layout.key.rfind('.');
+    const std::string table = dot == std::string::npos ? "" : layout.key.substr(0, dot);
+    throw ConfigError(located(location_of(raw, layout.key, node->source()), table, layout.key.substr(dot + 1),
+                              "expected an array of tables: write " + where_written(kind, "...")));
+  }
   for (std::size_t i = 0; i < arr->size(); ++i) {
-    const toml::table& mt = *arr->get(i)->as_table();
-    const std::string name = "metrics[" + std::to_string(i) + "]", dotted = "metrics." + std::to_string(i);
+    const toml::table& t = *arr->get(i)->as_table();
+    const std::string name = layout.key + "[" + std::to_string(i) + "]", dotted = layout.key + "." + std::to_string(i);
     Params none;
+    listed.push_back({reader.read(t, name, dotted, empty_schema(), &kind, none, extra_keys), &t, dotted});
+  }
+  return listed;
+}
+
+// [[metrics]], each with its schedule.
+void read_metrics(Experiment& ex, SectionReader& reader, const RawExperiment& raw) {
+  for (auto& [section, table, dotted] : read_list(reader, raw, PluginKind::Metric, {"schedule"})) {
     MetricSection ms;
-    static_cast<Section&>(ms) = reader.read(mt, name, dotted, empty_schema(), &kind, none, {"schedule"});
-    if (const toml::node* sn = mt.get("schedule")) {
+    static_cast<Section&>(ms) = std::move(section);
+    if (const toml::node* sn = table->get("schedule")) {
       const Location sl = location_of(raw, dotted + ".schedule", sn->source());
       ms.where["schedule"] = sl;
-      ms.schedule = reader.read_schedule(*sn, name, sl);
+      ms.schedule = reader.read_schedule(*sn, ms.table, sl);
     }
     ex.metrics.push_back(std::move(ms));
   }
 }
 
-// [optimizer] policies = [{ plugin = "weight_decay", rate = 1e-3 }, ...]: an
-// array of tables, each naming a policy plugin with its keys.
+// [optimizer] policies = [{ plugin = "weight_decay", rate = 1e-3 }, ...], in the order written.
 std::vector<Section> read_policies(SectionReader& reader, const RawExperiment& raw) {
   std::vector<Section> policies;
-  const toml::node* node = raw.doc.at_path("optimizer.policies").node();
-  if (!node) return policies;
-  auto arr = node->as_array();
-  if (!arr || !arr->is_array_of_tables())
-    throw ConfigError(located(location_of(raw, "optimizer.policies", node->source()), "optimizer", "policies",
-                              "expected an array of tables: write policies = [{ plugin = \"weight_decay\", rate = 1e-3 "
-                              "}] or [[optimizer.policies]] tables"));
-  const PluginKind kind = PluginKind::Policy;
-  for (std::size_t i = 0; i < arr->size(); ++i) {
-    const std::string name = "optimizer.policies[" + std::to_string(i) + "]";
-    Params none;
-    policies.push_back(
-        reader.read(*arr->get(i)->as_table(), name, "optimizer.policies." + std::to_string(i), empty_schema(), &kind, none));
-  }
+  for (auto& listed : read_list(reader, raw, PluginKind::Policy)) policies.push_back(std::move(listed.section));
   return policies;
 }
 
@@ -190,7 +203,7 @@ Section read_loss(SectionReader& reader, const RawExperiment& raw) {
   if (node && node->is_table()) return reader.read(*node->as_table(), "loss", "loss", empty_schema(), &kind, none);
   toml::table shorthand;
   if (!node) {
-    shorthand.insert("plugin", "mse");
+    shorthand.insert("plugin", section_of(PluginKind::Loss).default_plugin);
   } else if (node->is_string()) {
     shorthand.insert(toml::key("plugin", toml::source_region{node->source()}), *node->as_string());
     const std::string name = node->as_string()->get();

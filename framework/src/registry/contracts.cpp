@@ -1,5 +1,7 @@
 #include "registry/contracts.hpp"
 
+#include "config/sections.hpp"
+
 #include "registry/allocations.hpp"
 #include "run/build.hpp"
 #include "run/checkpoint.hpp"
@@ -7,6 +9,7 @@
 
 #include <relulab/relulab.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -67,9 +70,10 @@ Rig make_rig(const PluginDescriptor& d, bool classification) {
              "n = 48", "[model]", pick(PluginKind::Model, "two_layer"), "width = 6", "init_scale = 0.5", "[loss]",
              pick(PluginKind::Loss, classification ? "logistic" : "mse"), "[optimizer]",
              pick(PluginKind::Optimizer, "sgd")};
-  const std::size_t index[] = {4, 7, 13, 0, 11, 0};  // plugin line per kind, in PluginKind order
-  r.plugin_line = index[static_cast<int>(kind)];
-  r.table = kind_name(kind);
+  // A table section's plugin line follows its header.
+  const auto header = std::find(r.lines.begin(), r.lines.end(), "[" + section_of(kind).key + "]");
+  r.plugin_line = static_cast<std::size_t>(header - r.lines.begin()) + 1;
+  r.table = section_of(kind).key;
   if (kind == PluginKind::Model && d.name != "two_layer") r.lines.erase(r.lines.begin() + 8, r.lines.begin() + 10);
   if (kind == PluginKind::Policy) {
     r.lines.push_back("policies = [{ plugin = \"" + d.name + "\" }]");
