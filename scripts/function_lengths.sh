@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Lists the functions of framework/src longer than a limit (default 60 lines),
+# Lists the functions of the host (framework/src), the SDK (framework/include)
+# and the plugins (plugins/) longer than a limit (default 60 lines),
 # longest first, as measured by universal-ctags' end: field. Exit 1 if any.
 #   scripts/function_lengths.sh [limit]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 limit=${1:-60}
-ctags --fields=+ne --kinds-c++=f -o - -R framework/src |
+ctags --fields=+ne --kinds-c++=f -o - -R framework/src framework/include plugins |
   awk -F'\t' -v limit="$limit" '{
     line = 0; end = 0
     for (i = 4; i <= NF; i++) {
@@ -18,4 +19,4 @@ if [[ -s /tmp/function_lengths.$$ ]]; then
   echo "functions longer than $limit lines:"; cat /tmp/function_lengths.$$; rm -f /tmp/function_lengths.$$; exit 1
 fi
 rm -f /tmp/function_lengths.$$
-echo "no function in framework/src is longer than $limit lines"
+echo "no function in framework/src, framework/include or plugins is longer than $limit lines"

@@ -127,6 +127,68 @@ inline Vector refine(const RowMatrix& X, const Vector& r, const Vector& w, int s
   return {};
 }
 
+// Steps of `step` rad along the projected gradient of sign * G; shrinking as
+// step/sqrt(it) when averaging (the iterates then straddle a kink ever closer).
+inline void ascend(const RowMatrix& X, const Vector& r, Vector& w, int sign, int steps, double step, Vector* average) {
+  for (int it = 1; it <= steps; ++it) {
+    const Vector D = drift(X, r, w);
+    const Vector tangent = sign * (D - w.dot(D) * w);
+    if (tangent.norm() < 1e-15) return;
+    w += (average ? step / std::sqrt(static_cast<double>(it)) : step) * tangent / tangent.norm();
+    w.normalize();
+    if (average) *average += w;
+  }
+}
+
+// A smooth maximum is a fixed point of w -> sign D(w)/|D(w)|: the one the
+// iteration from `from` reaches within `reach` rad of it, or empty.
+inline Vector polish(const RowMatrix& X, const Vector& r, const Vector& from, int sign, int iterations, double reach) {
+  Vector p = from;
+  for (int it = 0; it < iterations; ++it) {
+    const Vector D = drift(X, r, p);
+    if (!(D.norm() > 0)) return {};
+    const Vector next = sign * D / D.norm();
+    if ((next - p).norm() < 1e-13) return angle(next, from) < reach ? next : Vector();
+    p = next;
+  }
+  return {};
+}
+
+// Where the start w of sign `sign` ends: the ascent, then a polished smooth
+// maximum, or else an averaged ascent and its projection onto the nearest
+// kinks; empty when Definition 1 rejects the end point.
+inline Vector end_point(const RowMatrix& X, const Vector& r, Vector w, int sign, const SearchOptions& opt) {
+  // 400 steps of 0.01 rad: small enough not to jump out of a narrow basin, long enough (4 rad) to cross any.
+  const int local_steps = 400;
+  const double local_step = 0.01;
+  ascend(X, r, w, sign, local_steps, local_step, nullptr);
+  if (const Vector p = polish(X, r, w, sign, opt.fixed_point_iterations, 0.05); p.size() > 0)
+    return check_on_kinks(X, r, p, sign, {}, 1e-9);
+  Vector average = Vector::Zero(X.cols());
+  ascend(X, r, w, sign, opt.subgradient_iterations, local_step, &average);
+  if (average.norm() > 0) w = average.normalized();
+  if (const Vector q = polish(X, r, w, sign, opt.fixed_point_iterations, 0.01); q.size() > 0)
+    return check_on_kinks(X, r, q, sign, {}, 1e-9);
+  return refine(X, r, w, sign, opt.kink_tolerance, opt.ascent_tolerance);
+}
+
+// Counts v as one more hit of a vector of its sign found within merge_angle, or adds it.
+inline void merge(std::vector<ExtremalVector>& found, std::vector<int>& hits, const RowMatrix& X, const Vector& r,
+                  const Vector& v, int sign, double merge_angle) {
+  for (std::size_t i = 0; i < found.size(); ++i)
+    if (found[i].sign == sign && angle(found[i].direction, v) < merge_angle) {
+      ++hits[i];
+      return;
+    }
+  ExtremalVector e;
+  e.direction = v;
+  e.sign = sign;
+  e.G = G(X, r, v);
+  for (Index k = 0; k < X.rows() && !e.kink; ++k) e.kink = std::abs(X.row(k).dot(v.transpose())) < 1e-9 * X.row(k).norm();
+  found.push_back(e);
+  hits.push_back(1);
+}
+
 }  // namespace detail
 
 // From random starts, half of each sign: a projected (sub)gradient ascent of
@@ -143,21 +205,6 @@ inline std::vector<ExtremalVector> search(const RowMatrix& X, const Vector& r, R
   std::vector<ExtremalVector> found;
   std::vector<int> hits;
   int valid_starts = 0;
-  // Steps of `step` rad along the projected gradient; shrinking as
-  // step/sqrt(it) when averaging (the iterates then straddle a kink ever closer).
-  auto ascend = [&](Vector& w, int sign, int steps, double step, Vector* average) {
-    for (int it = 1; it <= steps; ++it) {
-      const Vector D = drift(X, r, w);
-      const Vector tangent = sign * (D - w.dot(D) * w);
-      if (tangent.norm() < 1e-15) return;
-      w += (average ? step / std::sqrt(static_cast<double>(it)) : step) * tangent / tangent.norm();
-      w.normalize();
-      if (average) *average += w;
-    }
-  };
-  // 400 steps of 0.01 rad: small enough not to jump out of a narrow basin, long enough (4 rad) to cross any.
-  const int local_steps = 400;
-  const double local_step = 0.01;
   for (int start = 0; start < opt.starts; ++start) {
     const int sign = start % 2 == 0 ? 1 : -1;
     Vector w(d);
@@ -165,43 +212,8 @@ inline std::vector<ExtremalVector> search(const RowMatrix& X, const Vector& r, R
     if (!(w.norm() > 0)) continue;
     w.normalize();
     ++valid_starts;
-    ascend(w, sign, local_steps, local_step, nullptr);
-    // Polish: a smooth maximum is a fixed point of w -> sign D(w)/|D(w)| next to where the ascent ended.
-    auto polish = [&](const Vector& from, double reach) -> Vector {
-      Vector p = from;
-      for (int it = 0; it < opt.fixed_point_iterations; ++it) {
-        const Vector D = drift(X, r, p);
-        if (!(D.norm() > 0)) return {};
-        const Vector next = sign * D / D.norm();
-        if ((next - p).norm() < 1e-13) return angle(next, from) < reach ? next : Vector();
-        p = next;
-      }
-      return {};
-    };
-    Vector refined;
-    if (const Vector p = polish(w, 0.05); p.size() > 0) {
-      refined = detail::check_on_kinks(X, r, p, sign, {}, 1e-9);
-    } else {
-      Vector average = Vector::Zero(d);
-      ascend(w, sign, opt.subgradient_iterations, local_step, &average);
-      if (average.norm() > 0) w = average.normalized();
-      if (const Vector q = polish(w, 0.01); q.size() > 0) refined = detail::check_on_kinks(X, r, q, sign, {}, 1e-9);
-      else refined = detail::refine(X, r, w, sign, opt.kink_tolerance, opt.ascent_tolerance);
-    }
-    if (refined.size() == 0) continue;
-    bool merged = false;
-    for (std::size_t i = 0; i < found.size() && !merged; ++i)
-      if (found[i].sign == sign && angle(found[i].direction, refined) < opt.merge_angle) ++hits[i], merged = true;
-    if (!merged) {
-      ExtremalVector e;
-      e.direction = refined;
-      e.sign = sign;
-      e.G = G(X, r, refined);
-      for (Index k = 0; k < X.rows() && !e.kink; ++k)
-        e.kink = std::abs(X.row(k).dot(refined.transpose())) < 1e-9 * X.row(k).norm();
-      found.push_back(e);
-      hits.push_back(1);
-    }
+    if (const Vector v = detail::end_point(X, r, w, sign, opt); v.size() > 0)
+      detail::merge(found, hits, X, r, v, sign, opt.merge_angle);
   }
   for (std::size_t i = 0; i < found.size(); ++i) found[i].share = valid_starts ? double(hits[i]) / valid_starts : 0.0;
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.share > b.share; });
