@@ -9,7 +9,6 @@
 #include <relulab/math/extremal.hpp>
 #include <relulab/relulab.hpp>
 
-
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -47,8 +46,8 @@ struct Problem {
   std::unique_ptr<Model> model;
 };
 
-Problem make_problem(Index n, Index d, Index width, const std::string& precision = "float64",
-                     std::int64_t threads = 1, const std::string& activation = "relu") {
+Problem make_problem(Index n, Index d, Index width, const std::string& precision = "float64", std::int64_t threads = 1,
+                     const std::string& activation = "relu") {
   BuildContext ctx;
   const auto& teacher = registry().find(PluginKind::DataGenerator, "linear_teacher")->descriptor;
   auto gen = teacher.make<DataGenerator>(defaults(teacher.schema, {{"d", std::int64_t(d)}}), ctx);
@@ -113,8 +112,7 @@ void sgd_steps(benchmark::State& state, const std::string& precision, const std:
   for (auto _ : state) {
     state.PauseTiming();
     auto sgd = sgd_desc.make<Optimizer>(
-        defaults(sgd_desc.schema, {{"batch_size", std::int64_t(batch)}, {"iterations", steps_per_round},
-                                   {"lr", 1e-4}}),
+        defaults(sgd_desc.schema, {{"batch_size", std::int64_t(batch)}, {"iterations", steps_per_round}, {"lr", 1e-4}}),
         ctx);
     std::vector<Policy*> chain;
     for (auto& policy : policies) chain.push_back(policy.get());
@@ -166,7 +164,9 @@ void SgdStepPolicy(benchmark::State& state, std::vector<PolicyChoice> policies) 
   sgd_steps(state, "float64", "relu", policies);
 }
 BENCHMARK_CAPTURE(SgdStepPolicy, none, {})->Arg(1000)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(SgdStepPolicy, weight_decay_coupled, {{"weight_decay", {}}})->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(SgdStepPolicy, weight_decay_coupled, {{"weight_decay", {}}})
+    ->Arg(1000)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(SgdStepPolicy, weight_decay_decoupled, {{"weight_decay", {{"mode", std::string("decoupled")}}}})
     ->Arg(1000)
     ->Unit(benchmark::kMicrosecond);
@@ -176,7 +176,9 @@ BENCHMARK_CAPTURE(SgdStepPolicy, clip_value, {{"clip_gradient", {{"by", std::str
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(SgdStepPolicy, gradient_noise, {{"gradient_noise", {}}})->Arg(1000)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(SgdStepPolicy, label_noise, {{"label_noise", {}}})->Arg(1000)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(SgdStepPolicy, layer_rates, {{"layer_rates", {{"second", 10.0}}}})->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(SgdStepPolicy, layer_rates, {{"layer_rates", {{"second", 10.0}}}})
+    ->Arg(1000)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(SgdStepPolicy, warmup, {{"warmup", {}}})->Arg(1000)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(SgdStepPolicy, inverse_loss, {{"inverse_loss", {}}})->Arg(1000)->Unit(benchmark::kMicrosecond);
 void SgdStepGeluF32(benchmark::State& state) { sgd_steps(state, "float32", "gelu"); }
@@ -194,7 +196,8 @@ void full_batch_gradient(benchmark::State& state, Index n, std::int64_t threads)
     benchmark::DoNotOptimize(p.model->loss_and_gradient(p.data, {}, grad.data()));
     allocs += host::heap_allocations() - before;
   }
-  state.counters["GFLOP/s"] = benchmark::Counter(n * flops_per_sample(d, width) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(n * flops_per_sample(d, width) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["allocs/call"] = static_cast<double>(allocs) / static_cast<double>(state.iterations());
 }
 void FullBatchGradient(benchmark::State& state) { full_batch_gradient(state, state.range(0), 1); }

@@ -43,15 +43,13 @@ struct ScopedEnv {
 };
 
 inline std::unique_ptr<Model> make_model(Index d, Index width, bool bias, const std::string& init = "gaussian",
-                                  double scale = 1.0) {
+                                         double scale = 1.0) {
   const auto& desc = descriptor(PluginKind::Model, "two_layer");
   BuildContext ctx;
   ctx.input_dim = d;
-  return desc.make<Model>(defaults(desc.schema, {{"width", std::int64_t(width)},
-                                                {"bias", bias},
-                                                {"init", init},
-                                                {"init_scale", scale}}),
-                         ctx);
+  return desc.make<Model>(
+      defaults(desc.schema, {{"width", std::int64_t(width)}, {"bias", bias}, {"init", init}, {"init_scale", scale}}),
+      ctx);
 }
 
 // The gradient the model returns against central finite differences of its loss, parameter by
@@ -155,7 +153,7 @@ class NeverMonitor : public Monitor {
 };
 
 inline std::unique_ptr<Optimizer> make_optimizer(const std::string& name, Index n,
-                                          const std::map<std::string, ParamValue>& set) {
+                                                 const std::map<std::string, ParamValue>& set) {
   const auto& desc = descriptor(PluginKind::Optimizer, name);
   BuildContext ctx;
   ctx.num_samples = n;
@@ -246,15 +244,12 @@ inline Vector run_full_batch(const std::string& name, Objective& objective, std:
 // so T steps are the T-th power of a 2x2 matrix applied to (theta0, 0).
 inline double momentum_closed_form(double theta0, double lambda, double lr, double mu, bool nesterov, int steps) {
   Eigen::Matrix2d step;
-  if (nesterov)
-    step << 1 - lr * lambda * (1 + mu), -lr * mu * mu, lambda, mu;
-  else
-    step << 1 - lr * lambda, -lr * mu, lambda, mu;
+  if (nesterov) step << 1 - lr * lambda * (1 + mu), -lr * mu * mu, lambda, mu;
+  else step << 1 - lr * lambda, -lr * mu, lambda, mu;
   Eigen::Matrix2d power = Eigen::Matrix2d::Identity();
   for (int t = 0; t < steps; ++t) power = step * power;
   return (power * Eigen::Vector2d(theta0, 0.0))[0];
 }
-
 
 inline Eigen::MatrixXd load_matrix(const fs::path& p) {
   const auto a = io::npy::decode(slurp(p));
@@ -272,11 +267,12 @@ inline Vector balance(const fs::path& dir, const std::string& which) {
 // d = 2, n samples, m neurons, with the given optimizer section.
 inline std::string small_dynamics(const std::string& optimizer, double init_scale = 0.1, int n = 50, int m = 200) {
   return "[experiment]\nname = \"dyn\"\nseed = 3\n"
-         "[data]\nplugin = \"linear_teacher\"\nn = " + std::to_string(n) + "\nd = 2\nnoise_std = 0.3\n"
-         "[model]\nplugin = \"two_layer\"\nwidth = " + std::to_string(m) + "\ninit_scale = " +
-         host::format_number(init_scale) + "\n[optimizer]\n" + optimizer +
+         "[data]\nplugin = \"linear_teacher\"\nn = " +
+         std::to_string(n) +
+         "\nd = 2\nnoise_std = 0.3\n"
+         "[model]\nplugin = \"two_layer\"\nwidth = " +
+         std::to_string(m) + "\ninit_scale = " + host::format_number(init_scale) + "\n[optimizer]\n" + optimizer +
          "[[metrics]]\nplugin = \"losses\"\nschedule = { points = [1.0] }\ntest_samples = 10\n";
 }
-
 
 }  // namespace relulab::test

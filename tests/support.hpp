@@ -105,8 +105,7 @@ struct SignalledResult {
 template <class Ready>
 SignalledResult run_and_signal_when(const std::string& cmd, int signal, Ready ready) {
   const fs::path dir = temp_dir("sig");
-  const std::string shell =
-      "exec " + cmd + " >" + (dir / "out").string() + " 2>" + (dir / "err").string();
+  const std::string shell = "exec " + cmd + " >" + (dir / "out").string() + " 2>" + (dir / "err").string();
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -125,8 +124,7 @@ SignalledResult run_and_signal_when(const std::string& cmd, int signal, Ready re
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  r.result = {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(dir / "out"),
-              slurp(dir / "err")};
+  r.result = {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(dir / "out"), slurp(dir / "err")};
   fs::remove_all(dir);
   return r;
 }
@@ -166,8 +164,8 @@ struct RandomStudent {
     }
   }
   TwoLayerView view() const {
-    return {Eigen::Map<const Eigen::MatrixXd>(W.data(), W.rows(), W.cols()), Eigen::Map<const Vector>(a.data(), a.size()),
-            Eigen::Map<const Vector>(a.data(), 0), "relu"};
+    return {Eigen::Map<const Eigen::MatrixXd>(W.data(), W.rows(), W.cols()),
+            Eigen::Map<const Vector>(a.data(), a.size()), Eigen::Map<const Vector>(a.data(), 0), "relu"};
   }
   double operator()(const Vector& x) const { return a.dot((W * x).cwiseMax(0.0)); }
 };
@@ -190,8 +188,8 @@ MonteCarlo monte_carlo_mse(const Dataset& sample, F&& f) {
 }
 
 // Runs an experiment into `dir`, quietly.
-inline host::RunResult run_into(const host::Experiment& ex, const fs::path& dir,
-                                const std::atomic<int>* stop = nullptr, std::ostream* log = nullptr) {
+inline host::RunResult run_into(const host::Experiment& ex, const fs::path& dir, const std::atomic<int>* stop = nullptr,
+                                std::ostream* log = nullptr) {
   host::RunOptions opt;
   opt.run_dir = dir;
   opt.progress = false;

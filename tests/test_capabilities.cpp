@@ -98,8 +98,7 @@ TEST_CASE("the bundled teachers offer exactly the closed forms they know", "[cap
 }
 
 TEST_CASE("a metric that needs a closed form the data lacks is refused at its plugin line", "[capabilities][config]") {
-  const std::string text = small_experiment() +
-                           "[[metrics]]\nplugin = \"drift_concentration\"\n";
+  const std::string text = small_experiment() + "[[metrics]]\nplugin = \"drift_concentration\"\n";
   // Validation builds the plugins once, so the refusal comes before any run.
   CHECK_THROWS_WITH(host::build(experiment_from_text(text, {"data.input=two_cones"})),
                     Contains("exp.toml:23:1: [metrics[1]] plugin: drift_concentration needs the population drift") &&

@@ -12,7 +12,8 @@ using Catch::Matchers::Contains;
 TEST_CASE("relulab plugins lists the bundled plugins of every kind", "[cli]") {
   const auto r = run_command(relulab_exe() + " plugins");
   REQUIRE(r.exit_code == 0);
-  for (const char* name : {"linear_teacher", "two_layer", "sgd", "losses", "logistic"}) CHECK_THAT(r.out, Contains(name));
+  for (const char* name : {"linear_teacher", "two_layer", "sgd", "losses", "logistic"})
+    CHECK_THAT(r.out, Contains(name));
   CHECK_THAT(r.out, Contains("loss:") && Contains("two_layer_relu     (old name of two_layer)"));
 }
 
@@ -20,7 +21,8 @@ TEST_CASE("relulab plugins describe prints every parameter", "[cli]") {
   const auto r = run_command(relulab_exe() + " plugins describe sgd");
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("lr ") && Contains("float") && Contains("0.01") && Contains("(0, inf)") &&
-                        Contains("learning rate (a schedule is a policy") && Contains("batch_size") && Contains("iterations"));
+                        Contains("learning rate (a schedule is a policy") && Contains("batch_size") &&
+                        Contains("iterations"));
   const auto bad = run_command(relulab_exe() + " plugins describe sdg");
   CHECK(bad.exit_code == 1);
   CHECK_THAT(bad.err, Contains("no plugin called 'sdg' (did you mean 'sgd'?)"));
@@ -50,7 +52,8 @@ TEST_CASE("the quickstart runs end to end and prints its comparison", "[cli][e2e
   // Not a terminal: plain progress lines, the last one at 100%.
   CHECK_THAT(r.err, Contains("100.0%"));
   const auto s = nlohmann::json::parse(slurp(dir / "run" / "summary.json"))["final"];
-  const double train = s["train_mse"], test = s["test_mse"], ols_train = s["ols_train_mse"], ols_test = s["ols_test_mse"];
+  const double train = s["train_mse"], test = s["test_mse"], ols_train = s["ols_train_mse"],
+               ols_test = s["ols_test_mse"];
   // n = 4000 > the d = 5 threshold: no interpolation. OLS train ~ sigma^2 (1 - d/n) = 0.0899 and OLS test
   // ~ sigma^2 (1 + d/n) = 0.0901, each within a few sampling sd (sigma^2 sqrt(2/n) = 0.002).
   CHECK(ols_train == Approx(0.09).margin(0.01));
@@ -124,8 +127,8 @@ std::string with_faulty_plugin(const std::string& command) {
 TEST_CASE("a plugin that throws in its factory: a located error, exit 1, no crash", "[cli][errors]") {
   const fs::path dir = temp_dir("factory");
   write_text(dir / "exp.toml", faulty_experiment("factory"));
-  const auto r = run_command(with_faulty_plugin(relulab_exe() + " run " + (dir / "exp.toml").string() + " --out " +
-                                                (dir / "run").string()));
+  const auto r = run_command(
+      with_faulty_plugin(relulab_exe() + " run " + (dir / "exp.toml").string() + " --out " + (dir / "run").string()));
   CHECK(r.exit_code == 1);  // an ordinary error exit: not a signal (128 + n)
   CHECK_THAT(r.err, Contains("exp.toml:13:1: [optimizer] plugin 'faulty' could not be built: faulty: refusing to be "
                              "built (fail = \"factory\")"));
@@ -135,10 +138,11 @@ TEST_CASE("a plugin that throws in its factory: a located error, exit 1, no cras
 TEST_CASE("a plugin that throws mid-run: named, rows kept, and the sweep's other cells finish", "[cli][errors]") {
   const fs::path dir = temp_dir("midrun");
   write_text(dir / "exp.toml", faulty_experiment("run"));
-  const auto r = run_command(with_faulty_plugin(relulab_exe() + " run " + (dir / "exp.toml").string() + " --quiet --out " +
-                                                (dir / "run").string()));
+  const auto r = run_command(with_faulty_plugin(relulab_exe() + " run " + (dir / "exp.toml").string() +
+                                                " --quiet --out " + (dir / "run").string()));
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.err, Contains("optimizer plugin 'faulty' failed near iteration 500: faulty: lost its footing at step 500"));
+  CHECK_THAT(r.err,
+             Contains("optimizer plugin 'faulty' failed near iteration 500: faulty: lost its footing at step 500"));
   CHECK_THAT(r.err, Contains("metrics.csv up to the last recorded row"));
   // Rows every 100 iterations were recorded up to 400, before the throw at 500: header + 0..400.
   const std::string csv = slurp(dir / "run" / "metrics.csv");
@@ -149,7 +153,8 @@ TEST_CASE("a plugin that throws mid-run: named, rows kept, and the sweep's other
   const auto s = run_command(with_faulty_plugin(relulab_exe() + " run " + (dir / "sweep.toml").string() +
                                                 " --quiet --out " + (dir / "sweep").string()));
   CHECK(s.exit_code == 2);
-  CHECK_THAT(s.out, Contains("1 of 2 cells completed, 1 failed") && Contains("cell 1 failed: optimizer plugin 'faulty'"));
+  CHECK_THAT(s.out,
+             Contains("1 of 2 cells completed, 1 failed") && Contains("cell 1 failed: optimizer plugin 'faulty'"));
   const auto t = run_command(relulab_exe() + " table " + (dir / "sweep").string());
   CHECK_THAT(t.out, Contains("0,none,completed,") && Contains("1,run,failed"));
   fs::remove_all(dir);

@@ -28,10 +28,17 @@ std::string combination(const std::string& optimizer, const std::string& activat
   const std::string data = make_loss(loss)->needs_sign_labels() ? "linear_classifier" : "linear_teacher";
   const std::string steps = optimizer_keys(optimizer);
   return "[experiment]\nname = \"combination\"\nseed = 3\n"
-         "[data]\nplugin = \"" + data + "\"\nn = 120\nd = 4\n"
-         "[model]\nplugin = \"two_layer\"\nwidth = 16\ninit_scale = 0.3\nactivation = \"" + activation + "\"\n"
-         "[loss]\nplugin = \"" + loss + "\"\n"
-         "[optimizer]\nplugin = \"" + optimizer + "\"\n" + steps +
+         "[data]\nplugin = \"" +
+         data +
+         "\"\nn = 120\nd = 4\n"
+         "[model]\nplugin = \"two_layer\"\nwidth = 16\ninit_scale = 0.3\nactivation = \"" +
+         activation +
+         "\"\n"
+         "[loss]\nplugin = \"" +
+         loss +
+         "\"\n"
+         "[optimizer]\nplugin = \"" +
+         optimizer + "\"\n" + steps +
          "[[metrics]]\nplugin = \"losses\"\nschedule = { every = 50 }\ntest_samples = 300\n";
 }
 

@@ -16,7 +16,8 @@ TEST_CASE("a TOML syntax error names its line", "[config]") {
 TEST_CASE("an unknown plugin lists the known ones", "[config]") {
   const auto msg = error_of(replaced(small_experiment(), "plugin = \"sgd\"", "plugin = \"sgdd\""));
   CHECK_THAT(msg, Contains("exp.toml:14:1: [optimizer] plugin: unknown optimizer plugin 'sgdd'") &&
-                      Contains("did you mean 'sgd'?") && Contains("known optimizer plugins: adam, gradient_flow, momentum, sgd"));
+                      Contains("did you mean 'sgd'?") &&
+                      Contains("known optimizer plugins: adam, gradient_flow, momentum, sgd"));
 }
 
 TEST_CASE("a plugin of another kind is named as such", "[config]") {
@@ -57,8 +58,9 @@ TEST_CASE("a missing required key or section", "[config]") {
              Contains("exp.toml:4:1: [data] missing required key 'n'"));
   CHECK_THAT(error_of(replaced(small_experiment(), "plugin = \"two_layer\"\n", "")),
              Contains("exp.toml:9:1: [model] missing required key 'plugin' (one of: two_layer"));
-  CHECK_THAT(error_of(replaced(small_experiment(), "[model]\nplugin = \"two_layer\"\nwidth = 20\ninit_scale = 0.01\n", "")),
-             Contains("exp.toml: missing section [model]"));
+  CHECK_THAT(
+      error_of(replaced(small_experiment(), "[model]\nplugin = \"two_layer\"\nwidth = 20\ninit_scale = 0.01\n", "")),
+      Contains("exp.toml: missing section [model]"));
 }
 
 TEST_CASE("a plugin's own check is reported at its key", "[config]") {
@@ -149,8 +151,8 @@ TEST_CASE("a classification loss on labels other than +-1 is refused before trai
     FAIL("a logistic loss on regression labels ran");
   } catch (const host::ConfigError& e) {
     CHECK_THAT(std::string(e.what()), Contains("exp.toml:") && Contains("[loss] plugin: the logistic loss takes labels "
-                                                                          "-1 and +1, but data plugin "
-                                                                          "'linear_teacher' gave 200 of 200 labels"));
+                                                                        "-1 and +1, but data plugin "
+                                                                        "'linear_teacher' gave 200 of 200 labels"));
   }
   CHECK_FALSE(fs::exists(dir / "metrics.csv"));  // nothing trained
   fs::remove_all(dir);
@@ -183,23 +185,25 @@ TEST_CASE("composed files: a chain of bases merges table by table, the file wins
   const fs::path dir = folder_with({
       {"full.toml", small_experiment(5000)},
       {"middle.toml", "base = \"full.toml\"\n[model]\nwidth = 8\n[optimizer]\nlr = 0.02\n"},
-      {"quick.toml", "# an overlay of an overlay\nbase = \"middle.toml\"\n[optimizer]\niterations = 300\n"
-                     "[[metrics]]\nplugin = \"losses\"\nschedule = { every = 30 }\n"},
+      {"quick.toml",
+       "# an overlay of an overlay\nbase = \"middle.toml\"\n[optimizer]\niterations = 300\n"
+       "[[metrics]]\nplugin = \"losses\"\nschedule = { every = 30 }\n"},
   });
   const auto ex = validated(dir / "quick.toml", {"optimizer.lr=0.03"});
-  CHECK(ex.model.params.integer("width") == 8);                // from middle.toml
-  CHECK(ex.model.params.real("init_scale") == 0.01);           // from full.toml
-  CHECK(ex.optimizer.params.integer("iterations") == 300);     // quick.toml over full.toml's 5000
-  CHECK(ex.optimizer.params.real("lr") == 0.03);               // --set over middle.toml's 0.02
-  CHECK(ex.optimizer.params.integer("batch_size") == 16);      // full.toml
+  CHECK(ex.model.params.integer("width") == 8);  // from middle.toml
+  CHECK(ex.model.params.real("init_scale") == 0.01);  // from full.toml
+  CHECK(ex.optimizer.params.integer("iterations") == 300);  // quick.toml over full.toml's 5000
+  CHECK(ex.optimizer.params.real("lr") == 0.03);  // --set over middle.toml's 0.02
+  CHECK(ex.optimizer.params.integer("batch_size") == 16);  // full.toml
   // An array of tables is one value: quick.toml's [[metrics]] replaces full.toml's.
   REQUIRE(ex.metrics.size() == 1);
   CHECK(ex.metrics[0].schedule.every == 30);
   CHECK(ex.metrics[0].params.integer("test_samples") == 10'000);  // the default, not full.toml's 500
   // The same resolved configuration as the file written out whole.
   const fs::path whole = dir / "whole.toml";
-  write_text(whole, replaced(replaced(replaced(small_experiment(300), "width = 20", "width = 8"), "lr = 0.05", "lr = 0.03"),
-                             "schedule = { every = 100 }\ntest_samples = 500\n", "schedule = { every = 30 }\n"));
+  write_text(whole,
+             replaced(replaced(replaced(small_experiment(300), "width = 20", "width = 8"), "lr = 0.05", "lr = 0.03"),
+                      "schedule = { every = 100 }\ntest_samples = 500\n", "schedule = { every = 30 }\n"));
   CHECK(validated(whole).hash == ex.hash);
   fs::remove_all(dir);
 }
@@ -241,21 +245,24 @@ TEST_CASE("optimizer policies: located errors naming the policy and its key", "[
              Contains("[optimizer.policies[0]] by: \"nrom\" is not one of norm | value (did you mean 'norm'?)"));
   // A policy with no meaning for the rule: gradient flow has no steps to wrap.
   const std::string sgd = "plugin = \"sgd\"\nlr = 0.05\nbatch_size = 16\niterations = 2000\n";
-  CHECK_THAT(error_of(replaced(small_experiment(), sgd,
-                               "plugin = \"gradient_flow\"\nend_time = 1.0\npolicies = [{ plugin = \"clip_gradient\" }]\n")),
-             Contains("exp.toml:16:") &&
-                 Contains("[optimizer.policies[0]] plugin: policy 'clip_gradient' cannot wrap optimizer "
-                          "'gradient_flow': it takes no policies"));
+  CHECK_THAT(
+      error_of(replaced(small_experiment(), sgd,
+                        "plugin = \"gradient_flow\"\nend_time = 1.0\npolicies = [{ plugin = \"clip_gradient\" }]\n")),
+      Contains("exp.toml:16:") &&
+          Contains("[optimizer.policies[0]] plugin: policy 'clip_gradient' cannot wrap optimizer "
+                   "'gradient_flow': it takes no policies"));
   // Label noise perturbs real-valued labels: not with a classification loss.
   CHECK_THAT(error_of(small_experiment(2000, "policies = [{ plugin = \"label_noise\" }]\n"), {"loss=logistic"}),
              Contains("[optimizer.policies[0]] plugin: label noise adds Gaussian noise to real-valued labels"));
 }
 
-TEST_CASE("optimizer policies: both TOML spellings, defaults resolved, overrides, and their own hash", "[config][policies]") {
+TEST_CASE("optimizer policies: both TOML spellings, defaults resolved, overrides, and their own hash",
+          "[config][policies]") {
   const auto inline_form = experiment_from_text(small_experiment(
       2000, "policies = [{ plugin = \"weight_decay\", mode = \"decoupled\" }, { plugin = \"warmup\", steps = 50 }]\n"));
-  const auto table_form = experiment_from_text(
-      small_experiment() + "[[optimizer.policies]]\nplugin = \"weight_decay\"\nmode = \"decoupled\"\n"
+  const auto table_form =
+      experiment_from_text(small_experiment() +
+                           "[[optimizer.policies]]\nplugin = \"weight_decay\"\nmode = \"decoupled\"\n"
                            "[[optimizer.policies]]\nplugin = \"warmup\"\nsteps = 50\n");
   CHECK(inline_form.hash == table_form.hash);
   REQUIRE(inline_form.policies.size() == 2);
@@ -269,8 +276,9 @@ TEST_CASE("optimizer policies: both TOML spellings, defaults resolved, overrides
   CHECK(bare.hash != inline_form.hash);
   // --set reaches into the list; the order written is part of the experiment.
   const auto overridden = experiment_from_text(
-      small_experiment(2000, "policies = [{ plugin = \"weight_decay\", mode = \"decoupled\" }, { plugin = \"warmup\", "
-                             "steps = 50 }]\n"),
+      small_experiment(2000,
+                       "policies = [{ plugin = \"weight_decay\", mode = \"decoupled\" }, { plugin = \"warmup\", "
+                       "steps = 50 }]\n"),
       {"optimizer.policies.0.rate=0.5"});
   CHECK(overridden.policies[0].params.real("rate") == 0.5);
   const auto swapped = experiment_from_text(small_experiment(
@@ -302,8 +310,9 @@ TEST_CASE("each old spelling still works and warns once per process, at its line
               "\"lr_schedule\", schedule = \"step\", decay = 0.1 }], first in the list") == 1);
   CHECK(count("old.toml:1:1: loss: loss = \"mse\" is an old spelling; write [loss] plugin = \"mse\"") == 1);
   // The new spellings: no warning at all.
-  write_text(dir / "new.toml", replaced(old_spellings, "lr_schedule = \"step\"\nlr_decay = 0.1\n",
-                                        "policies = [{ plugin = \"lr_schedule\", schedule = \"step\", decay = 0.1 }]\n"));
+  write_text(dir / "new.toml",
+             replaced(old_spellings, "lr_schedule = \"step\"\nlr_decay = 0.1\n",
+                      "policies = [{ plugin = \"lr_schedule\", schedule = \"step\", decay = 0.1 }]\n"));
   const auto clean = run_command(relulab_exe() + " run " + (dir / "new.toml").string() +
                                  " --dry-run --set model.plugin=two_layer --set loss.plugin=mse");
   CHECK(clean.exit_code == 0);

@@ -72,7 +72,8 @@ TEST_CASE("relulab check-plugin prints each check and fails with the plugin", "[
   CHECK(good.exit_code == 0);
   CHECK_THAT(good.out, Catch::Matchers::Contains("PASS  a checkpointed and resumed run ends on the same bytes") &&
                            Catch::Matchers::Contains("every check passed"));
-  const auto bad = run_command(relulab_exe() + " check-plugin half_slope --plugin-path " RELULAB_TEST_FOREIGN_DIR "/contract");
+  const auto bad =
+      run_command(relulab_exe() + " check-plugin half_slope --plugin-path " RELULAB_TEST_FOREIGN_DIR "/contract");
   CHECK(bad.exit_code == 1);
   CHECK_THAT(bad.out, Catch::Matchers::Contains("FAIL  its derivative agrees with central differences") &&
                           Catch::Matchers::Contains("1 check(s) failed"));

@@ -3,9 +3,7 @@
 #include <relulab/math/extremal.hpp>
 #include <relulab/io/npy.hpp>
 
-
 #include "support.hpp"
-
 
 #include <nlohmann/json.hpp>
 
@@ -48,8 +46,10 @@ TEST_CASE("d = 2: the search finds exactly the extremal vectors the enumeration 
         // kink vectors are projected onto their line exactly.
         for (const auto& e : exact) {
           bool hit = false;
-          for (const auto& f : found) hit = hit || (f.sign == e.sign && math::extremal::angle(f.direction, e.direction) < 1e-6);
-          INFO("enumerated sign " << e.sign << " at " << std::atan2(e.direction[1], e.direction[0]) << " kink " << e.kink);
+          for (const auto& f : found)
+            hit = hit || (f.sign == e.sign && math::extremal::angle(f.direction, e.direction) < 1e-6);
+          INFO("enumerated sign " << e.sign << " at " << std::atan2(e.direction[1], e.direction[0]) << " kink "
+                                  << e.kink);
           CHECK(hit);
           (e.kink ? kink_vectors : smooth_vectors)++;
         }
@@ -84,6 +84,3 @@ TEST_CASE("linear teacher, Gaussian inputs, large n: two extremal vectors near +
   }
   CHECK(found[0].sign != found[1].sign);
 }
-
-
-

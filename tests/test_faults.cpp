@@ -83,7 +83,8 @@ TEST_CASE("a file-size limit (ulimit -f) is a write error with a message, not SI
   fs::remove_all(dir);
 }
 
-TEST_CASE("a truncated newest checkpoint falls back to the previous one and two bad ones are refused", "[faults][resume]") {
+TEST_CASE("a truncated newest checkpoint falls back to the previous one and two bad ones are refused",
+          "[faults][resume]") {
   const fs::path dir = temp_dir("trunc");
   const auto ex = experiment_from_text(checkpointing_experiment(3000));
   REQUIRE(run_into(ex, dir / "straight").outcome == host::Outcome::Completed);
@@ -119,7 +120,8 @@ TEST_CASE("two processes on one sweep folder: the second is refused while the fi
   std::string text = small_experiment(3'000'000);
   text += "[sweep]\n\"experiment.seed\" = [1, 2]\n";
   write_text(dir / "e.toml", text);
-  const std::string cmd = relulab_exe() + " run " + (dir / "e.toml").string() + " --quiet --out " + (dir / "sweep").string();
+  const std::string cmd =
+      relulab_exe() + " run " + (dir / "e.toml").string() + " --quiet --out " + (dir / "sweep").string();
   const pid_t first = fork();
   REQUIRE(first >= 0);
   if (first == 0) {
@@ -203,7 +205,8 @@ TEST_CASE("an output folder without write permission: a message naming the file"
     fs::create_directories(stage / "lib" / "relulab" / "plugins");
     fs::copy_file(exe, stage / "bin" / "relulab");
     for (const auto& f : fs::directory_iterator(RELULAB_TEST_PLUGIN_DIR))
-      if (f.path().extension() == ".so") fs::copy_file(f.path(), stage / "lib" / "relulab" / "plugins" / f.path().filename());
+      if (f.path().extension() == ".so")
+        fs::copy_file(f.path(), stage / "lib" / "relulab" / "plugins" / f.path().filename());
     exe = stage / "bin" / "relulab";
   }
   const auto r = run_command(as_user + exe.string() + " run " + (dir / "e.toml").string() + " --quiet --out " +
@@ -240,15 +243,15 @@ TEST_CASE("a second process on a run folder in use is refused", "[faults]") {
   {
     // This process holds the run folder, as a running relulab would.
     const host::DirectoryLock held(dir / "run", ".lock", "this run");
-    const auto r = run_command(relulab_exe() + " run " + (dir / "e.toml").string() + " --quiet --out " +
-                               (dir / "run").string());
+    const auto r =
+        run_command(relulab_exe() + " run " + (dir / "e.toml").string() + " --quiet --out " + (dir / "run").string());
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Contains("another relulab process (pid " + std::to_string(::getpid()) + ") is running this run"));
     CHECK(!fs::exists(dir / "run" / "metrics.csv"));  // it wrote nothing
   }
   // Released (as when the holder exits, however it exits): the run goes ahead.
-  const auto ok = run_command(relulab_exe() + " run " + (dir / "e.toml").string() + " --quiet --out " +
-                              (dir / "run").string());
+  const auto ok =
+      run_command(relulab_exe() + " run " + (dir / "e.toml").string() + " --quiet --out " + (dir / "run").string());
   CHECK(ok.exit_code == 0);
   fs::remove_all(dir);
 }

@@ -108,7 +108,8 @@ TEST_CASE("first-order optimizers resume bit for bit from their saved state", "[
     for (const std::string sampling : {"reshuffle", "replacement"}) {
       DYNAMIC_SECTION(name << " " << sampling) {
         const auto [straight, resumed] = straight_and_resumed(
-            name, {{"batch_size", std::int64_t(7)}, {"iterations", std::int64_t(40)}, {"sampling", sampling}}, {}, false);
+            name, {{"batch_size", std::int64_t(7)}, {"iterations", std::int64_t(40)}, {"sampling", sampling}}, {},
+            false);
         CHECK(straight == resumed);  // exact equality, not approximate
       }
     }

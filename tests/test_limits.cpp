@@ -73,9 +73,9 @@ TEST_CASE("a run stopped by SIGTERM draws its last progress line where it stoppe
   std::string text = small_experiment(2'000'000);
   text.insert(text.find("seed = 7"), "checkpoint_seconds = 0.05\n");
   write_text(dir / "e.toml", text);
-  const auto r = run_and_signal_when(relulab_exe() + " run " + (dir / "e.toml").string() + " --out " +
-                                         (dir / "run").string(),
-                                     SIGTERM, [&] { return fs::exists(dir / "run" / "checkpoint.bin"); });
+  const auto r =
+      run_and_signal_when(relulab_exe() + " run " + (dir / "e.toml").string() + " --out " + (dir / "run").string(),
+                          SIGTERM, [&] { return fs::exists(dir / "run" / "checkpoint.bin"); });
   REQUIRE(r.signalled);
   REQUIRE(r.result.exit_code == 128 + SIGTERM);
   std::smatch stopped;
@@ -99,12 +99,13 @@ TEST_CASE("a run stopped by SIGTERM draws its last progress line where it stoppe
 TEST_CASE("every atomic write syncs its folder after the rename", "[limits][durability]") {
   // strace sees the system calls: after each rename(X.tmp, X) the folder is
   // opened and fsync'ed before anything else is renamed.
-  if (std::system("command -v strace > /dev/null 2>&1") != 0) FAIL("strace is missing: scripts/install-deps.sh installs it");
+  if (std::system("command -v strace > /dev/null 2>&1") != 0)
+    FAIL("strace is missing: scripts/install-deps.sh installs it");
   const fs::path dir = temp_dir("fsync");
   write_text(dir / "e.toml", small_experiment(300));
-  const auto r = run_command("strace -f -e trace=rename,openat,fsync -o " + (dir / "trace").string() + " " +
-                             relulab_exe() + " run " + (dir / "e.toml").string() + " --quiet --out " +
-                             (dir / "run").string());
+  const auto r =
+      run_command("strace -f -e trace=rename,openat,fsync -o " + (dir / "trace").string() + " " + relulab_exe() +
+                  " run " + (dir / "e.toml").string() + " --quiet --out " + (dir / "run").string());
   REQUIRE(r.exit_code == 0);
   const std::string trace = slurp(dir / "trace");
   const std::regex rename_re(R"(rename\("([^"]+)\.tmp", "[^"]+"\) = 0)");
@@ -115,8 +116,8 @@ TEST_CASE("every atomic write syncs its folder after the rename", "[limits][dura
     const std::string after = trace.substr(static_cast<std::size_t>(it->position() + it->length()));
     std::smatch open;
     INFO("after renaming " << (*it)[1].str());
-    REQUIRE(std::regex_search(after, open,
-                              std::regex("openat\\(AT_FDCWD, \"" + folder + "\", [^)]*O_DIRECTORY[^)]*\\) = ([0-9]+)")));
+    REQUIRE(std::regex_search(
+        after, open, std::regex("openat\\(AT_FDCWD, \"" + folder + "\", [^)]*O_DIRECTORY[^)]*\\) = ([0-9]+)")));
     const std::size_t next_rename = after.find("rename(");
     CHECK(static_cast<std::size_t>(open.position()) < next_rename);
     CHECK(after.find("fsync(" + open[1].str() + ")") < next_rename);

@@ -45,8 +45,7 @@ std::map<std::string, Columns> run_quick(const std::string& name, const std::str
   std::vector<fs::path> runs;  // a sweep's cells, or the one run
   if (fs::exists(dir / "cells"))
     for (const auto& cell : fs::directory_iterator(dir / "cells")) runs.push_back(cell.path());
-  else
-    runs.push_back(dir);
+  else runs.push_back(dir);
   std::map<std::string, Columns> cells;
   for (const auto& run : runs) {
     const std::string config = slurp(run / "config.toml");
@@ -63,7 +62,10 @@ double last(const std::vector<double>& v) { return v.back(); }
 
 }  // namespace
 
-TEST_CASE("Lyu et al. claim 1: on symmetric data the normalised margin reaches (1 + alpha)/4 gamma_SVM at every width that can", "[lyu2021]") {
+TEST_CASE(
+    "Lyu et al. claim 1: on symmetric data the normalised margin reaches (1 + alpha)/4 gamma_SVM at every width that "
+    "can",
+    "[lyu2021]") {
   const auto cells = run_quick("a_width_quick", "width");
   REQUIRE(cells.size() == 3);
   for (const auto& [width, m] : cells) {
@@ -77,13 +79,14 @@ TEST_CASE("Lyu et al. claim 1: on symmetric data the normalised margin reaches (
     // of the limit (measured 5e-4 at every width); 0.99 leaves a factor 10, far above
     // any other KKT direction (a one-sign network sits near 0.2).
     CHECK(last(m.at("margin_ratio")) > 0.99);
-    CHECK(last(m.at("cos_svm")) > 0.999);    // classifies as the hard-margin SVM (measured 1 - 1e-6)
-    CHECK(last(m.at("even_odd")) < 1e-3);    // linear in effect (measured below 1e-9)
+    CHECK(last(m.at("cos_svm")) > 0.999);  // classifies as the hard-margin SVM (measured 1 - 1e-6)
+    CHECK(last(m.at("even_odd")) < 1e-3);  // linear in effect (measured below 1e-9)
     CHECK(last(m.at("train_error")) == 0.0);
   }
 }
 
-TEST_CASE("Lyu et al. claim 2: early in training the network's direction is the class mean mu, later w_SVM", "[lyu2021]") {
+TEST_CASE("Lyu et al. claim 2: early in training the network's direction is the class mean mu, later w_SVM",
+          "[lyu2021]") {
   const auto cells = run_quick("b_early_phase_quick", "n");
   REQUIRE(cells.size() == 1);
   const Columns& m = cells.begin()->second;
@@ -101,7 +104,9 @@ TEST_CASE("Lyu et al. claim 2: early in training the network's direction is the 
   CHECK(last(cos_mean) < 0.9);
 }
 
-TEST_CASE("Lyu et al. claim 3: padding non-symmetric data with far points makes the flow settle on the linear classifier", "[lyu2021]") {
+TEST_CASE(
+    "Lyu et al. claim 3: padding non-symmetric data with far points makes the flow settle on the linear classifier",
+    "[lyu2021]") {
   const auto cells = run_quick("c_fragile_quick", "n");
   REQUIRE(cells.size() == 2);
   const Columns& base = cells.at("4");

@@ -4,7 +4,6 @@
 #include <relulab/math/linalg.hpp>
 #include <relulab/io/npy.hpp>
 
-
 #include "io/output.hpp"
 #include "config/schedule.hpp"
 #include "support.hpp"
@@ -56,7 +55,6 @@ TEST_CASE("the ReLU kernel at angles with known values", "[math]") {
   CHECK(relu_kernel(2.0, 3.0, 0.0) == Approx(6.0 / (2 * std::numbers::pi)).epsilon(1e-15));
 }
 
-
 TEST_CASE("the symmetric second moment equals the full double sum", "[math]") {
   // F(x) = sum_j a_j relu(<w_j, x>) + <beta, x>, with one zero neuron and one
   // zero output weight (both skipped by the pair loop, and both exact zeros).
@@ -75,8 +73,8 @@ TEST_CASE("the symmetric second moment equals the full double sum", "[math]") {
   double oracle = a.dot(W * beta) + beta.squaredNorm(), magnitude = std::abs(oracle);
   for (Index j = 0; j < m; ++j)
     for (Index l = 0; l < m; ++l) {
-      const double term = a[j] * a[l] *
-                          math::gaussian::relu_kernel(W.row(j).norm(), W.row(l).norm(), W.row(j).dot(W.row(l)));
+      const double term =
+          a[j] * a[l] * math::gaussian::relu_kernel(W.row(j).norm(), W.row(l).norm(), W.row(j).dot(W.row(l)));
       oracle += term;
       magnitude += std::abs(term);
     }

@@ -17,8 +17,9 @@ namespace {
 void check_quick_figure1(const std::string& precision) {
   const fs::path dir = temp_dir("fig1");
   const std::string file = std::string(RELULAB_TEST_SOURCE_DIR) + "/experiments/paper/fig1_linear_threshold_quick.toml";
-  const auto r = run_command(relulab_exe() + " run " + file + " --set 'sweep.\"data.n\"=[50, 4000]' --set model.precision=" +
-                             precision + " --jobs 2 --quiet --out " + dir.string());
+  const auto r = run_command(relulab_exe() + " run " + file +
+                             " --set 'sweep.\"data.n\"=[50, 4000]' --set model.precision=" + precision +
+                             " --jobs 2 --quiet --out " + dir.string());
   REQUIRE(r.exit_code == 0);
   std::map<long, nlohmann::json> final_of;
   for (const auto& cell : fs::directory_iterator(dir / "cells")) {

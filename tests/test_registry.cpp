@@ -21,14 +21,15 @@ bool mapped_into_process(const fs::path& file) {
 
 TEST_CASE("the build tree's plugins are found with their kinds", "[registry]") {
   auto& reg = registry();
-  CHECK(reg.names(PluginKind::DataGenerator) == std::vector<std::string>{"linear_classifier", "linear_teacher", "npy_dataset", "relu_teacher"});
+  CHECK(reg.names(PluginKind::DataGenerator) ==
+        std::vector<std::string>{"linear_classifier", "linear_teacher", "npy_dataset", "relu_teacher"});
   CHECK(reg.names(PluginKind::Model) == std::vector<std::string>{"two_layer"});
   CHECK(reg.find(PluginKind::Model, "two_layer_relu") == reg.find(PluginKind::Model, "two_layer"));  // the old name
   CHECK(reg.names(PluginKind::Loss) == std::vector<std::string>{"exponential", "logistic", "mse"});
   CHECK(reg.names(PluginKind::Optimizer) == std::vector<std::string>{"adam", "gradient_flow", "momentum", "sgd"});
-  CHECK(reg.names(PluginKind::Metric) ==
-        std::vector<std::string>{"alignment", "drift_concentration", "extremal_vectors", "losses", "margin",
-                                 "neuron_snapshots", "theorem2"});
+  CHECK(reg.names(PluginKind::Metric) == std::vector<std::string>{"alignment", "drift_concentration",
+                                                                  "extremal_vectors", "losses", "margin",
+                                                                  "neuron_snapshots", "theorem2"});
   CHECK(reg.refused().empty());
 }
 
@@ -54,7 +55,8 @@ TEST_CASE("a plugin built for another ABI is refused before it is loaded", "[reg
   CHECK(reg.plugins().empty());
   REQUIRE(reg.refused().size() == 1);
   CHECK_THAT(reg.refused()[0].reason,
-             Contains("built for plugin ABI 999, but this relulab speaks ABI " + std::to_string(kAbiVersion)) && Contains("rebuild the plugin"));
+             Contains("built for plugin ABI 999, but this relulab speaks ABI " + std::to_string(kAbiVersion)) &&
+                 Contains("rebuild the plugin"));
   // library_info read its symbols from the file: it was never mapped, so none of its code ran.
   CHECK(!mapped_into_process(reg.refused()[0].path));
 }
@@ -99,8 +101,8 @@ TEST_CASE("an earlier folder shadows a later one", "[registry]") {
 
 TEST_CASE("world-writable plugin files and folders are refused", "[registry]") {
   const fs::path dir = temp_dir("ww");
-  fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                           fs::perms::others_read | fs::perms::others_exec);
+  fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                           fs::perms::others_exec);
   const fs::path lib = dir / "libsgd.so";
   fs::copy_file(fs::path(RELULAB_TEST_PLUGIN_DIR) / "libsgd.so", lib);
   SECTION("file") {
@@ -110,8 +112,8 @@ TEST_CASE("world-writable plugin files and folders are refused", "[registry]") {
     reg.scan();
     CHECK(reg.plugins().empty());
     REQUIRE(reg.refused().size() == 1);
-    CHECK_THAT(reg.refused()[0].reason, Contains("file " + lib.string() + " is world-writable") &&
-                                            Contains("chmod o-w " + lib.string()));
+    CHECK_THAT(reg.refused()[0].reason,
+               Contains("file " + lib.string() + " is world-writable") && Contains("chmod o-w " + lib.string()));
   }
   SECTION("folder") {
     ::chmod(lib.c_str(), 0755);

@@ -54,8 +54,8 @@ TEST_CASE("a finished sweep draws its figure, and relulab plot needs no flags", 
 TEST_CASE("an override sweep={} runs one cell of a sweep file as a single run", "[cli]") {
   const fs::path dir = temp_dir("sweepempty");
   write_text(dir / "s.toml", sweep_experiment());
-  const auto r = run_command(relulab_exe() + " run " + (dir / "s.toml").string() +
-                             " --quiet --set 'sweep={}' --out " + (dir / "one").string());
+  const auto r = run_command(relulab_exe() + " run " + (dir / "s.toml").string() + " --quiet --set 'sweep={}' --out " +
+                             (dir / "one").string());
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(fs::exists(dir / "one" / "summary.json"));
@@ -67,8 +67,8 @@ TEST_CASE("an override value that opens TOML and does not parse is refused, not 
   const fs::path dir = temp_dir("setbroken");
   write_text(dir / "e.toml", small_experiment());
   const std::string cmd = relulab_exe() + " validate " + (dir / "e.toml").string() + " --set ";
-  for (const char* broken : {"'sweep.\"data.n\"={ range = [0, 3]'", "'experiment.description=[1, 2'",
-                             "'experiment.description=\"open'"}) {
+  for (const char* broken :
+       {"'sweep.\"data.n\"={ range = [0, 3]'", "'experiment.description=[1, 2'", "'experiment.description=\"open'"}) {
     const auto r = run_command(cmd + broken);
     INFO(broken << ": " << r.err);
     CHECK(r.exit_code == 1);
@@ -83,14 +83,15 @@ TEST_CASE("an override value that opens TOML and does not parse is refused, not 
 
 TEST_CASE("run --dry-run on a search file names the folder the search writes", "[cli][search]") {
   const fs::path dir = temp_dir("searchdry");
-  write_text(dir / "s.toml", small_experiment(300) +
-                                 "[search]\nkey = \"data.n\"\nrange = [20, 2000]\nmetric = \"train_mse\"\nbelow = 0.05\n");
+  write_text(
+      dir / "s.toml",
+      small_experiment(300) + "[search]\nkey = \"data.n\"\nrange = [20, 2000]\nmetric = \"train_mse\"\nbelow = 0.05\n");
   const auto dry = run_command("cd " + dir.string() + " && " + relulab_exe() + " run s.toml --dry-run");
   INFO(dry.err);
   REQUIRE(dry.exit_code == 0);
   CHECK_THAT(dry.out, Contains("threshold search on data.n in [20, 2000]") && Contains("-search-"));
-  const std::string folder = dry.out.substr(dry.out.find("search folder ") + 14, dry.out.find(" (search.csv") -
-                                                                                      dry.out.find("search folder ") - 14);
+  const std::string folder = dry.out.substr(dry.out.find("search folder ") + 14,
+                                            dry.out.find(" (search.csv") - dry.out.find("search folder ") - 14);
   // The folder the real search then writes is the one the dry run named.
   const auto real = run_command("cd " + dir.string() + " && " + relulab_exe() + " run s.toml --quiet --jobs 2");
   INFO(real.out << real.err);

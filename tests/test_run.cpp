@@ -3,7 +3,6 @@
 #include <relulab/math/linalg.hpp>
 #include <relulab/io/npy.hpp>
 
-
 #include "io/output.hpp"
 #include "support.hpp"
 
@@ -135,8 +134,11 @@ TEST_CASE("one seed per stream: data_seed, init_seed, batch_seed each move their
     return dir;
   };
   const fs::path plain = run_with(""), same = run_with("data_seed = 7\ninit_seed = 7\n");
-  const fs::path data = run_with("data_seed = 8\n"), init = run_with("init_seed = 8\n"), batch = run_with("batch_seed = 8\n");
-  auto same_file = [](const fs::path& a, const fs::path& b, const std::string& f) { return slurp(a / f) == slurp(b / f); };
+  const fs::path data = run_with("data_seed = 8\n"), init = run_with("init_seed = 8\n"),
+                 batch = run_with("batch_seed = 8\n");
+  auto same_file = [](const fs::path& a, const fs::path& b, const std::string& f) {
+    return slurp(a / f) == slurp(b / f);
+  };
   // A stream's own key set to experiment.seed gives the very same stream.
   CHECK(same_file(plain, same, "metrics.csv"));
   CHECK(same_file(plain, same, "W_final.npy"));
@@ -154,7 +156,8 @@ TEST_CASE("one seed per stream: data_seed, init_seed, batch_seed each move their
   for (const auto& d : {plain, same, data, init, batch}) fs::remove_all(d);
 }
 
-TEST_CASE("a run with noisy policies resumes to the uninterrupted bytes, and the noise has its own seed", "[run][resume][policies]") {
+TEST_CASE("a run with noisy policies resumes to the uninterrupted bytes, and the noise has its own seed",
+          "[run][resume][policies]") {
   const std::string policies =
       "policies = [{ plugin = \"label_noise\", scale = 0.3 }, { plugin = \"gradient_noise\", scale = 1e-3 },"
       " { plugin = \"weight_decay\", rate = 1e-3 }, { plugin = \"layer_rates\", second = 2.0 }]\n";
@@ -169,7 +172,8 @@ TEST_CASE("a run with noisy policies resumes to the uninterrupted bytes, and the
     CHECK(slurp(dir / "straight" / f) == slurp(dir / "split" / f));
   }
   // noise_seed moves the policies' noise alone: same data, same start, other final weights.
-  const auto reseeded = experiment_from_text(replaced(small_experiment(3000, policies), "seed = 7\n", "seed = 7\nnoise_seed = 8\n"));
+  const auto reseeded =
+      experiment_from_text(replaced(small_experiment(3000, policies), "seed = 7\n", "seed = 7\nnoise_seed = 8\n"));
   run_into(reseeded, dir / "noise8");
   CHECK(slurp(dir / "straight" / "X_train.npy") == slurp(dir / "noise8" / "X_train.npy"));
   CHECK(slurp(dir / "straight" / "W_init.npy") == slurp(dir / "noise8" / "W_init.npy"));

@@ -49,7 +49,7 @@ TEST_CASE("search: the bracket is two evaluated points on either side of the cri
       REQUIRE(side.count(lo) == 1);
       REQUIRE(side.count(hi) == 1);
       CHECK(side[lo] != side[hi]);
-      CHECK(side[10] == side[lo]);    // the low end's side, as every point below lo
+      CHECK(side[10] == side[lo]);  // the low end's side, as every point below lo
       for (const auto& p : r.points)
         if (p.value <= lo) CHECK(p.satisfied == side[10]);
       // A round evaluates `jobs` points: at most 2 + jobs x rounds points.
@@ -65,8 +65,8 @@ TEST_CASE("search: the bracket is two evaluated points on either side of the cri
 
 TEST_CASE("search: a criterion that never changes side says so and gives no bracket", "[search]") {
   const fs::path dir = temp_dir("search_none");
-  const auto raw = search_experiment(
-      "key = \"data.n\"\nrange = [500, 2000]\nmetric = \"train_mse\"\nbelow = 10.0\n", dir);
+  const auto raw =
+      search_experiment("key = \"data.n\"\nrange = [500, 2000]\nmetric = \"train_mse\"\nbelow = 10.0\n", dir);
   const auto r = search(raw, dir / "out", 2);
   CHECK_FALSE(r.bracket);
   CHECK_THAT(r.message, Contains("holds at both ends of the range: no threshold between 500 and 2000"));
@@ -88,7 +88,8 @@ TEST_CASE("search: bad tables are located errors", "[search][config]") {
              Contains("search.toml:") && Contains("[search] range: expected 0 < low < high on a log scale"));
   CHECK_THAT(error("key = \"data.n\"\nrange = [10, 100]\nmetric = \"train_mse\"\nbelow = 1\ntolerence = 2\n"),
              Contains("[search] tolerence: unknown key (did you mean 'tolerance'?)"));
-  CHECK_THAT(error("key = \"data.n\"\nrange = [10, 100]\nmetric = \"train_mse\"\n"), Contains("[search] below: missing"));
+  CHECK_THAT(error("key = \"data.n\"\nrange = [10, 100]\nmetric = \"train_mse\"\n"),
+             Contains("[search] below: missing"));
   CHECK_THAT(error("key = \"data.n\"\nrange = [10, 100]\nmetric = \"train_loss\"\nbelow = 1\n"),
              Contains("[search] metric: no metric column 'train_loss'; the metrics give: train_mse, test_mse"));
   CHECK_THAT(error("key = \"data.n\"\nrange = [10, 100]\nmetric = \"train_mse\"\nbelow = 1\nstatistic = \"mean\"\n"),
@@ -100,14 +101,16 @@ TEST_CASE("search: late_median is the median over the second half of a cell's re
   const fs::path dir = temp_dir("search_late_median");
   // Records at 0, 100, ..., 800: the second half is iterations 400 to 800, five records, the last
   // an SGD-like spike. Sorted {0.03, 0.04, 0.04, 0.05, 0.165}: the median is 0.04, the final 0.165.
-  write_text(dir / "odd.csv", "iteration,time,train_mse\n0,0,1\n100,0,0.5\n200,0,0.3\n300,0,0.2\n400,0,0.05\n"
-                              "500,0,0.04\n600,0,0.03\n700,0,0.04\n800,0,0.165\n");
+  write_text(dir / "odd.csv",
+             "iteration,time,train_mse\n0,0,1\n100,0,0.5\n200,0,0.3\n300,0,0.2\n400,0,0.05\n"
+             "500,0,0.04\n600,0,0.03\n700,0,0.04\n800,0,0.165\n");
   CHECK(host::late_median(dir / "odd.csv", "train_mse") == 0.04);
   // An even count averages the middle two: iterations 10 and 20 (half of 20 is 10) give (1 + 3) / 2.
   // A record without the column (an empty field) is skipped.
   write_text(dir / "even.csv", "iteration,train_mse,test_mse\n0,9,1\n5,,1\n10,1,1\n20,3,1\n");
   CHECK(host::late_median(dir / "even.csv", "train_mse") == 2.0);
-  CHECK_THROWS_WITH(host::late_median(dir / "even.csv", "ols_mse"), Contains("even.csv") && Contains("no column 'ols_mse'"));
+  CHECK_THROWS_WITH(host::late_median(dir / "even.csv", "ols_mse"),
+                    Contains("even.csv") && Contains("no column 'ols_mse'"));
   CHECK_THROWS_WITH(host::late_median(dir / "none.csv", "train_mse"), Contains("none.csv: cannot read the metrics"));
   fs::remove_all(dir);
 }
@@ -141,8 +144,10 @@ double late_median_by_hand(const fs::path& csv) {
 
 TEST_CASE("search: statistic = \"late_median\" judges each point by its cells' late median", "[search]") {
   const fs::path dir = temp_dir("search_statistic");
-  const auto raw = search_experiment("key = \"data.n\"\nrange = [10, 2000]\nmetric = \"train_mse\"\nbelow = 0.045\n"
-                                     "tolerance = 4\nstatistic = \"late_median\"\n", dir);
+  const auto raw = search_experiment(
+      "key = \"data.n\"\nrange = [10, 2000]\nmetric = \"train_mse\"\nbelow = 0.045\n"
+      "tolerance = 4\nstatistic = \"late_median\"\n",
+      dir);
   const auto r = search(raw, dir / "out", 2);
   REQUIRE(r.bracket);
   // Every evaluated point's value is the late median of one of the search's cells, read by hand.

@@ -51,10 +51,12 @@ std::pair<Vector, double> liblinear_direction(const Dataset& ds, double C) {
 TEST_CASE("hard-margin SVM without intercept agrees with LIBLINEAR", "[margin][svm]") {
   const auto& desc = descriptor(PluginKind::DataGenerator, "linear_classifier");
   for (const bool symmetric : {false, true}) {
-    auto data = desc.make<DataGenerator>(
-        defaults(desc.schema, {{"d", std::int64_t(5)}, {"margin_gap", 0.2}, {"symmetric", symmetric},
-                               {"beta_star", std::vector<double>{1.0, -0.5, 0.3, 0.0, 2.0}}}),
-        {});
+    auto data =
+        desc.make<DataGenerator>(defaults(desc.schema, {{"d", std::int64_t(5)},
+                                                        {"margin_gap", 0.2},
+                                                        {"symmetric", symmetric},
+                                                        {"beta_star", std::vector<double>{1.0, -0.5, 0.3, 0.0, 2.0}}}),
+                                 {});
     Rng rng(symmetric ? 12 : 11);
     const Dataset ds = data->sample(200, rng);
     const auto ours = math::svm::hard_margin(ds.X, ds.y);

@@ -79,7 +79,8 @@ TEST_CASE("sweep helpers: logspace rounds for integer ends, linspace, zip groups
   std::vector<Index> ns;
   for (const auto& c : s.cells) ns.push_back(c.experiment.n);
   CHECK(ns == std::vector<Index>{10, 100, 1000, 10000, 100000});
-  const auto lr = sweep_from_text(small_experiment(100) + "[sweep]\n\"optimizer.lr\" = { logspace = [1e-3, 1e-1, 3] }\n");
+  const auto lr =
+      sweep_from_text(small_experiment(100) + "[sweep]\n\"optimizer.lr\" = { logspace = [1e-3, 1e-1, 3] }\n");
   REQUIRE(lr.cells.size() == 3);
   CHECK(lr.cells[1].experiment.optimizer.params.real("lr") == Approx(1e-2).epsilon(1e-12));
   const auto z = sweep_from_text(small_experiment(100) +
@@ -101,18 +102,20 @@ TEST_CASE("a sweep over the plugin choice, each with its own parameters", "[swee
 }
 
 TEST_CASE("every cell is validated before any runs, and an error names its cell", "[sweep]") {
-  CHECK_THROWS_WITH(sweep_from_text(small_experiment(100) + "[sweep]\n\"optimizer.lr\" = [0.1, -1.0]\n"),
-                    Contains("[optimizer] lr: value -1 is out of range") &&
-                        Contains("in sweep cell 1 (optimizer.lr = -1.0)"));
+  CHECK_THROWS_WITH(
+      sweep_from_text(small_experiment(100) + "[sweep]\n\"optimizer.lr\" = [0.1, -1.0]\n"),
+      Contains("[optimizer] lr: value -1 is out of range") && Contains("in sweep cell 1 (optimizer.lr = -1.0)"));
   CHECK_THROWS_WITH(sweep_from_text(small_experiment(100) + "[sweep]\n\"data.n\" = { logspace = [10, 100] }\n"),
                     Contains("[sweep] data.n: 'logspace' = [first, last, count]"));
-  CHECK_THROWS_WITH(sweep_from_text(small_experiment(100) + "[sweep]\n[[sweep.zip]]\n\"data.n\" = [1, 2]\n\"experiment.seed\" = [1]\n"),
+  CHECK_THROWS_WITH(sweep_from_text(small_experiment(100) +
+                                    "[sweep]\n[[sweep.zip]]\n\"data.n\" = [1, 2]\n\"experiment.seed\" = [1]\n"),
                     Contains("1 values, but 'data.n' in the same zip group has 2"));
 }
 
 TEST_CASE("cells are bit-identical whatever the number of jobs and a sweep gets one table", "[sweep][determinism]") {
   const fs::path dir = temp_dir("jobs");
-  const std::string text = small_experiment(600) + "[sweep]\n\"data.n\" = [50, 100, 150]\n\"experiment.seed\" = [0, 1]\n";
+  const std::string text =
+      small_experiment(600) + "[sweep]\n\"data.n\" = [50, 100, 150]\n\"experiment.seed\" = [0, 1]\n";
   auto one = sweep_from_text(text), two = sweep_from_text(text);
   host::SweepOptions o1, o2;
   o1.jobs = 1, o2.jobs = 2;
@@ -149,7 +152,8 @@ TEST_CASE("shards run disjoint cells and the table merges them", "[sweep][shard]
     o.dir = dir;
     o.shard_index = i, o.shard_count = 2;
     const auto r = run_sweep(s, o);
-    for (std::size_t c = 0; c < 5; ++c) CHECK(r.outcomes[c].outcome == (c % 2 == i ? host::Outcome::Completed : host::Outcome::NotRun));
+    for (std::size_t c = 0; c < 5; ++c)
+      CHECK(r.outcomes[c].outcome == (c % 2 == i ? host::Outcome::Completed : host::Outcome::NotRun));
     if (i == 0) CHECK(host::sweep_table(dir).rows[1][2] == "pending");
   }
   for (const auto& row : host::sweep_table(dir).rows) CHECK(row[2] == "completed");
@@ -158,7 +162,8 @@ TEST_CASE("shards run disjoint cells and the table merges them", "[sweep][shard]
 
 TEST_CASE("a diverged cell is recorded and the sweep goes on", "[sweep][diverge]") {
   const fs::path dir = temp_dir("sdiv");
-  auto s = sweep_from_text(small_experiment(2000) + "[sweep]\n\"optimizer.lr\" = [0.05, 50.0]\n\"model.init_scale\" = [1.0]\n");
+  auto s = sweep_from_text(small_experiment(2000) +
+                           "[sweep]\n\"optimizer.lr\" = [0.05, 50.0]\n\"model.init_scale\" = [1.0]\n");
   host::SweepOptions o;
   o.progress = false;
   o.dir = dir;
@@ -192,7 +197,8 @@ TEST_CASE("a 2 x 2 quickstart sweep killed with -9 resumes to the uninterrupted 
   REQUIRE(killed.result.exit_code == 128 + 9);
   // Killed mid-way: not every cell has a summary.
   std::size_t finished = 0;
-  for (const auto& e : fs::directory_iterator(dir / "split" / "cells")) finished += fs::exists(e.path() / "summary.json");
+  for (const auto& e : fs::directory_iterator(dir / "split" / "cells"))
+    finished += fs::exists(e.path() / "summary.json");
   REQUIRE(finished < 4);
   const auto resumed = run_command(cmd + (dir / "split").string());
   REQUIRE(resumed.exit_code == 0);
@@ -245,7 +251,8 @@ TEST_CASE("relulab plot draws a sweep and a run through gnuplot", "[sweep][plot]
 #ifdef RELULAB_WITH_MPI
 TEST_CASE("mpirun -np 2 shares a sweep's cells between ranks, each once, with the local results", "[sweep][mpi]") {
   const fs::path dir = temp_dir("mpi");
-  write_text(dir / "s.toml", small_experiment(800) + "[sweep]\n\"data.n\" = [50, 100, 150]\n\"experiment.seed\" = [0, 1]\n");
+  write_text(dir / "s.toml",
+             small_experiment(800) + "[sweep]\n\"data.n\" = [50, 100, 150]\n\"experiment.seed\" = [0, 1]\n");
   const auto local = run_command(relulab_exe() + " run " + (dir / "s.toml").string() + " --quiet --jobs 1 --out " +
                                  (dir / "local").string());
   REQUIRE(local.exit_code == 0);

@@ -39,8 +39,7 @@ class Adam final : public FirstOrderOptimizer {
     const double t = static_cast<double>(step);
     const double correction1 = 1.0 - std::pow(beta1_, t);
     const double correction2 = 1.0 - std::pow(beta2_, t);
-    if (keep == 1.0)
-      theta.array() -= (lr / correction1) * m.array() / ((v.array() / correction2).sqrt() + eps_);
+    if (keep == 1.0) theta.array() -= (lr / correction1) * m.array() / ((v.array() / correction2).sqrt() + eps_);
     else
       theta.array() = keep * theta.array() - (lr / correction1) * m.array() / ((v.array() / correction2).sqrt() + eps_);
   }

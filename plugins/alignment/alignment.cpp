@@ -15,7 +15,6 @@
 #include <relulab/paper_setting.hpp>
 #include <relulab/relulab.hpp>
 
-
 #include <cstdio>
 #include <numbers>
 
@@ -47,8 +46,8 @@ class Alignment final : public Metric {
     double aligned_mass, aligned_neurons, effective_width;
     std::vector<double> angles_deg;  // per neuron
   };
-  static Measures measure(const TwoLayerView& v, const std::vector<math::extremal::ExtremalVector>& targets, double angle,
-                          double cluster_angle, double delta) {
+  static Measures measure(const TwoLayerView& v, const std::vector<math::extremal::ExtremalVector>& targets,
+                          double angle, double cluster_angle, double delta) {
     const Index m = v.width();
     double mass_total = 0, mass_aligned = 0;
     Index neurons_aligned = 0;
@@ -113,8 +112,10 @@ class Alignment final : public Metric {
 
   std::string final_report(std::span<const double> v, const DataGenerator&) const override {
     char buf[200];
-    std::snprintf(buf, sizeof buf, "  alignment: %.1f%% of the norm mass aligned, effective width %.0f, early alignment ended at t = %.4g",
-                  100 * v[0], v[2], v[3]);
+    std::snprintf(
+        buf, sizeof buf,
+        "  alignment: %.1f%% of the norm mass aligned, effective width %.0f, early alignment ended at t = %.4g",
+        100 * v[0], v[2], v[3]);
     return buf;
   }
 
@@ -127,15 +128,25 @@ class Alignment final : public Metric {
 
 PluginDescriptor describe() {
   Schema s;
-  s.real("angle_deg", "a neuron is aligned within this angle (degrees) of an extremal vector of its sign").def(5.0).above(0).at_most(180);
-  s.real("cluster_angle_deg", "neurons within this angle (degrees) form one direction cluster").def(5.0).above(0).at_most(180);
-  s.real("delta", "effective width: clusters needed to carry all but this share of the norm mass").def(0.01).at_least(0).below(1);
+  s.real("angle_deg", "a neuron is aligned within this angle (degrees) of an extremal vector of its sign")
+      .def(5.0)
+      .above(0)
+      .at_most(180);
+  s.real("cluster_angle_deg", "neurons within this angle (degrees) form one direction cluster")
+      .def(5.0)
+      .above(0)
+      .at_most(180);
+  s.real("delta", "effective width: clusters needed to carry all but this share of the norm mass")
+      .def(0.01)
+      .at_least(0)
+      .below(1);
   s.real("aligned_fraction", "alignment_time: when this share of the neurons is aligned").def(0.9).above(0).at_most(1);
   s.integer("starts", "starts of the extremal-vector search").def(200).at_least(2);
-  PluginDescriptor d = make_plugin<Alignment>("alignment", "1.0.0",
-                                       "neuron alignment to the extremal vectors, effective width, end of early alignment", s);
+  PluginDescriptor d = make_plugin<Alignment>(
+      "alignment", "1.0.0", "neuron alignment to the extremal vectors, effective width, end of early alignment", s);
   d.column_labels = {{"aligned_mass", "norm mass aligned with an extremal vector"},
-                     {"aligned_neurons", "share of neurons aligned"}, {"effective_width", "effective width (clusters)"},
+                     {"aligned_neurons", "share of neurons aligned"},
+                     {"effective_width", "effective width (clusters)"},
                      {"alignment_time", "end of early alignment (iteration)"}};
   return d;
 }

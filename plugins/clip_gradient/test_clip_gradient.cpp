@@ -8,7 +8,8 @@
 using namespace relulab;
 using namespace relulab::test;
 
-TEST_CASE("clipping by norm rescales a long gradient to max / (norm + 1e-6) and leaves a short one", "[clip_gradient]") {
+TEST_CASE("clipping by norm rescales a long gradient to max / (norm + 1e-6) and leaves a short one",
+          "[clip_gradient]") {
   // f = c.theta has the constant gradient c, so each SGD step moves theta by
   // -lr * clip(c) exactly: T steps move it T times that.
   const Vector c = (Vector(3) << 3.0, -4.0, 12.0).finished();  // norm 13
@@ -19,7 +20,7 @@ TEST_CASE("clipping by norm rescales a long gradient to max / (norm + 1e-6) and 
   const Vector clipped =
       run_full_batch("sgd", longer, steps, {{"lr", lr}}, {{"clip_gradient", {{"by", "norm"}, {"max", 2.0}}}});
   const Vector expected = -steps * lr * c * (2.0 / (13.0 + 1e-6));  // clip_grad_norm_'s clip_coef
-  CHECK((clipped - expected).cwiseAbs().maxCoeff() < 1e-14);        // 7 additions of ~0.2: a few ulp
+  CHECK((clipped - expected).cwiseAbs().maxCoeff() < 1e-14);  // 7 additions of ~0.2: a few ulp
   SeparableObjective shorter(theta0, c, Vector::Zero(3));
   const Vector untouched =
       run_full_batch("sgd", shorter, steps, {{"lr", lr}}, {{"clip_gradient", {{"by", "norm"}, {"max", 13.5}}}});
@@ -45,7 +46,8 @@ TEST_CASE("clipping wraps adam: the clipped gradient feeds the moments", "[clip_
   CHECK((bare - clipped).cwiseAbs().maxCoeff() < 1e-9);
   // ... while clipping by value changes the direction, and so Adam's step.
   SeparableObjective v(Vector::Zero(2), (Vector(2) << 30.0, -0.001).finished(), Vector::Zero(2));
-  const Vector by_value = run_full_batch("adam", v, 1, {{"lr", 0.01}}, {{"clip_gradient", {{"by", "value"}, {"max", 1.0}}}});
+  const Vector by_value =
+      run_full_batch("adam", v, 1, {{"lr", 0.01}}, {{"clip_gradient", {{"by", "value"}, {"max", 1.0}}}});
   CHECK(by_value[0] == Approx(-0.01).epsilon(1e-7));
   CHECK(by_value[1] == Approx(0.01).epsilon(1e-4));  // |g| = 1e-3 against eps 1e-8
 }

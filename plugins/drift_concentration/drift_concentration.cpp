@@ -7,7 +7,6 @@
 #include <relulab/paper_setting.hpp>
 #include <relulab/relulab.hpp>
 
-
 namespace {
 
 using namespace relulab;
@@ -30,13 +29,16 @@ class DriftConcentration final : public Metric {
     }
     const auto& population = require_capability<PopulationDrift>(data, "drift_concentration", "the data plugin");
     population_.resize(directions_);
-    for (Index i = 0; i < directions_; ++i) population_[static_cast<std::size_t>(i)] = population.drift(W_.row(i).transpose());
+    for (Index i = 0; i < directions_; ++i)
+      population_[static_cast<std::size_t>(i)] = population.drift(W_.row(i).transpose());
   }
 
   void evaluate(const Snapshot& s, std::span<double> out) override {
     double sup = 0, sum = 0;
     for (Index i = 0; i < directions_; ++i) {
-      const double e = (math::extremal::drift(s.train.X, s.train.y, W_.row(i).transpose()) - population_[static_cast<std::size_t>(i)]).norm();
+      const double e = (math::extremal::drift(s.train.X, s.train.y, W_.row(i).transpose()) -
+                        population_[static_cast<std::size_t>(i)])
+                           .norm();
       sup = std::max(sup, e);
       sum += e;
     }
@@ -54,7 +56,7 @@ PluginDescriptor describe() {
   Schema s;
   s.integer("directions", "random unit directions over which the supremum is estimated").def(1000).at_least(1);
   PluginDescriptor d = make_plugin<DriftConcentration>("drift_concentration", "1.0.0",
-                                                "sup_w |D_n(w) - D(w)| over random directions (Theorem 1)", s);
+                                                       "sup_w |D_n(w) - D(w)| over random directions (Theorem 1)", s);
   d.column_labels = {{"drift_sup_error", "sup_w |D_n(w) - D(w)|"}, {"drift_mean_error", "mean_w |D_n(w) - D(w)|"}};
   return d;
 }

@@ -54,6 +54,7 @@ TEST_CASE("drift concentration refuses data without a population drift", "[drift
   auto metric = mdesc.make<Metric>(defaults(mdesc.schema, {{"directions", std::int64_t(3)}}), {});
   Rng rng(1);
   const Dataset train = data.sample(10, rng);
-  CHECK_THROWS_WITH(metric->prepare(train, data, rng), Catch::Matchers::Contains("drift_concentration needs the population drift") &&
+  CHECK_THROWS_WITH(metric->prepare(train, data, rng),
+                    Catch::Matchers::Contains("drift_concentration needs the population drift") &&
                         Catch::Matchers::Contains("does not offer"));
 }

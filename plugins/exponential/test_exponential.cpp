@@ -28,7 +28,8 @@ TEST_CASE("exponential: closed form, finite difference, and large margins", "[lo
   const double step = 1e-5;
   for (double y : {1.0, -1.0})
     for (double h : {-3.0, -0.5, 0.0, 1.0, 3.0}) {
-      const double fd = (exponential_at(*loss, h + step, y).first - exponential_at(*loss, h - step, y).first) / (2 * step);
+      const double fd =
+          (exponential_at(*loss, h + step, y).first - exponential_at(*loss, h - step, y).first) / (2 * step);
       CHECK(exponential_at(*loss, h, y).second == Approx(fd).margin(1e-7));
     }
   // Margin +1000: e^{-1000} underflows to 0, finite. Margin -700: e^{700}

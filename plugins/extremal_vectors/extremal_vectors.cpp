@@ -12,7 +12,6 @@
 #include <relulab/paper_setting.hpp>
 #include <relulab/relulab.hpp>
 
-
 #include <cstdio>
 #include <numbers>
 
@@ -109,10 +108,14 @@ PluginDescriptor describe() {
       .def("labels")
       .one_of({"labels", "current"});
   s.real("merge_angle_deg", "vectors closer than this (degrees) are one").def(1.0).above(0).below(90);
-  s.integer("ascent_iterations", "subgradient steps where the fixed-point iteration cycles (kinks)").def(2000).at_least(10);
+  s.integer("ascent_iterations", "subgradient steps where the fixed-point iteration cycles (kinks)")
+      .def(2000)
+      .at_least(10);
   PluginDescriptor d = make_plugin<ExtremalVectorsMetric>(
-      "extremal_vectors", "1.0.0", "extremal vectors of the drift field D_n: count, G, angle to the population ones", s);
-  d.column_labels = {{"extremal_plus", "extremal vectors (+)"}, {"extremal_minus", "extremal vectors (-)"},
+      "extremal_vectors", "1.0.0", "extremal vectors of the drift field D_n: count, G, angle to the population ones",
+      s);
+  d.column_labels = {{"extremal_plus", "extremal vectors (+)"},
+                     {"extremal_minus", "extremal vectors (-)"},
                      {"extremal_G_max", "largest G at an extremal vector"},
                      {"extremal_angle_plus_deg", "angle to the population extremal vector + (deg)"},
                      {"extremal_angle_minus_deg", "angle to the population extremal vector - (deg)"}};

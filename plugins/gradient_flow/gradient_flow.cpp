@@ -182,8 +182,8 @@ PluginDescriptor describe() {
   s.real("initial_dt", "first trial step").def(1e-3).above(0);
   s.real("max_dt", "largest step (0: no limit)").def(0.0).at_least(0);
   s.real("grad_tol", "stop once |grad L| falls below this (0: run to end_time)").def(0.0).at_least(0);
-  return make_plugin<GradientFlow>(
-      "gradient_flow", "1.0.0", "gradient flow on the full training set, Dormand-Prince 5(4) with dense output", s);
+  return make_plugin<GradientFlow>("gradient_flow", "1.0.0",
+                                   "gradient flow on the full training set, Dormand-Prince 5(4) with dense output", s);
 }
 
 }  // namespace

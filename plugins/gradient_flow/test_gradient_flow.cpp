@@ -11,8 +11,8 @@ TEST_CASE("gradient flow conserves a_j^2 - |w_j|^2 and finite steps do not", "[d
   // Gradient flow to t = 2 at tight tolerances, and gradient descent with lr 0.01 to the same time.
   // n = 20 and width 20 keep the kinks few: every sign change of a pre-activation forces the
   // adaptive solver to tiny steps (at n = 50, width 200, rel_tol 1e-9 the run took over 5 minutes).
-  const auto gf = experiment_from_text(small_dynamics(
-      "plugin = \"gradient_flow\"\nend_time = 2.0\nabs_tol = 1e-9\nrel_tol = 1e-8\n", 0.5, 20, 20));
+  const auto gf = experiment_from_text(
+      small_dynamics("plugin = \"gradient_flow\"\nend_time = 2.0\nabs_tol = 1e-9\nrel_tol = 1e-8\n", 0.5, 20, 20));
   REQUIRE(run_into(gf, dir / "gf").outcome == host::Outcome::Completed);
   const auto gd = experiment_from_text(
       small_dynamics("plugin = \"sgd\"\nbatch_size = 0\nlr = 0.01\niterations = 200\n", 0.5, 20, 20));

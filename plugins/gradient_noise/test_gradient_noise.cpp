@@ -28,7 +28,8 @@ TEST_CASE("gradient noise adds independent N(0, sigma_t^2) draws, sigma_t = scal
   // Without decay the variance would be 4 lr^2 scale^2, 1.9 times larger: far outside that band.
 }
 
-TEST_CASE("gradient noise draws from its own stream: reproducible, and seeded apart from the batches", "[gradient_noise]") {
+TEST_CASE("gradient noise draws from its own stream: reproducible, and seeded apart from the batches",
+          "[gradient_noise]") {
   auto run = [](std::uint64_t noise_seed) {
     SeparableObjective f(Vector::Zero(50), Vector::Ones(50), Vector::Zero(50));
     auto opt = make_wrapped("sgd", 1, {{"batch_size", std::int64_t(0)}, {"iterations", std::int64_t(5)}},

@@ -17,8 +17,7 @@ using namespace relulab;
 
 class InverseLoss final : public Policy {
  public:
-  InverseLoss(const Params& p, const BuildContext&)
-      : floor_(p.real("floor")), max_lr_(p.real("max_lr")) {}
+  InverseLoss(const Params& p, const BuildContext&) : floor_(p.real("floor")), max_lr_(p.real("max_lr")) {}
 
   unsigned hooks() const override { return LearningRate; }
 

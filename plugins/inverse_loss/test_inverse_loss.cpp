@@ -36,7 +36,8 @@ TEST_CASE("the inverse-loss rate is lr / max(loss, floor), at most max_lr", "[in
   CHECK(floored->learning_rate(0.1, {0, 10, 0.0}) == Approx(1e199).epsilon(1e-15));  // underflowed loss: the floor
 }
 
-TEST_CASE("gradient descent with lr / loss on an exponential tail moves at constant speed into tiny losses", "[inverse_loss]") {
+TEST_CASE("gradient descent with lr / loss on an exponential tail moves at constant speed into tiny losses",
+          "[inverse_loss]") {
   // theta_T = T lr exactly in real arithmetic; each step rounds lr / L * L, a
   // few ulp of lr, so after 1200 steps theta = 600 is off by well under 1e-9.
   // The loss ends near exp(-600) = 3e-261 and the rate near 2e260, finite.

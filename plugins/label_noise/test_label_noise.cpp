@@ -40,7 +40,8 @@ class LabelSpy final : public Objective, public TrainingLabels {
 
 }  // namespace
 
-TEST_CASE("label noise trains each step on y + sigma_t eps, sigma_t = scale (1 + t)^-decay, labels kept clean", "[label_noise]") {
+TEST_CASE("label noise trains each step on y + sigma_t eps, sigma_t = scale (1 + t)^-decay, labels kept clean",
+          "[label_noise]") {
   const Index n = 5000;
   Rng draw(2);
   Vector clean(n);

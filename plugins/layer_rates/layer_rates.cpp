@@ -69,7 +69,8 @@ PluginDescriptor describe() {
   Schema s;
   s.real("first", "factor on the first layer's rate (W and the hidden bias)").def(1.0).at_least(0);
   s.real("second", "factor on the second layer's rate (a)").def(1.0).at_least(0);
-  return make_plugin<LayerRates>("layer_rates", "1.0.0", "a learning-rate factor per layer (two-timescale training)", s);
+  return make_plugin<LayerRates>("layer_rates", "1.0.0", "a learning-rate factor per layer (two-timescale training)",
+                                 s);
 }
 
 }  // namespace

@@ -16,8 +16,9 @@ Vector train(std::uint64_t steps, const std::vector<PolicySpec>& policies) {
   auto model = make_model(kD, kWidth, true, "gaussian", 0.5);
   Rng init(2);
   model->initialize(init);
-  auto opt = make_wrapped("adam", kN, {{"lr", 0.01}, {"batch_size", std::int64_t(8)}, {"iterations", std::int64_t(steps)}},
-                          policies, model.get());
+  auto opt =
+      make_wrapped("adam", kN, {{"lr", 0.01}, {"batch_size", std::int64_t(8)}, {"iterations", std::int64_t(steps)}},
+                   policies, model.get());
   ModelObjective objective(*model, ds);
   RunToEnd monitor(steps);
   Rng rng(5);
@@ -42,7 +43,8 @@ TEST_CASE("layer rates scale each layer's adam step, as PyTorch parameter groups
   for (const auto& [ranges, factor] : {std::pair{r.first, 0.5}, std::pair{r.second, 3.0}})
     for (const auto& [begin, end] : ranges) {
       const Index size = end - begin;
-      const Vector expected = start.segment(begin, size) + factor * (bare.segment(begin, size) - start.segment(begin, size));
+      const Vector expected =
+          start.segment(begin, size) + factor * (bare.segment(begin, size) - start.segment(begin, size));
       // Two roundings of numbers of size ~1: 1e-15 is a few ulp.
       CHECK((scaled.segment(begin, size) - expected).cwiseAbs().maxCoeff() < 1e-15);
     }
@@ -51,8 +53,10 @@ TEST_CASE("layer rates scale each layer's adam step, as PyTorch parameter groups
 TEST_CASE("a layer rate of 0 freezes that layer bit for bit while the other trains", "[layer_rates]") {
   const Vector start = train(0, {}), frozen = train(20, {{"layer_rates", {{"second", 0.0}}}});
   const LayerRanges r = layers();
-  for (const auto& [begin, end] : r.second) CHECK(frozen.segment(begin, end - begin) == start.segment(begin, end - begin));
-  for (const auto& [begin, end] : r.first) CHECK(frozen.segment(begin, end - begin) != start.segment(begin, end - begin));
+  for (const auto& [begin, end] : r.second)
+    CHECK(frozen.segment(begin, end - begin) == start.segment(begin, end - begin));
+  for (const auto& [begin, end] : r.first)
+    CHECK(frozen.segment(begin, end - begin) != start.segment(begin, end - begin));
 }
 
 TEST_CASE("layer rates of 1 cost nothing and change nothing", "[layer_rates]") {

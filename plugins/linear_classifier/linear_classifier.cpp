@@ -34,8 +34,8 @@ class LinearClassifier final : public TeacherGenerator, public LinearTarget {
     if (p.has("input_std")) {
       const auto& s = p.reals("input_std");
       if (static_cast<Index>(s.size()) != d_)
-        throw ParameterError("input_std", "input_std has " + std::to_string(s.size()) + " entries but d = " +
-                                              std::to_string(d_));
+        throw ParameterError("input_std",
+                             "input_std has " + std::to_string(s.size()) + " entries but d = " + std::to_string(d_));
       for (Index i = 0; i < d_; ++i) {
         if (!(s[static_cast<std::size_t>(i)] > 0))
           throw ParameterError("input_std", "every input_std entry must be positive");
@@ -46,9 +46,7 @@ class LinearClassifier final : public TeacherGenerator, public LinearTarget {
 
   Index dim() const override { return d_; }
   double noise_variance() const override { return 0.0; }  // labels are a function of x
-  double target(const double* x) const override {
-    return Eigen::Map<const Vector>(x, d_).dot(beta_) > 0 ? 1.0 : -1.0;
-  }
+  double target(const double* x) const override { return Eigen::Map<const Vector>(x, d_).dot(beta_) > 0 ? 1.0 : -1.0; }
 
   // Rejection sampling: the acceptance rate is P(|N(0,1)| >= gap), about 0.32
   // at gap 1, so a few draws per sample. Symmetric data alternate x and -x.

@@ -14,8 +14,8 @@ std::unique_ptr<DataGenerator> classifier(std::map<std::string, ParamValue> set)
 }  // namespace
 
 TEST_CASE("linear_classifier: signed labels of the teacher, outside the margin gap", "[data][classification]") {
-  auto data = classifier({{"d", std::int64_t(3)}, {"beta_star", std::vector<double>{0.0, 3.0, -4.0}},
-                          {"margin_gap", 0.5}});
+  auto data =
+      classifier({{"d", std::int64_t(3)}, {"beta_star", std::vector<double>{0.0, 3.0, -4.0}}, {"margin_gap", 0.5}});
   Rng rng(4);
   const Dataset ds = data->sample(2000, rng);
   const Vector u = (Vector(3) << 0.0, 0.6, -0.8).finished();  // beta* / |beta*|
@@ -47,7 +47,8 @@ TEST_CASE("linear_classifier: a zero teacher is refused at its key", "[data][cla
   CHECK_THROWS_AS(classifier({{"d", std::int64_t(2)}, {"beta_star", std::vector<double>{0.0, 0.0}}}), ParameterError);
 }
 
-TEST_CASE("linear_classifier: input_std scales each coordinate, flip turns that fraction of labels", "[data][classification]") {
+TEST_CASE("linear_classifier: input_std scales each coordinate, flip turns that fraction of labels",
+          "[data][classification]") {
   // beta* = e1, so the gap conditions x1 only: x2 keeps its law N(0, 3^2) exactly.
   const Index n = 20'000;
   auto data = classifier({{"d", std::int64_t(2)}, {"input_std", std::vector<double>{1.0, 3.0}}, {"flip", 0.2}});

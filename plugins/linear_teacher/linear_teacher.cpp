@@ -3,7 +3,6 @@
 #include <relulab/relulab.hpp>
 #include <relulab/math/gaussian.hpp>
 
-
 #include <cmath>
 
 namespace {
@@ -11,7 +10,10 @@ namespace {
 using namespace relulab;
 
 // With Gaussian inputs it knows every closed form; with two cones only beta*.
-class LinearTeacher final : public TeacherGenerator, public PopulationRisk, public PopulationDrift, public LinearTarget {
+class LinearTeacher final : public TeacherGenerator,
+                            public PopulationRisk,
+                            public PopulationDrift,
+                            public LinearTarget {
  public:
   LinearTeacher(const Params& p, const BuildContext&)
       : d_(p.integer("d")),
@@ -94,7 +96,7 @@ PluginDescriptor describe() {
       .one_of({"gaussian", "two_cones"});
   s.real("cone_spread", "spread epsilon of the two cones (input = two_cones)").def(0.1).at_least(0);
   return make_plugin<LinearTeacher>("linear_teacher", "1.0.0",
-                                                   "linear teacher y = <beta*, x> + noise, Gaussian or two-cone inputs", s);
+                                    "linear teacher y = <beta*, x> + noise, Gaussian or two-cone inputs", s);
 }
 
 }  // namespace

@@ -34,11 +34,13 @@ class Losses final : public Metric {
       throw ParameterError("test", "test = \"exact\" is the Gaussian closed form of the squared error; the loss is " +
                                        loss_name_ + ": use test = \"auto\" or \"sample\"");
     if (mode_ == "exact" && ctx.data && !capability<PopulationRisk>(*ctx.data))
-      throw ParameterError("test", "test = \"exact\" needs the exact test loss in closed form (a teacher with "
-                                   "Gaussian inputs); this experiment's data has none: use test = \"auto\"");
+      throw ParameterError("test",
+                           "test = \"exact\" needs the exact test loss in closed form (a teacher with "
+                           "Gaussian inputs); this experiment's data has none: use test = \"auto\"");
     if (mode_ == "exact" && ctx.model && ctx.model->view().activation == "gelu")
-      throw ParameterError("test", "test = \"exact\" has no closed form for a GeLU network; use test = \"auto\" "
-                                   "(a held-out sample) or \"sample\"");
+      throw ParameterError("test",
+                           "test = \"exact\" has no closed form for a GeLU network; use test = \"auto\" "
+                           "(a held-out sample) or \"sample\"");
   }
 
   std::vector<std::string> columns() const override {
@@ -68,7 +70,9 @@ class Losses final : public Metric {
     if (!squared_error_) return;
     const Vector beta = math::ordinary_least_squares(train.X, train.y);
     ols_train_ = math::mean_squared_residual(train.X, train.y, beta);
-    ols_test_ = risk_ ? risk_->linear_mse(beta) : has_test_ ? math::mean_squared_residual(test_.X, test_.y, beta) : kNone;
+    ols_test_ = risk_       ? risk_->linear_mse(beta)
+                : has_test_ ? math::mean_squared_residual(test_.X, test_.y, beta)
+                            : kNone;
   }
 
   void evaluate(const Snapshot& s, std::span<double> out) override {
@@ -150,15 +154,21 @@ PluginDescriptor describe() {
       .def("auto")
       .one_of({"auto", "exact", "sample"});
   s.integer("test_samples", "size of the held-out test sample when one is used").def(10'000).at_least(1);
-  PluginDescriptor d = make_plugin<Losses>("losses", "1.1.0",
-                             "train/test loss in the experiment's loss; OLS baseline (squared error) or 0-1 error "
-                             "(classification)",
-                             s);
-  d.column_labels = {{"train_mse", "train MSE (network)"}, {"test_mse", "test MSE (network)"},
-                     {"ols_train_mse", "train MSE (OLS fit)"}, {"ols_test_mse", "test MSE (OLS fit)"},
-                     {"train_error", "train 0-1 error"}, {"test_error", "test 0-1 error"},
-                     {"train_logistic", "train logistic loss"}, {"test_logistic", "test logistic loss"},
-                     {"train_exponential", "train exponential loss"}, {"test_exponential", "test exponential loss"}};
+  PluginDescriptor d =
+      make_plugin<Losses>("losses", "1.1.0",
+                          "train/test loss in the experiment's loss; OLS baseline (squared error) or 0-1 error "
+                          "(classification)",
+                          s);
+  d.column_labels = {{"train_mse", "train MSE (network)"},
+                     {"test_mse", "test MSE (network)"},
+                     {"ols_train_mse", "train MSE (OLS fit)"},
+                     {"ols_test_mse", "test MSE (OLS fit)"},
+                     {"train_error", "train 0-1 error"},
+                     {"test_error", "test 0-1 error"},
+                     {"train_logistic", "train logistic loss"},
+                     {"test_logistic", "test logistic loss"},
+                     {"train_exponential", "train exponential loss"},
+                     {"test_exponential", "test exponential loss"}};
   return d;
 }
 

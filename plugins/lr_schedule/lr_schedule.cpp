@@ -28,8 +28,8 @@ class LearningRateSchedulePolicy final : public Policy {
 
 PluginDescriptor describe() {
   return make_plugin<LearningRateSchedulePolicy>("lr_schedule", "1.0.0",
-                                                  "learning-rate schedule: constant, step, exponential or cosine",
-                                                  LearningRateSchedule::schema());
+                                                 "learning-rate schedule: constant, step, exponential or cosine",
+                                                 LearningRateSchedule::schema());
 }
 
 }  // namespace

@@ -29,7 +29,8 @@ TEST_CASE("lr_schedule: constant, step, exponential and cosine, with a floor", "
   // 0.01 * 0.1^k: k multiplications of inexact decimals, a few ulp.
   CHECK(rate(step, 10) == Approx(0.001).epsilon(1e-14));
   CHECK(rate(step, 25) == Approx(0.0001).epsilon(1e-14));
-  const std::map<std::string, ParamValue> expo = {{"schedule", "exponential"}, {"decay", 0.5}, {"every", std::int64_t(10)}};
+  const std::map<std::string, ParamValue> expo = {
+      {"schedule", "exponential"}, {"decay", 0.5}, {"every", std::int64_t(10)}};
   CHECK(rate(expo, 5) == Approx(0.01 / std::sqrt(2.0)).epsilon(1e-14));
   // Cosine from 0.01 to 0.001: (0.01 + 0.001) / 2 half way, within a cosine's rounding.
   const std::map<std::string, ParamValue> cosine = {{"schedule", "cosine"}, {"min", 0.001}};
@@ -46,10 +47,10 @@ TEST_CASE("lr_schedule composes with warm-up: SGD moves by the sum of the produc
   // step schedule (halving every 3 steps) times the warm-up factor.
   const int steps = 9;
   SeparableObjective f(Vector::Zero(1), Vector::Ones(1), Vector::Zero(1));
-  const Vector end = run_full_batch(
-      "sgd", f, steps, {{"lr", 0.1}},
-      {{"lr_schedule", {{"schedule", "step"}, {"decay", 0.5}, {"every", std::int64_t(3)}}},
-       {"warmup", {{"steps", std::int64_t(5)}, {"start_factor", 0.5}}}});
+  const Vector end =
+      run_full_batch("sgd", f, steps, {{"lr", 0.1}},
+                     {{"lr_schedule", {{"schedule", "step"}, {"decay", 0.5}, {"every", std::int64_t(3)}}},
+                      {"warmup", {{"steps", std::int64_t(5)}, {"start_factor", 0.5}}}});
   double sum = 0;
   for (int t = 0; t < steps; ++t) sum += 0.1 * std::pow(0.5, t / 3) * (0.5 + 0.5 * std::min(t, 5) / 5.0);
   CHECK(end[0] == Approx(-sum).epsilon(1e-14));  // nine additions: a few ulp
@@ -58,7 +59,8 @@ TEST_CASE("lr_schedule composes with warm-up: SGD moves by the sum of the produc
 TEST_CASE("the old optimizer keys lr_schedule, lr_decay, lr_decay_every and lr_min are the lr_schedule policy",
           "[lr_schedule][config]") {
   const std::string old_keys = "lr_schedule = \"step\"\nlr_decay = 0.5\nlr_decay_every = 40\n";
-  const std::string policy = "policies = [{ plugin = \"lr_schedule\", schedule = \"step\", decay = 0.5, every = 40 }]\n";
+  const std::string policy =
+      "policies = [{ plugin = \"lr_schedule\", schedule = \"step\", decay = 0.5, every = 40 }]\n";
   const auto old_form = experiment_from_text(small_experiment(200, old_keys));
   const auto new_form = experiment_from_text(small_experiment(200, policy));
   // One computation, one run folder: the one the old form always had.

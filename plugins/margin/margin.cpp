@@ -24,8 +24,10 @@ class Margin final : public Metric {
  public:
   Margin(const Params&, const BuildContext& ctx) {
     if (ctx.loss && !ctx.loss->needs_sign_labels())
-      throw ParameterError("plugin", "margin measures a classifier: it needs a classification loss (logistic or "
-                                     "exponential) and labels -1 / +1; this experiment's loss is " + ctx.loss->name());
+      throw ParameterError("plugin",
+                           "margin measures a classifier: it needs a classification loss (logistic or "
+                           "exponential) and labels -1 / +1; this experiment's loss is " +
+                               ctx.loss->name());
   }
 
   std::vector<std::string> columns() const override {
@@ -69,8 +71,8 @@ class Margin final : public Metric {
       return r.str();
     }
     r << "  SVM margin (no intercept) " << svm_.margin << "; normalized margin " << v[0] << " = " << v[1]
-      << " of the bound (1 + alpha)/4 gamma_SVM\n  cos(v, w_SVM) " << v[2] << ", cos(v, mu) " << v[3]
-      << ", even/odd " << v[4];
+      << " of the bound (1 + alpha)/4 gamma_SVM\n  cos(v, w_SVM) " << v[2] << ", cos(v, mu) " << v[3] << ", even/odd "
+      << v[4];
     return r.str();
   }
 
@@ -85,12 +87,15 @@ class Margin final : public Metric {
 };
 
 PluginDescriptor describe() {
-  PluginDescriptor d = make_plugin<Margin>("margin", "0.1.0",
-                             "normalized margin against the SVM bound, cosines to w_SVM and to the mean, even/odd "
-                             "ratio (classification)",
-                             Schema{});
-  d.column_labels = {{"normalized_margin", "normalized margin"}, {"margin_ratio", "margin / SVM margin"},
-                     {"cos_svm", "cosine to the SVM direction"}, {"cos_mean", "cosine to the class-mean direction"},
+  PluginDescriptor d =
+      make_plugin<Margin>("margin", "0.1.0",
+                          "normalized margin against the SVM bound, cosines to w_SVM and to the mean, even/odd "
+                          "ratio (classification)",
+                          Schema{});
+  d.column_labels = {{"normalized_margin", "normalized margin"},
+                     {"margin_ratio", "margin / SVM margin"},
+                     {"cos_svm", "cosine to the SVM direction"},
+                     {"cos_mean", "cosine to the class-mean direction"},
                      {"even_odd", "even/odd ratio"}};
   return d;
 }

@@ -35,7 +35,8 @@ double brute_force_margin_2d(const Dataset& d) {
 TEST_CASE("hard-margin SVM without intercept: the margin by brute force in d = 2", "[margin][svm]") {
   const auto& desc = descriptor(PluginKind::DataGenerator, "linear_classifier");
   auto data = desc.make<DataGenerator>(
-      defaults(desc.schema, {{"d", std::int64_t(2)}, {"margin_gap", 0.2}, {"beta_star", std::vector<double>{1, 2}}}), {});
+      defaults(desc.schema, {{"d", std::int64_t(2)}, {"margin_gap", 0.2}, {"beta_star", std::vector<double>{1, 2}}}),
+      {});
   for (std::uint64_t seed : {1, 2, 3}) {
     Rng rng(seed);
     const Dataset d = data->sample(60, rng);

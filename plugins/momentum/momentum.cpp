@@ -33,10 +33,8 @@ class Momentum final : public FirstOrderOptimizer {
     Eigen::Map<Vector> v(velocity_.data(), theta.size());
     v = mu_ * v + grad;
     if (keep == 1.0) {
-      if (nesterov_)
-        theta.noalias() -= lr * (grad + mu_ * v);
-      else
-        theta.noalias() -= lr * v;
+      if (nesterov_) theta.noalias() -= lr * (grad + mu_ * v);
+      else theta.noalias() -= lr * v;
     } else if (nesterov_) {
       theta = keep * theta - lr * (grad + mu_ * v);
     } else {
@@ -57,8 +55,8 @@ PluginDescriptor describe() {
   Schema s = FirstOrderOptimizer::schema();
   s.real("momentum", "momentum coefficient mu").def(0.9).at_least(0).below(1);
   s.flag("nesterov", "Nesterov's look-ahead form instead of the heavy ball").def(true);
-  return make_plugin<Momentum>("momentum", "1.0.0",
-                                         "SGD with heavy-ball or Nesterov momentum (PyTorch's convention)", s);
+  return make_plugin<Momentum>("momentum", "1.0.0", "SGD with heavy-ball or Nesterov momentum (PyTorch's convention)",
+                               s);
 }
 
 }  // namespace

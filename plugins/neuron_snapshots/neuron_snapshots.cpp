@@ -35,9 +35,12 @@ class NeuronSnapshots final : public Metric {
 
 PluginDescriptor describe() {
   Schema s;
-  s.real("mass_threshold", "a neuron counts as alive above this fraction of the total norm mass").def(1e-3).at_least(0).below(1);
-  PluginDescriptor d = make_plugin<NeuronSnapshots>("neuron_snapshots", "1.0.0",
-                                             "(W, a, b) as .npy files on a schedule, with the count of live neurons", s);
+  s.real("mass_threshold", "a neuron counts as alive above this fraction of the total norm mass")
+      .def(1e-3)
+      .at_least(0)
+      .below(1);
+  PluginDescriptor d = make_plugin<NeuronSnapshots>(
+      "neuron_snapshots", "1.0.0", "(W, a, b) as .npy files on a schedule, with the count of live neurons", s);
   d.column_labels = {{"neurons_alive", "neurons alive"}, {"norm_mass", "norm mass sum |a_j| |w_j|"}};
   return d;
 }

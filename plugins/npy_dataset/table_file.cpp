@@ -101,7 +101,8 @@ CsvTable read_csv(const fs::path& file) {
       char* end = nullptr;
       const double v = std::strtod(row[c].c_str(), &end);
       if (row[c].empty() || *end != '\0')
-        fail(file, "line " + std::to_string(number) + ", column '" + t.names[c] + "': '" + row[c] + "' is not a number");
+        fail(file,
+             "line " + std::to_string(number) + ", column '" + t.names[c] + "': '" + row[c] + "' is not a number");
       values.push_back(v);
     }
     ++rows;

@@ -15,8 +15,8 @@ namespace {
 
 // A .npy file as numpy.save writes it, for any descr and order; `raw` holds the element bytes.
 std::string npy_bytes(const std::string& descr, bool fortran, const std::string& shape, const std::string& raw) {
-  std::string dict = "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") +
-                     ", 'shape': " + shape + ", }";
+  std::string dict =
+      "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': " + shape + ", }";
   dict.append((64 - (10 + dict.size() + 1) % 64) % 64, ' ');
   dict += '\n';
   std::string out("\x93NUMPY\x01\x00", 8);
@@ -77,22 +77,27 @@ TEST_CASE("npy_dataset reads float64, float32, integer and Fortran-ordered array
 TEST_CASE("npy_dataset reads CSV columns by name, subsamples with the data stream, standardizes", "[data][npy]") {
   const fs::path dir = temp_dir("csv");
   std::string csv = "a, b ,label,c\n";
-  for (int k = 0; k < 10; ++k) csv += std::to_string(k) + "," + std::to_string(2 * k) + "," + std::to_string(k % 2) + ",7\n";
+  for (int k = 0; k < 10; ++k)
+    csv += std::to_string(k) + "," + std::to_string(2 * k) + "," + std::to_string(k % 2) + ",7\n";
   write_text(dir / "data.csv", csv);
-  auto data = dataset(dir, {{"csv", std::string("data.csv")}, {"label", std::string("label")},
-                            {"features", std::vector<std::string>{"b", "a"}}}, 4);
+  auto data = dataset(dir,
+                      {{"csv", std::string("data.csv")},
+                       {"label", std::string("label")},
+                       {"features", std::vector<std::string>{"b", "a"}}},
+                      4);
   CHECK(data->dim() == 2);
   Rng r1(5), r2(5);
   const Dataset four = data->sample(4, r1), six = data->sample(6, r2);
   for (Index k = 0; k < 4; ++k) {
     const double a = four.X(k, 1);  // the row's index in the file
-    CHECK(four.X(k, 0) == 2 * a);   // column b, then a, as asked
+    CHECK(four.X(k, 0) == 2 * a);  // column b, then a, as asked
     CHECK(four.y[k] == std::fmod(a, 2.0));
     CHECK(six.X.row(k) == four.X.row(k));  // a larger n extends a smaller one
   }
   CHECK((six.X.col(1).array() != six.X(0, 1)).count() == 5);  // without replacement: six distinct rows
   // Standardized: each column has mean 0 and variance 1 over the file; the constant column c stays 0.
-  auto standard = dataset(dir, {{"csv", std::string("data.csv")}, {"label", std::string("label")}, {"standardize", true}}, 10);
+  auto standard =
+      dataset(dir, {{"csv", std::string("data.csv")}, {"label", std::string("label")}, {"standardize", true}}, 10);
   Rng r3(1);
   const Dataset all = standard->sample(10, r3);
   REQUIRE(all.X.cols() == 3);
@@ -122,11 +127,13 @@ TEST_CASE("npy_dataset: bad files are refused at their key, naming the file", "[
   CHECK_THAT(with("flat.npy", "y.npy"), Contains("X: " + d + "flat.npy: X must be a 2-D array") && Contains("(6,)"));
   CHECK_THAT(with("X.npy", "y2.npy"), Contains("y: " + d + "y2.npy: y must be 1-D") && Contains("2 columns"));
   CHECK_THAT(with("X.npy", "y4.npy"), Contains("X has 3 rows but y has 4 values"));
-  CHECK_THAT(with("Xnan.npy", "y.npy"), Contains("Xnan.npy and ") && Contains("2 rows hold NaN or Inf, the first is row 1"));
+  CHECK_THAT(with("Xnan.npy", "y.npy"),
+             Contains("Xnan.npy and ") && Contains("2 rows hold NaN or Inf, the first is row 1"));
   CHECK_THAT(with("big.npy", "y.npy"), Contains("big.npy: dtype '>f8' is not supported: big-endian byte order"));
   CHECK_THAT(with("complex.npy", "y.npy"), Contains("complex.npy: dtype '<c16' is not supported"));
   CHECK_THAT(with("empty.npy", "y.npy"), Contains("X: " + d + "empty.npy: the file is empty"));
-  CHECK_THAT(error_of(dir, {{"csv", std::string("empty.csv")}}), Contains("csv: " + d + "empty.csv: the file is empty"));
+  CHECK_THAT(error_of(dir, {{"csv", std::string("empty.csv")}}),
+             Contains("csv: " + d + "empty.csv: the file is empty"));
   CHECK_THAT(error_of(dir, {{"X", std::string("X.npy")}}), Contains("y: give both X and y"));
   CHECK_THAT(error_of(dir, {}), Contains("give either X and y (.npy files) or csv"));
   CHECK_THAT(error_of(dir, {{"X", std::string("X.npy")}, {"y", std::string("y.npy")}}, 5),
@@ -151,10 +158,11 @@ TEST_CASE("npy_dataset end to end: OLS on the data, test loss from the test file
   const Dataset train = make(150, ""), test = make(80, "_test");
   const std::string data = "[data]\nplugin = \"npy_dataset\"\nn = 150\nX = \"" + (dir / "X.npy").string() +
                            "\"\ny = \"" + (dir / "y.npy").string() + "\"\n";
-  const std::string rest = "[model]\nplugin = \"two_layer\"\nwidth = 10\n[optimizer]\nplugin = \"sgd\"\niterations = 50\n"
-                           "[[metrics]]\nplugin = \"losses\"\n";
-  const std::string with_test = data + "X_test = \"" + (dir / "X_test.npy").string() + "\"\ny_test = \"" +
-                                (dir / "y_test.npy").string() + "\"\n";
+  const std::string rest =
+      "[model]\nplugin = \"two_layer\"\nwidth = 10\n[optimizer]\nplugin = \"sgd\"\niterations = 50\n"
+      "[[metrics]]\nplugin = \"losses\"\n";
+  const std::string with_test =
+      data + "X_test = \"" + (dir / "X_test.npy").string() + "\"\ny_test = \"" + (dir / "y_test.npy").string() + "\"\n";
   const auto result = run_into(experiment_from_text(with_test + rest), dir / "with");
   REQUIRE(result.outcome == host::Outcome::Completed);
   // OLS on the file's rows, and its test loss on the test files (same arithmetic: exact).

@@ -5,7 +5,6 @@
 #include <relulab/relulab.hpp>
 #include <relulab/math/gaussian.hpp>
 
-
 namespace {
 
 using namespace relulab;
@@ -31,8 +30,8 @@ class ReluTeacher final : public TeacherGenerator, public PopulationRisk {
     if (p.has("teacher_a")) {
       const auto& a = p.reals("teacher_a");
       if (static_cast<Index>(a.size()) != k_)
-        throw ParameterError("teacher_a", "teacher_a has " + std::to_string(a.size()) + " entries; k = " +
-                                              std::to_string(k_) + " expected");
+        throw ParameterError("teacher_a", "teacher_a has " + std::to_string(a.size()) +
+                                              " entries; k = " + std::to_string(k_) + " expected");
       a_ = Eigen::Map<const Vector>(a.data(), k_);
     }
   }
@@ -86,8 +85,8 @@ PluginDescriptor describe() {
   s.integer("teacher_seed", "seed of the teacher's weights (independent of experiment.seed)").def(0).at_least(0);
   s.reals("teacher_W", "explicit teacher weights, k * d entries, row i = w*_i (default: drawn)").optional();
   s.reals("teacher_a", "explicit output weights, k entries (default: drawn)").optional();
-  return make_plugin<ReluTeacher>(
-      "relu_teacher", "1.0.0", "sum of k ReLUs with N(0,1) weights drawn once, Gaussian inputs, exact test MSE", s);
+  return make_plugin<ReluTeacher>("relu_teacher", "1.0.0",
+                                  "sum of k ReLUs with N(0,1) weights drawn once, Gaussian inputs, exact test MSE", s);
 }
 
 }  // namespace

@@ -9,7 +9,8 @@ using namespace relulab::test;
 TEST_CASE("the ReLU teacher's exact test MSE agrees with Monte Carlo", "[dynamics][relu_teacher]") {
   const auto& desc = descriptor(PluginKind::DataGenerator, "relu_teacher");
   BuildContext ctx;
-  auto teacher = desc.make<DataGenerator>(defaults(desc.schema, {{"d", std::int64_t(4)}, {"teacher_seed", std::int64_t(5)}}), ctx);
+  auto teacher =
+      desc.make<DataGenerator>(defaults(desc.schema, {{"d", std::int64_t(4)}, {"teacher_seed", std::int64_t(5)}}), ctx);
   const RandomStudent f(5, 4, 21);
   const double exact = *capability<PopulationRisk>(*teacher)->network_mse(f.view());
   const Vector beta = Vector::LinSpaced(4, -1, 1);
@@ -24,7 +25,8 @@ TEST_CASE("the ReLU teacher's exact test MSE agrees with Monte Carlo", "[dynamic
   CHECK(std::abs(exact - student.mean) < 5 * student.standard_error);
   CHECK(std::abs(exact_linear - linear.mean) < 5 * linear.standard_error);
   // The same teacher_seed gives the same teacher whatever the experiment seed: same labels for the same inputs.
-  auto again = desc.make<DataGenerator>(defaults(desc.schema, {{"d", std::int64_t(4)}, {"teacher_seed", std::int64_t(5)}}), ctx);
+  auto again =
+      desc.make<DataGenerator>(defaults(desc.schema, {{"d", std::int64_t(4)}, {"teacher_seed", std::int64_t(5)}}), ctx);
   CHECK(teacher_of(*again)->target(test.X.row(0).data()) == teacher_of(*teacher)->target(test.X.row(0).data()));
 }
 

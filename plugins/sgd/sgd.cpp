@@ -27,8 +27,7 @@ class Sgd final : public FirstOrderOptimizer {
 };
 
 PluginDescriptor describe() {
-  return make_plugin<Sgd>("sgd", "1.0.0", "mini-batch SGD or full-batch GD",
-                                    FirstOrderOptimizer::schema());
+  return make_plugin<Sgd>("sgd", "1.0.0", "mini-batch SGD or full-batch GD", FirstOrderOptimizer::schema());
 }
 
 }  // namespace

@@ -8,7 +8,6 @@
 #include <relulab/paper_setting.hpp>
 #include <relulab/relulab.hpp>
 
-
 #include <cstdio>
 
 namespace {
@@ -25,8 +24,9 @@ class Theorem2 final : public Metric {
         throw ParameterError("axis", "axis has " + std::to_string(v.size()) + " entries but d = " + std::to_string(d_));
       axis_ = Eigen::Map<const Vector>(v.data(), d_);
     } else if (ctx.data && !capability<LinearTarget>(*ctx.data)) {
-      throw ParameterError("plugin", "theorem2 splits the data by the sign of <beta*, x>, and this experiment's data "
-                                     "has no linear target beta*: give the split direction as axis = [...]");
+      throw ParameterError("plugin",
+                           "theorem2 splits the data by the sign of <beta*, x>, and this experiment's data "
+                           "has no linear target beta*: give the split direction as axis = [...]");
     }
   }
 
@@ -98,7 +98,7 @@ PluginDescriptor describe() {
   Schema s;
   s.reals("axis", "direction splitting the data into S+ and S- (default: the linear teacher's beta*)").optional();
   PluginDescriptor d = make_plugin<Theorem2>("theorem2", "1.0.0",
-                                      "Theorem 2: gaps between the network's +/- parts and OLS on each half", s);
+                                             "Theorem 2: gaps between the network's +/- parts and OLS on each half", s);
   d.column_labels = {{"gap_plus", "Theorem 2 gap, + part"}, {"gap_minus", "Theorem 2 gap, - part"}};
   return d;
 }

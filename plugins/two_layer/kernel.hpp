@@ -16,30 +16,29 @@ using Index = std::ptrdiff_t;
 // The activations compiled into the kernel (activation.hpp).
 enum class Activation { Relu, LeakyRelu, Gelu };
 
-
 // Values pass 1 stores per sample and neuron for pass 2: sigma(z), and for GeLU sigma'(z) too.
 inline Index stored_per_neuron(Activation a) { return a == Activation::Gelu ? 2 : 1; }
 
 // One call: the network, the samples, where the gradient goes.
 struct KernelArgs {
-  const double* theta;      // W column by column (d blocks of m), then a (m), then b (m, with a bias)
+  const double* theta;  // W column by column (d blocks of m), then a (m), then b (m, with a bias)
   Index d, m;
   bool bias;
-  const double* X;          // n x d, row-major
-  const double* y;          // n
-  const Index* rows;        // the samples to use, or null for all n
-  Index count;              // rows' length, or n
-  Index total;              // the n of the loss's 1/n: count, or the whole call's when this is one block of it
-  double* gradient;         // (d + 1 + bias) m, or null
-  double* scratch;          // scratch_size(...) doubles (float64)
-  Index chunk;              // samples per chunk
-  bool keep_activations;    // the register-blocked path (needs chunk * m values of scratch)
-  bool float32;             // compute in float32 (mixed precision: theta and the gradient stay float64)
-  float* scratch32;         // float32: scratch32_size(...) floats
+  const double* X;  // n x d, row-major
+  const double* y;  // n
+  const Index* rows;  // the samples to use, or null for all n
+  Index count;  // rows' length, or n
+  Index total;  // the n of the loss's 1/n: count, or the whole call's when this is one block of it
+  double* gradient;  // (d + 1 + bias) m, or null
+  double* scratch;  // scratch_size(...) doubles (float64)
+  Index chunk;  // samples per chunk
+  bool keep_activations;  // the register-blocked path (needs chunk * m values of scratch)
+  bool float32;  // compute in float32 (mixed precision: theta and the gradient stay float64)
+  float* scratch32;  // float32: scratch32_size(...) floats
   Activation activation;
-  double slope;             // leaky ReLU's alpha
-  const Loss* loss;         // per-sample loss value and derivative
-  double* loss_scratch;     // 3 chunk doubles: a chunk's outputs, labels and loss derivatives
+  double slope;  // leaky ReLU's alpha
+  const Loss* loss;  // per-sample loss value and derivative
+  double* loss_scratch;  // 3 chunk doubles: a chunk's outputs, labels and loss derivatives
 };
 
 // The most lanes any compiled instruction set uses (16 floats in 64 bytes), for sizing scratch.

@@ -354,8 +354,8 @@ inline void kept_backward_any_d(const Net<T>& net, const KeptChunk<T>& k, const 
 // Pass 2 for the neurons beyond the last whole vector (any d: a few neurons,
 // summed in place; per entry the same operations in the same order as in registers).
 template <class T, bool Bias, class Act>
-inline void kept_backward_tail(const Net<T>& net, const KeptChunk<T>& k, const Grad<T>& g, Index vector_end,
-                               bool first, Act act) {
+inline void kept_backward_tail(const Net<T>& net, const KeptChunk<T>& k, const Grad<T>& g, Index vector_end, bool first,
+                               Act act) {
   const Index m = net.m, d = net.d;
   for (Index j = vector_end; j < m; ++j) {
     T g_a = first ? T(0) : g.a[j], g_b = Bias && !first ? g.b[j] : T(0);
@@ -399,7 +399,8 @@ inline double kept_kernel(const KernelArgs& args, const T* W, T* gradient, T* x,
   double sum = 0.0;
   for (Index t0 = 0; t0 < count; t0 += chunk) {
     T* partial = values + chunk * m;
-    const KeptChunk<T> k{x, c, alpha_c, values, partial, partial + chunk * kMaxLanes, chunk, smaller(chunk, count - t0)};
+    const KeptChunk<T> k{
+        x, c, alpha_c, values, partial, partial + chunk * kMaxLanes, chunk, smaller(chunk, count - t0)};
     gather_chunk(args, t0, k.nc, d, x, c);
     if constexpr (D > 0) kept_forward<T, D, Bias>(net, k, vector_end, act);
     else kept_forward_any_d<T, Bias>(net, k, vector_end, act);
@@ -451,8 +452,8 @@ inline void forward_block(const Net<T>& net, const T* x, T* c, Index nc, Index j
 // single-sample loop does ~2d + 3 memory operations per 2d + 2 multiply-adds
 // and is bound by them, not by arithmetic).
 template <class T, int D, bool Bias, class Act>
-inline void backward_block(const Net<T>& net, const T* x, const T* c, Index nc, const Grad<T>& g, Index j0,
-                           Index j1, Act act) {
+inline void backward_block(const Net<T>& net, const T* x, const T* c, Index nc, const Grad<T>& g, Index j0, Index j1,
+                           Act act) {
   const Index m = net.m, d = net.d;
   Index t = 0;
   for (; D > 0 && t + 4 <= nc; t += 4) {
@@ -467,8 +468,7 @@ inline void backward_block(const Net<T>& net, const T* x, const T* c, Index nc, 
       const T s0 = act.scaled_derivative_at(z0, c0) * aj, s1 = act.scaled_derivative_at(z1, c1) * aj;
       const T s2 = act.scaled_derivative_at(z2, c2) * aj, s3 = act.scaled_derivative_at(z3, c3) * aj;
       if constexpr (Bias) g.b[j] += s0 + s1 + s2 + s3;
-      for (Index i = 0; i < (D > 0 ? D : 1); ++i)
-        g.W[i * m + j] += s0 * x0[i] + s1 * x1[i] + s2 * x2[i] + s3 * x3[i];
+      for (Index i = 0; i < (D > 0 ? D : 1); ++i) g.W[i * m + j] += s0 * x0[i] + s1 * x1[i] + s2 * x2[i] + s3 * x3[i];
     }
   }
   for (; t < nc; ++t) {
@@ -500,8 +500,7 @@ inline double kernel(const KernelArgs& args, const T* W, T* gradient, T* x, Act 
   for (Index t0 = 0; t0 < count; t0 += chunk) {
     const Index nc = smaller(chunk, count - t0);
     gather_chunk(args, t0, nc, d, x, c);
-    for (Index j0 = 0; j0 < m; j0 += kBlock)
-      forward_block<T, D, Bias>(net, x, c, nc, j0, smaller(m, j0 + kBlock), act);
+    for (Index j0 = 0; j0 < m; j0 += kBlock) forward_block<T, D, Bias>(net, x, c, nc, j0, smaller(m, j0 + kBlock), act);
     loss_weights(args, t0, nc, c, sum, gradient != nullptr);
     if (!gradient) continue;
     const Grad<T> g = grad_of(gradient, m, d);
@@ -585,8 +584,6 @@ double loss_and_gradient(const KernelArgs& args) {
 
 namespace relulab::two_layer {
 
-Kernel RELULAB_KERNEL_ENTRY() {
-  return {RELULAB_KERNEL_NAME, &RELULAB_KERNEL_NS::loss_and_gradient};
-}
+Kernel RELULAB_KERNEL_ENTRY() { return {RELULAB_KERNEL_NAME, &RELULAB_KERNEL_NS::loss_and_gradient}; }
 
 }  // namespace relulab::two_layer

@@ -98,7 +98,9 @@ inline Vec<double> x86_max(Vec<double> a, Vec<double> b) { return _mm_max_pd(a, 
 inline Vec<float> x86_max(Vec<float> a, Vec<float> b) { return _mm_max_ps(a, b); }
 #else
 template <class T>
-inline Vec<T> x86_max(Vec<T> a, Vec<T> b) { return a > b ? a : b; }
+inline Vec<T> x86_max(Vec<T> a, Vec<T> b) {
+  return a > b ? a : b;
+}
 #endif
 
 // std::max(z, 0) lane by lane, with its exact semantics: z unless z < 0

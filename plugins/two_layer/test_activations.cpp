@@ -120,8 +120,7 @@ TEST_CASE("every activation and loss: the gradient is the finite difference of t
   // Tolerances derived at check_gradient_by_finite_differences. Scale 0.7 puts pre-activations at
   // O(1), so the step crosses no kink of ReLU or leaky ReLU (seeded).
   for (const auto& act : kActivations)
-    for (const auto& loss_name : kLosses)
-      DYNAMIC_SECTION(act << ", " << loss_name) {
+    for (const auto& loss_name : kLosses) DYNAMIC_SECTION(act << ", " << loss_name) {
         auto loss = make_loss(loss_name);
         auto model = network({act, loss_name, 6, 3, true}, loss.get(), 0.7);
         Rng rng(21);
@@ -137,8 +136,7 @@ TEST_CASE("leaky ReLU with slope 0 is ReLU and with slope 1 a linear network", "
   // Width 16: whole vectors for every instruction set (2, 4 or 8 doubles), so
   // the vector loops alone run. There slope 0 is the same arithmetic up to
   // multiplying by 0, so the same bytes.
-  for (const Index m : {Index(16), Index(9)})
-    DYNAMIC_SECTION("width " << m) {
+  for (const Index m : {Index(16), Index(9)}) DYNAMIC_SECTION("width " << m) {
       auto relu = make_network(d, m, false, "relu", nullptr);
       auto leaky0 = make_network(d, m, false, "leaky_relu", nullptr, {{"slope", 0.0}});
       Rng r1(3), r2(3);
@@ -177,7 +175,8 @@ TEST_CASE("leaky ReLU with slope 0 is ReLU and with slope 1 a linear network", "
 TEST_CASE("every activation: each instruction set's kernel equals the textbook gradient", "[model][activation][isa]") {
   for (const std::string isa : {"sse2", "avx2", "avx512"}) {
     __builtin_cpu_init();
-    const bool runs = isa == "sse2" || (isa == "avx2" && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ||
+    const bool runs = isa == "sse2" ||
+                      (isa == "avx2" && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ||
                       (isa == "avx512" && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
                        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw"));
     if (!runs) {
@@ -185,8 +184,9 @@ TEST_CASE("every activation: each instruction set's kernel equals the textbook g
       continue;
     }
     const ScopedEnv forced("RELULAB_ISA", isa);
-    for (const auto& act : {std::string("leaky_relu"), std::string("gelu")})
-      DYNAMIC_SECTION(isa << ", " << act) { check_against_textbook({act, "logistic", 1001, 5, true}); }
+    for (const auto& act : {std::string("leaky_relu"), std::string("gelu")}) DYNAMIC_SECTION(isa << ", " << act) {
+        check_against_textbook({act, "logistic", 1001, 5, true});
+      }
   }
 }
 

@@ -71,7 +71,6 @@ bool cpu_runs(const std::string& isa) {
   return true;
 }
 
-
 }  // namespace
 
 TEST_CASE("the fused kernel equals the textbook gradient at widths that keep or recompute activations", "[model]") {
@@ -172,11 +171,10 @@ std::unique_ptr<Model> make_model_in(Index d, Index width, bool bias, const std:
   const auto& desc = descriptor(PluginKind::Model, "two_layer");
   BuildContext ctx;
   ctx.input_dim = d;
-  return desc.make<Model>(defaults(desc.schema, {{"width", std::int64_t(width)},
-                                                 {"bias", bias},
-                                                 {"init_scale", 1.0},
-                                                 {"precision", precision}}),
-                          ctx);
+  return desc.make<Model>(
+      defaults(desc.schema,
+               {{"width", std::int64_t(width)}, {"bias", bias}, {"init_scale", 1.0}, {"precision", precision}}),
+      ctx);
 }
 
 }  // namespace
@@ -216,12 +214,15 @@ TEST_CASE("the float32 gradient is within float32 rounding of the float64 one", 
           // Per neuron and sample: the weight |c_k a_j| of the terms, and whether its ReLU may flip.
           const Eigen::MatrixXd weight = c_abs * v.a.cwiseAbs().transpose();
           const Eigen::MatrixXd flip = (Z.cwiseAbs().array() <= gamma_z * Zabs.array()).cast<double>().matrix();
-          const Eigen::MatrixXd W_bound = ((gamma * Eigen::MatrixXd::Ones(n, m) + flip).cwiseProduct(weight)).transpose() *
-                                          ds.X.cwiseAbs();
+          const Eigen::MatrixXd W_bound =
+              ((gamma * Eigen::MatrixXd::Ones(n, m) + flip).cwiseProduct(weight)).transpose() * ds.X.cwiseAbs();
           Vector bound(m64->num_parameters());
           Eigen::Map<Eigen::MatrixXd>(bound.data(), m, d) = W_bound;
-          bound.segment(d * m, m) = ((gamma * Eigen::MatrixXd::Ones(n, m) + flip).cwiseProduct(Zabs)).transpose() * c_abs;
-          if (bias) bound.segment((d + 1) * m, m) = ((gamma * Eigen::MatrixXd::Ones(n, m) + flip).cwiseProduct(weight)).colwise().sum().transpose();
+          bound.segment(d * m, m) =
+              ((gamma * Eigen::MatrixXd::Ones(n, m) + flip).cwiseProduct(Zabs)).transpose() * c_abs;
+          if (bias)
+            bound.segment((d + 1) * m, m) =
+                ((gamma * Eigen::MatrixXd::Ones(n, m) + flip).cwiseProduct(weight)).colwise().sum().transpose();
           const Vector excess = (g32 - g64).cwiseAbs() - bound;
           // (Measured: the largest error is under 1% of its bound; rounding errors partly cancel, the bound
           // is the worst case.)
@@ -265,8 +266,9 @@ TEST_CASE("a call over many samples gives the same bytes on 1, 2 or 3 threads, a
           BuildContext ctx;
           ctx.input_dim = d;
           auto model = desc.make<Model>(
-              defaults(desc.schema, {{"width", std::int64_t(m)}, {"init_scale", 1.0}, {"precision", precision},
-                                     {"threads", threads}}),
+              defaults(
+                  desc.schema,
+                  {{"width", std::int64_t(m)}, {"init_scale", 1.0}, {"precision", precision}, {"threads", threads}}),
               ctx);
           Rng rng(6);
           model->initialize(rng);

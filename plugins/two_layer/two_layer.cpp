@@ -78,10 +78,9 @@ class TwoLayer final : public Model {
     const Index work = two_layer::scratch_size(d_, m_, chunk_, keeps_activations_, activation_);
     for (int w = 0; w < workers_; ++w) {
       scratch_.emplace_back(static_cast<std::size_t>(work + 3 * chunk_));
-      scratch32_.emplace_back(
-          float32_ ? static_cast<std::size_t>(
-                         two_layer::scratch32_size(d_, m_, bias_, chunk_, keeps_activations_, activation_))
-                   : 0);
+      scratch32_.emplace_back(float32_ ? static_cast<std::size_t>(two_layer::scratch32_size(
+                                             d_, m_, bias_, chunk_, keeps_activations_, activation_))
+                                       : 0);
     }
     if (workers_ > 1) pool_ = std::make_unique<two_layer::WorkerPool>(workers_);
     if (p.flag("scale_by_sqrt_width")) scale_ /= std::sqrt(static_cast<double>(m_));
@@ -137,8 +136,8 @@ class TwoLayer final : public Model {
     if (W.rows() != m_ || W.cols() != d_ || a.size() != m_ || b.size() != (bias_ ? m_ : 0))
       throw std::invalid_argument("weights of shape W " + std::to_string(W.rows()) + "x" + std::to_string(W.cols()) +
                                   ", a " + std::to_string(a.size()) + ", b " + std::to_string(b.size()) +
-                                  " do not fit this model (width " + std::to_string(m_) + ", d " +
-                                  std::to_string(d_) + (bias_ ? ", with bias)" : ", no bias)"));
+                                  " do not fit this model (width " + std::to_string(m_) + ", d " + std::to_string(d_) +
+                                  (bias_ ? ", with bias)" : ", no bias)"));
     Eigen::Map<Eigen::MatrixXd>(theta_.data(), m_, d_) = W;  // column-major m x d: the layout of theta
     theta_.segment(d_ * m_, m_) = a;
     if (bias_) theta_.segment((d_ + 1) * m_, m_) = b;
@@ -201,8 +200,7 @@ class TwoLayer final : public Model {
     const Index bytes_per_sample = values_per_sample * value_bytes;
     const char* forced = std::getenv("RELULAB_KERNEL_PATH");
     const bool recompute = forced && std::string(forced) == "recompute";
-    if (recompute || bytes_per_sample * kMinKeptChunk > kKeptMaxBytes)
-      return {kChunk, false};
+    if (recompute || bytes_per_sample * kMinKeptChunk > kKeptMaxBytes) return {kChunk, false};
     const Index fitting = kActivationBudget / bytes_per_sample / 4 * 4;
     return {std::clamp(fitting, kMinKeptChunk, kChunk), true};
   }
@@ -275,9 +273,7 @@ class TwoLayer final : public Model {
     return loss;
   }
 
-  Index loss_scratch_offset() const {
-    return two_layer::scratch_size(d_, m_, chunk_, keeps_activations_, activation_);
-  }
+  Index loss_scratch_offset() const { return two_layer::scratch_size(d_, m_, chunk_, keeps_activations_, activation_); }
 
   // sigma(z) for predictions (not a hot path; the kernel's vector forms are in activation.hpp).
   double activate(double z) const {
@@ -308,17 +304,17 @@ class TwoLayer final : public Model {
   Vector theta_;
   std::string activation_name_;
   two_layer::Activation activation_;
-  double slope_;              // leaky ReLU's alpha (0 for the others)
+  double slope_;  // leaky ReLU's alpha (0 for the others)
   SquaredError squared_error_;  // the loss when the host gives none
   const Loss* loss_;
-  Index chunk_;             // samples per chunk
+  Index chunk_;  // samples per chunk
   bool keeps_activations_;  // the kept path
   two_layer::Kernel kernel_;  // the widest instruction set this CPU runs
-  bool float32_;            // training steps in float32
-  int workers_;             // threads sharing a call of more than one block
+  bool float32_;  // training steps in float32
+  int workers_;  // threads sharing a call of more than one block
   mutable std::vector<std::vector<double, CacheLineAllocator<double>>> scratch_;  // per worker, sized once
   mutable std::vector<std::vector<float, CacheLineAllocator<float>>> scratch32_;  // per worker, float32 only
-  std::unique_ptr<two_layer::WorkerPool> pool_;        // with more than one worker
+  std::unique_ptr<two_layer::WorkerPool> pool_;  // with more than one worker
   mutable std::vector<double> accumulated_, block_gradient_;  // kAccumulators and workers_ gradients
   mutable std::array<double, kAccumulators> accumulated_loss_{};
 };
@@ -327,7 +323,8 @@ PluginDescriptor describe() {
   Schema s;
   s.integer("width", "number of hidden neurons m").def(100).at_least(1).at_most(100'000'000);
   s.flag("bias", "give every hidden neuron a bias b_j").def(false);
-  s.text("activation", "sigma: relu, leaky_relu (max(z, slope z)), or gelu (z Phi(z), the erf form as PyTorch's default)")
+  s.text("activation",
+         "sigma: relu, leaky_relu (max(z, slope z)), or gelu (z Phi(z), the erf form as PyTorch's default)")
       .def("relu")
       .one_of({"relu", "leaky_relu", "gelu"});
   s.real("slope", "leaky_relu's slope alpha for z < 0 (0: ReLU, 1: a linear network); PyTorch's default 0.01")

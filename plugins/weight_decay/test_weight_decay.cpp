@@ -9,7 +9,8 @@
 using namespace relulab;
 using namespace relulab::test;
 
-TEST_CASE("coupled weight decay on gradient descent is gradient descent on the L2-penalised quadratic", "[weight_decay]") {
+TEST_CASE("coupled weight decay on gradient descent is gradient descent on the L2-penalised quadratic",
+          "[weight_decay]") {
   // f = c.theta + 0.5 lambda theta^2 plus rate/2 theta^2 has curvature lambda + rate and minimiser
   // -c / (lambda + rate); GD contracts the distance to it by (1 - lr (lambda + rate)) per step.
   const Vector c = (Vector(3) << 1.0, -2.0, 0.5).finished(), lambda = (Vector(3) << 0.0, 1.0, 3.0).finished();
@@ -54,7 +55,8 @@ TEST_CASE("decoupled weight decay with adam is PyTorch's AdamW, step by step", "
   CHECK((coupled - end).cwiseAbs().maxCoeff() > 1e-6);
 }
 
-TEST_CASE("coupled weight decay with momentum enters the velocity, as torch.optim.SGD's weight_decay", "[weight_decay][momentum]") {
+TEST_CASE("coupled weight decay with momentum enters the velocity, as torch.optim.SGD's weight_decay",
+          "[weight_decay][momentum]") {
   const Vector c = (Vector(2) << 1.0, 0.0).finished(), lambda = (Vector(2) << 0.5, 2.0).finished();
   const Vector theta0 = (Vector(2) << -1.0, 1.0).finished();
   const double lr = 0.02, wd = 0.3, mu = 0.9;

@@ -37,10 +37,8 @@ inline Outcome load_experiment_text(std::string_view text, host::Registry& regis
     std::istringstream lines{std::string(text)};
     for (std::string line; std::getline(lines, line);)
       if (line.rfind("#set ", 0) == 0) host::apply_override(raw, line.substr(5));
-    if (host::has_sweep(raw))
-      host::expand_sweep(raw, registry, kFuzzMaxCells);
-    else
-      host::validate_experiment(raw, registry);
+    if (host::has_sweep(raw)) host::expand_sweep(raw, registry, kFuzzMaxCells);
+    else host::validate_experiment(raw, registry);
     return Outcome::Accepted;
   } catch (const host::ConfigError&) {
     return Outcome::Refused;

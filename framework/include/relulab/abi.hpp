@@ -36,12 +36,10 @@
 #define RELULAB_STL_TAG stdcxxold
 #endif
 
-#define RELULAB_EIGEN_TAG                                                              \
-  BOOST_PP_CAT(BOOST_PP_CAT(BOOST_PP_CAT(BOOST_PP_CAT(BOOST_PP_CAT(eigen, EIGEN_WORLD_VERSION), \
-                                                      x),                               \
-                                         EIGEN_MAJOR_VERSION),                          \
-                            x),                                                         \
-               EIGEN_MINOR_VERSION)
+#define RELULAB_EIGEN_TAG                                                                                            \
+  BOOST_PP_CAT(                                                                                                      \
+      BOOST_PP_CAT(BOOST_PP_CAT(BOOST_PP_CAT(BOOST_PP_CAT(eigen, EIGEN_WORLD_VERSION), x), EIGEN_MAJOR_VERSION), x), \
+      EIGEN_MINOR_VERSION)
 
 // Eigen's heap allocator depends on its maximal alignment (16 for SSE, 32 for
 // AVX, 64 for AVX-512): a matrix allocated by one side and freed by the other
@@ -51,13 +49,12 @@
 #ifdef RELULAB_TEST_TOOLCHAIN_OVERRIDE  // only the refusal tests fake a foreign toolchain
 #define RELULAB_TOOLCHAIN_TAG RELULAB_TEST_TOOLCHAIN_OVERRIDE
 #else
-#define RELULAB_TOOLCHAIN_TAG                                                           \
-  BOOST_PP_CAT(BOOST_PP_CAT(BOOST_PP_CAT(BOOST_PP_CAT(BOOST_PP_CAT(BOOST_PP_CAT(RELULAB_CC_TAG, _), \
-                                                                   RELULAB_STL_TAG),    \
-                                                      _),                               \
-                                         RELULAB_EIGEN_TAG),                            \
-                            _),                                                         \
-               RELULAB_ALIGN_TAG)
+#define RELULAB_TOOLCHAIN_TAG                                                                                    \
+  BOOST_PP_CAT(                                                                                                  \
+      BOOST_PP_CAT(BOOST_PP_CAT(BOOST_PP_CAT(BOOST_PP_CAT(BOOST_PP_CAT(RELULAB_CC_TAG, _), RELULAB_STL_TAG), _), \
+                                RELULAB_EIGEN_TAG),                                                              \
+                   _),                                                                                           \
+      RELULAB_ALIGN_TAG)
 #endif
 
 // The exported symbol: relulab_plugin_abi<N>_<toolchain tag>, e.g.

@@ -77,8 +77,8 @@ class MissingCapability : public ParameterError {
  public:
   MissingCapability(const std::string& who, const std::string& whose, std::string capability,
                     const std::string& description)
-      : ParameterError("plugin", who + " needs " + description + " (capability '" + capability + "'), which " +
-                                     whose + " does not offer"),
+      : ParameterError("plugin", who + " needs " + description + " (capability '" + capability + "'), which " + whose +
+                                     " does not offer"),
         capability_(std::move(capability)) {}
   const std::string& capability() const { return capability_; }
 

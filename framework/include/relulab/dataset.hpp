@@ -13,7 +13,7 @@ using Vector = Eigen::VectorXd;
 
 struct Dataset {
   RowMatrix X;  // n x d
-  Vector y;     // n
+  Vector y;  // n
   Index size() const { return X.rows(); }
   Index dim() const { return X.cols(); }
 };

@@ -39,8 +39,10 @@ class LearningRateSchedule {
   explicit LearningRateSchedule(const Params& p)
       : decay_(p.real("decay")), every_(static_cast<double>(p.integer("every"))), min_(p.real("min")) {
     const std::string& kind = p.text("schedule");
-    kind_ = kind == "step" ? Kind::Step : kind == "exponential" ? Kind::Exponential : kind == "cosine" ? Kind::Cosine
-                                                                                                        : Kind::Constant;
+    kind_ = kind == "step"          ? Kind::Step
+            : kind == "exponential" ? Kind::Exponential
+            : kind == "cosine"      ? Kind::Cosine
+                                    : Kind::Constant;
   }
 
   // The learning rate of step t (0-based) of a run of `horizon` steps, from the base rate `lr`.

@@ -17,7 +17,7 @@ struct TwoLayerView {
   Eigen::Map<const Vector> a;
   Eigen::Map<const Vector> b;
   std::string activation;  // "relu", "leaky_relu" or "gelu" for the bundled model; closed forms check it
-  double slope = 0.0;      // leaky_relu's slope alpha on the negative side (sigma(z) = max(z, alpha z))
+  double slope = 0.0;  // leaky_relu's slope alpha on the negative side (sigma(z) = max(z, alpha z))
 
   Index width() const { return W.rows(); }
   Index dim() const { return W.cols(); }

@@ -18,9 +18,10 @@ inline void require_relu_and_squared_error(const BuildContext& ctx, const std::s
   const std::string activation = ctx.model ? ctx.model->view().activation : "relu";
   const std::string loss = ctx.loss ? ctx.loss->name() : "mse";
   if (activation != "relu" || loss != "mse")
-    throw ParameterError("plugin", plugin + " assumes a ReLU network trained on the squared error (docs/science.md "
-                                            "sections 3 and 4); this experiment has activation " + activation +
-                                            " and loss " + loss);
+    throw ParameterError("plugin", plugin +
+                                       " assumes a ReLU network trained on the squared error (docs/science.md "
+                                       "sections 3 and 4); this experiment has activation " +
+                                       activation + " and loss " + loss);
 }
 
 }  // namespace relulab

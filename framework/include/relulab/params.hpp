@@ -19,8 +19,7 @@ namespace relulab {
 
 enum class ParamType { Bool, Int, Float, String, FloatList, StringList };
 
-using ParamValue =
-    std::variant<bool, std::int64_t, double, std::string, std::vector<double>, std::vector<std::string>>;
+using ParamValue = std::variant<bool, std::int64_t, double, std::string, std::vector<double>, std::vector<std::string>>;
 
 inline const char* type_name(ParamType t) {
   switch (t) {
@@ -71,11 +70,11 @@ struct ParamSpec {
   ParamType type = ParamType::Float;
   std::string doc;
   std::optional<ParamValue> default_value;  // absent and !may_be_absent: the key is required
-  bool may_be_absent = false;               // absent is allowed and means "plugin decides"
-  std::optional<double> lower, upper;       // numeric range (for lists: every element)
+  bool may_be_absent = false;  // absent is allowed and means "plugin decides"
+  std::optional<double> lower, upper;  // numeric range (for lists: every element)
   bool lower_open = false, upper_open = false;
-  std::vector<std::string> choices;         // allowed strings, if any
-  bool changes_results = true;              // false: left out of the run's hash (threads, ...)
+  std::vector<std::string> choices;  // allowed strings, if any
+  bool changes_results = true;  // false: left out of the run's hash (threads, ...)
   // An old spelling: the value now lives in key `moved_key` of the policy
   // `moved_policy`, and the host reads it there (config: moved keys).
   std::string moved_policy, moved_key;
@@ -94,15 +93,40 @@ struct ParamSpec {
   ParamSpec& def(double v) { return def(ParamValue(v)); }
   ParamSpec& def(const char* v) { return def(ParamValue(std::string(v))); }
   ParamSpec& def(std::string v) { return def(ParamValue(std::move(v))); }
-  ParamSpec& optional() { may_be_absent = true; return *this; }
-  ParamSpec& at_least(double v) { lower = v; lower_open = false; return *this; }
-  ParamSpec& above(double v) { lower = v; lower_open = true; return *this; }
-  ParamSpec& at_most(double v) { upper = v; upper_open = false; return *this; }
-  ParamSpec& below(double v) { upper = v; upper_open = true; return *this; }
-  ParamSpec& one_of(std::vector<std::string> c) { choices = std::move(c); return *this; }
+  ParamSpec& optional() {
+    may_be_absent = true;
+    return *this;
+  }
+  ParamSpec& at_least(double v) {
+    lower = v;
+    lower_open = false;
+    return *this;
+  }
+  ParamSpec& above(double v) {
+    lower = v;
+    lower_open = true;
+    return *this;
+  }
+  ParamSpec& at_most(double v) {
+    upper = v;
+    upper_open = false;
+    return *this;
+  }
+  ParamSpec& below(double v) {
+    upper = v;
+    upper_open = true;
+    return *this;
+  }
+  ParamSpec& one_of(std::vector<std::string> c) {
+    choices = std::move(c);
+    return *this;
+  }
   // The key cannot change a run's bytes (a thread count): it stays out of the
   // hash that names the run directory, so a run resumes whatever its value.
-  ParamSpec& same_results() { changes_results = false; return *this; }
+  ParamSpec& same_results() {
+    changes_results = false;
+    return *this;
+  }
   // The key moved to the policy `policy` as its key `key`. Files that still
   // write it keep working, with a warning; `plugins describe` no longer lists
   // it; and its default keeps the run folders of older files (config.cpp).
@@ -152,8 +176,12 @@ class Schema {
   ParamSpec& integer(std::string name, std::string doc) { return add(std::move(name), ParamType::Int, std::move(doc)); }
   ParamSpec& real(std::string name, std::string doc) { return add(std::move(name), ParamType::Float, std::move(doc)); }
   ParamSpec& text(std::string name, std::string doc) { return add(std::move(name), ParamType::String, std::move(doc)); }
-  ParamSpec& reals(std::string name, std::string doc) { return add(std::move(name), ParamType::FloatList, std::move(doc)); }
-  ParamSpec& texts(std::string name, std::string doc) { return add(std::move(name), ParamType::StringList, std::move(doc)); }
+  ParamSpec& reals(std::string name, std::string doc) {
+    return add(std::move(name), ParamType::FloatList, std::move(doc));
+  }
+  ParamSpec& texts(std::string name, std::string doc) {
+    return add(std::move(name), ParamType::StringList, std::move(doc));
+  }
 
   const ParamSpec* find(const std::string& name) const {
     for (const auto& s : specs_)
@@ -215,9 +243,7 @@ class Params {
   }
   const std::string& text(const std::string& name) const { return get<std::string>(name); }
   const std::vector<double>& reals(const std::string& name) const { return get<std::vector<double>>(name); }
-  const std::vector<std::string>& texts(const std::string& name) const {
-    return get<std::vector<std::string>>(name);
-  }
+  const std::vector<std::string>& texts(const std::string& name) const { return get<std::vector<std::string>>(name); }
 
  private:
   const ParamValue& at(const std::string& name) const {

@@ -87,14 +87,14 @@ inline constexpr PluginKind kind_of = detail::kind_of<T>();
 
 // What the host knows when it builds a plugin object.
 struct BuildContext {
-  Index input_dim = 0;                   // d of the data generator (0 while building it)
-  Index num_samples = 0;                 // n of the training set
+  Index input_dim = 0;  // d of the data generator (0 while building it)
+  Index num_samples = 0;  // n of the training set
   std::filesystem::path experiment_dir;  // folder of the experiment file, for relative paths
-  const Loss* loss = nullptr;            // the experiment's loss (built before the model; outlives it)
-  const Model* model = nullptr;          // the model, once built (optimizers and metrics may check it)
-  const DataGenerator* data = nullptr;   // the data generator, once built (metrics may check for a teacher)
+  const Loss* loss = nullptr;  // the experiment's loss (built before the model; outlives it)
+  const Model* model = nullptr;  // the model, once built (optimizers and metrics may check it)
+  const DataGenerator* data = nullptr;  // the data generator, once built (metrics may check for a teacher)
   const Optimizer* optimizer = nullptr;  // the optimizer, once built (policies may check it)
-  std::uint64_t noise_seed = 0;          // seed of the noise stream of the policy being built (its own)
+  std::uint64_t noise_seed = 0;  // seed of the noise stream of the policy being built (its own)
 };
 
 // How a plugin's own code was compiled. A plugin built without optimisation

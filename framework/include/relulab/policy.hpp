@@ -41,14 +41,21 @@ namespace relulab {
 
 // The step a policy acts on.
 struct StepInfo {
-  std::uint64_t step = 0;     // steps already taken before this one (0 for the first)
+  std::uint64_t step = 0;  // steps already taken before this one (0 for the first)
   std::uint64_t horizon = 0;  // steps in the whole run
-  double loss = 0.0;          // this step's loss (the batch's; the full set's for gradient descent), once known
+  double loss = 0.0;  // this step's loss (the batch's; the full set's for gradient descent), once known
 };
 
 class Policy : public PluginObject {
  public:
-  enum Hook : unsigned { Labels = 1, Gradient = 2, LearningRate = 4, BeforeUpdate = 8, AfterUpdate = 16, ScaleParameters = 32 };
+  enum Hook : unsigned {
+    Labels = 1,
+    Gradient = 2,
+    LearningRate = 4,
+    BeforeUpdate = 8,
+    AfterUpdate = 16,
+    ScaleParameters = 32
+  };
   // The phases this policy takes part in, as a mask of Hook values.
   virtual unsigned hooks() const = 0;
 
@@ -117,7 +124,9 @@ class NoisePolicy : public Policy {
 
   NoisePolicy(const Params& p, std::uint64_t seed) : level_{p.real("scale"), p.real("decay")}, rng_(seed) {}
 
-  void save_state(State& state, const std::string& prefix) const override { state.put_text(prefix + "rng", rng_.save()); }
+  void save_state(State& state, const std::string& prefix) const override {
+    state.put_text(prefix + "rng", rng_.save());
+  }
   void load_state(const State& state, const std::string& prefix) override { rng_.restore(state.text(prefix + "rng")); }
 
  protected:

@@ -36,8 +36,9 @@ class PolicyChain {
     relabel_ = nullptr;
     if (!labels_.empty()) {
       relabel_ = capability<TrainingLabels>(objective);
-      if (!relabel_) throw MissingCapability("a label policy", "the objective", TrainingLabels::kCapability,
-                                             TrainingLabels::kDescription);
+      if (!relabel_)
+        throw MissingCapability("a label policy", "the objective", TrainingLabels::kCapability,
+                                TrainingLabels::kDescription);
       noisy_labels_ = relabel_->labels();
     }
     for (Policy* p : all_) p->prepare(num_parameters, objective.num_samples());
@@ -51,7 +52,8 @@ class PolicyChain {
   }
 
   void adjust_gradient(const Eigen::Map<Vector>& theta, Eigen::Map<Vector>& gradient, const StepInfo& info) {
-    for (Policy* p : gradient_) p->adjust_gradient(Eigen::Map<const Vector>(theta.data(), theta.size()), gradient, info);
+    for (Policy* p : gradient_)
+      p->adjust_gradient(Eigen::Map<const Vector>(theta.data(), theta.size()), gradient, info);
   }
   double learning_rate(double lr, const StepInfo& info) {
     for (Policy* p : rate_) lr = p->learning_rate(lr, info);

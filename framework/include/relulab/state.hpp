@@ -53,8 +53,8 @@ class State {
   void get_raw(const std::string& key, void* p, std::size_t bytes) const {
     const std::string& s = text(key);
     if (s.size() != bytes)
-      throw std::runtime_error("checkpoint entry '" + key + "' has " + std::to_string(s.size()) +
-                               " bytes, expected " + std::to_string(bytes));
+      throw std::runtime_error("checkpoint entry '" + key + "' has " + std::to_string(s.size()) + " bytes, expected " +
+                               std::to_string(bytes));
     // An empty entry (an empty buffer, whose data() may be null) copies
     // nothing; memcpy from or to null is undefined even for 0 bytes (UBSan).
     if (bytes > 0) std::memcpy(p, s.data(), bytes);

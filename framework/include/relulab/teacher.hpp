@@ -76,8 +76,8 @@ inline Vector beta_star_of(const Params& p, Index d) {
   if (!p.has("beta_star")) return Vector::Unit(d, 0);
   const auto& b = p.reals("beta_star");
   if (static_cast<Index>(b.size()) != d)
-    throw ParameterError("beta_star", "beta_star has " + std::to_string(b.size()) + " entries but d = " +
-                                          std::to_string(d) + "; give exactly d entries");
+    throw ParameterError("beta_star", "beta_star has " + std::to_string(b.size()) +
+                                          " entries but d = " + std::to_string(d) + "; give exactly d entries");
   return Eigen::Map<const Vector>(b.data(), d);
 }
 

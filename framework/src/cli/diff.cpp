@@ -25,7 +25,8 @@ std::string as_text(const toml::node& node) {
 // {"a": {"b": 1}, "m": [{"p": 2}]} -> a.b = 1, m[0].p = 2; other arrays stay whole values.
 void flatten(const toml::node& node, const std::string& prefix, Flat& out) {
   if (const toml::table* t = node.as_table()) {
-    for (auto&& [k, v] : *t) flatten(v, prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str()), out);
+    for (auto&& [k, v] : *t)
+      flatten(v, prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str()), out);
   } else if (const toml::array* a = node.as_array(); a && !a->empty() && a->is_array_of_tables()) {
     for (std::size_t i = 0; i < a->size(); ++i) flatten(*a->get(i), prefix + "[" + std::to_string(i) + "]", out);
   } else {
@@ -35,7 +36,8 @@ void flatten(const toml::node& node, const std::string& prefix, Flat& out) {
 
 Flat read_config(const std::filesystem::path& run) {
   const std::filesystem::path file = run / "config.toml";
-  if (!std::filesystem::exists(file)) throw std::runtime_error(run.string() + " is not a run directory (no config.toml)");
+  if (!std::filesystem::exists(file))
+    throw std::runtime_error(run.string() + " is not a run directory (no config.toml)");
   toml::table doc = toml::parse_file(file.string());
   doc.erase("provenance");  // paths, commits and hashes differ between any two runs
   Flat flat;

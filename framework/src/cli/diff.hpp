@@ -9,7 +9,7 @@
 namespace relulab::host {
 
 struct ConfigDifference {
-  std::string key;          // dotted, with [i] for arrays of tables: metrics[1].schedule.every
+  std::string key;  // dotted, with [i] for arrays of tables: metrics[1].schedule.every
   std::string left, right;  // the values as TOML, or "(unset)"
 };
 

@@ -49,7 +49,8 @@ void print_plugin_list(const Registry& reg) {
         const bool slow = p.descriptor.optimization == CodeOptimization::Unoptimized;
         std::printf("  %-18s %-8s %s%s\n", p.descriptor.name.c_str(), p.descriptor.version.c_str(),
                     p.descriptor.summary.c_str(), slow ? "  [NOT optimised: -O0 build]" : "");
-        for (const auto& alias : p.descriptor.aliases) std::printf("  %-18s (old name of %s)\n", alias.c_str(), p.descriptor.name.c_str());
+        for (const auto& alias : p.descriptor.aliases)
+          std::printf("  %-18s (old name of %s)\n", alias.c_str(), p.descriptor.name.c_str());
       }
   }
   std::cout << "search path:\n";
@@ -82,7 +83,8 @@ int describe_plugin(const Registry& reg, const std::string& name) {
   const auto& d = p->descriptor;
   std::cout << d.name << " " << d.version << " (" << kind_name(d.kind) << " plugin)\n  " << d.summary << "\n  "
             << p->path.string() << "\n  build: " << build_description(d)
-            << (d.details.empty() ? "" : "\n  " + d.details) << "\n\nparameters (" << where_written(d.kind, d.name) << "):\n";
+            << (d.details.empty() ? "" : "\n  " + d.details) << "\n\nparameters (" << where_written(d.kind, d.name)
+            << "):\n";
   for (const auto& s : d.schema.specs()) {
     if (s.moved()) continue;  // an old spelling, read with a warning but no longer offered
     std::string def = s.default_value ? format_value(*s.default_value) : (s.required() ? "required" : "(unset)");
@@ -91,7 +93,8 @@ int describe_plugin(const Registry& reg, const std::string& name) {
     std::printf("  %-20s %s\n", "", s.doc.c_str());
   }
   if (const PluginSection& section = section_of(d.kind); !section.host_keys.empty())
-    std::cout << "\n" << (section.list ? "[[" + section.key + "]]" : "[" + section.key + "]") << " also takes "
+    std::cout << "\n"
+              << (section.list ? "[[" + section.key + "]]" : "[" + section.key + "]") << " also takes "
               << section.host_keys << ".\n";
   return 0;
 }
@@ -157,12 +160,14 @@ Subcommands declare_run(CLI::App& app, Options& o, Subcommands s) {
 Subcommands declare_others(CLI::App& app, Options& o, Subcommands s) {
   s.table = app.add_subcommand("table", "one row per cell of a sweep: swept keys and final metrics");
   s.table->add_option("dir", o.table_dir, "sweep directory")->required();
-  s.table->add_option("--aggregate", o.aggregate, "mean and standard deviation over this swept key, e.g. experiment.seed");
+  s.table->add_option("--aggregate", o.aggregate,
+                      "mean and standard deviation over this swept key, e.g. experiment.seed");
   s.table->add_flag("--csv", o.csv_out, "CSV even on a terminal");
   s.plot = app.add_subcommand("plot", "a figure through gnuplot: a run's curves, a sweep's final losses, a search");
   s.plot->add_option("dir", o.plot.dir, "run, sweep or search directory")->required();
-  s.plot->add_option("--x", o.plot.x, "a swept key (sweep; default the numeric one with most values), or "
-                                      "iteration/time (run; default iteration)");
+  s.plot->add_option("--x", o.plot.x,
+                     "a swept key (sweep; default the numeric one with most values), or "
+                     "iteration/time (run; default iteration)");
   s.plot->add_option("--y", o.plot_y, "comma-separated metric columns (default: the losses, else all)");
   s.plot->add_flag("--logx", o.logx, "logarithmic x axis (default: when x spans over two decades or was logspace)");
   s.plot->add_flag("--linx", o.linx, "linear x axis");
@@ -179,11 +184,13 @@ Subcommands declare_others(CLI::App& app, Options& o, Subcommands s) {
   s.plugins = app.add_subcommand("plugins", "list the plugins found, or describe one");
   s.describe = s.plugins->add_subcommand("describe", "every parameter of a plugin");
   s.describe->add_option("name", o.plugin_name, "plugin name")->required();
-  s.check = app.add_subcommand("check-plugin", "check a plugin against the contract of its kind (resume, "
-                                               "allocations, schema, derivatives, ...)");
+  s.check = app.add_subcommand("check-plugin",
+                               "check a plugin against the contract of its kind (resume, "
+                               "allocations, schema, derivatives, ...)");
   s.check->add_option("name", o.plugin_name, "plugin name")->required();
-  s.check->add_option("--set", o.sets, "KEY=VALUE for the plugin's own keys, or section.key=VALUE for the small "
-                                       "experiment it is checked in (repeatable)");
+  s.check->add_option("--set", o.sets,
+                      "KEY=VALUE for the plugin's own keys, or section.key=VALUE for the small "
+                      "experiment it is checked in (repeatable)");
   return s;
 }
 
@@ -295,8 +302,7 @@ int report_sweep(const Sweep& sweep, const SweepResult& r, const Options& o) {
   std::cout << " in " << r.wall_seconds << " s\n  sweep directory: " << sweep.dir.string() << "\n";
   for (std::size_t i = 0; i < r.outcomes.size(); ++i)
     if (r.outcomes[i].outcome == Outcome::Failed || r.outcomes[i].outcome == Outcome::Diverged)
-      std::cout << "  cell " << i << " " << outcome_name(r.outcomes[i].outcome) << ": " << r.outcomes[i].reason
-                << "\n";
+      std::cout << "  cell " << i << " " << outcome_name(r.outcomes[i].outcome) << ": " << r.outcomes[i].reason << "\n";
   if (r.interrupted) {
     std::cerr << "relulab: sweep interrupted; finished cells are kept and running ones checkpointed\n  resume with: "
               << resume_command(o) << "\n";
@@ -343,8 +349,8 @@ int report_run(const Experiment& ex, const RunResult& r, const Options& o) {
                 << " (metrics.csv keeps the last finite values)\n";
       break;
     default:
-      std::cout << ex.name << ": completed in " << r.wall_seconds << " s\n  run directory: " << r.dir.string()
-                << "\n" << r.report;
+      std::cout << ex.name << ": completed in " << r.wall_seconds << " s\n  run directory: " << r.dir.string() << "\n"
+                << r.report;
   }
   return exit_code(r.outcome, g_stop_signal.load());
 }

@@ -66,7 +66,8 @@ RunFacts run_facts(const fs::path& run_dir) {
   if (!s.is_object()) return f;
   f.name = s.value("name", "");
   if (s.contains("labels")) f.labels = s["labels"].get<std::map<std::string, std::string>>();
-  if (s.contains("noise_variance") && s["noise_variance"].is_number()) f.noise_variance = s["noise_variance"].get<double>();
+  if (s.contains("noise_variance") && s["noise_variance"].is_number())
+    f.noise_variance = s["noise_variance"].get<double>();
   return f;
 }
 
@@ -170,7 +171,8 @@ Figure run_figure(const PlotOptions& o) {
   fig.logy = o.logy.value_or(natural_logy(fig));
   fig.xlabel = x;
   fig.ylabel = y_label(ys, facts, "");
-  fig.title = !o.title.empty() ? o.title : (facts.name.empty() ? o.dir.filename().string() : facts.name) + ": training curves";
+  fig.title =
+      !o.title.empty() ? o.title : (facts.name.empty() ? o.dir.filename().string() : facts.name) + ": training curves";
   return fig;
 }
 
@@ -186,11 +188,13 @@ std::string natural_x(const Table& t, std::size_t status) {
       numeric = numeric && number(row[c], v);
       if (numeric) distinct.insert(v);
     }
-    if (numeric && t.header[c] != "experiment.seed" && distinct.size() > most) best = t.header[c], most = distinct.size();
+    if (numeric && t.header[c] != "experiment.seed" && distinct.size() > most)
+      best = t.header[c], most = distinct.size();
   }
   if (best.empty())
-    throw std::runtime_error("this sweep has no numeric swept key other than experiment.seed to put on x; choose one "
-                             "with --x");
+    throw std::runtime_error(
+        "this sweep has no numeric swept key other than experiment.seed to put on x; choose one "
+        "with --x");
   return best;
 }
 
@@ -219,7 +223,8 @@ std::vector<Series> sweep_series(const Table& t, std::size_t xi, const std::vect
       if (row[status] != "completed" || !number(row[xi], xv) || !number(row[yi], yv)) continue;
       std::string label;
       for (std::size_t c = 1; c < status; ++c)
-        if (c != xi && t.header[c] != "experiment.seed") label += (label.empty() ? "" : ", ") + short_key(t.header[c]) + " = " + row[c];
+        if (c != xi && t.header[c] != "experiment.seed")
+          label += (label.empty() ? "" : ", ") + short_key(t.header[c]) + " = " + row[c];
       groups[label][xv].push_back(yv);
     }
     int variant = 0;
@@ -258,12 +263,14 @@ Figure sweep_figure(const PlotOptions& o) {
   const std::string x = o.x.empty() ? natural_x(t, status) : o.x;
   const std::size_t xi = column(t.header, x, "swept key");
   std::vector<std::string> ys = o.y;
-  if (ys.empty()) ys = natural_columns(std::vector<std::string>(t.header.begin() + static_cast<long>(status) + 1, t.header.end()));
+  if (ys.empty())
+    ys = natural_columns(std::vector<std::string>(t.header.begin() + static_cast<long>(status) + 1, t.header.end()));
   const RunFacts facts = sweep_facts(o.dir, manifest);
   Figure fig;
   fig.series = sweep_series(t, xi, ys, facts);
   const auto logs = manifest.value("log_keys", std::vector<std::string>{});
-  fig.logx = o.logx.value_or(std::count(logs.begin(), logs.end(), x) > 0 || spans_decades(coordinates(fig.series, 0), 2));
+  fig.logx =
+      o.logx.value_or(std::count(logs.begin(), logs.end(), x) > 0 || spans_decades(coordinates(fig.series, 0), 2));
   if (facts.noise_variance && std::all_of(ys.begin(), ys.end(), is_loss))
     add_level(fig, "noise level σ²", *facts.noise_variance);
   fig.logy = o.logy.value_or(natural_logy(fig));
@@ -271,8 +278,8 @@ Figure sweep_figure(const PlotOptions& o) {
   fig.xlabel = x;
   fig.ylabel = y_label(ys, facts, " (final)");
   fig.title = !o.title.empty() ? o.title
-                                : manifest.value("name", o.dir.filename().string()) + ": final values" +
-                                      (seeds > 1 ? ", mean ± sd over " + std::to_string(seeds) + " seeds" : "");
+                               : manifest.value("name", o.dir.filename().string()) + ": final values" +
+                                     (seeds > 1 ? ", mean ± sd over " + std::to_string(seeds) + " seeds" : "");
   return fig;
 }
 
@@ -304,9 +311,9 @@ Figure search_figure(const PlotOptions& o) {
   fig.logy = o.logy.value_or(natural_logy(fig));
   fig.xlabel = header[0];
   fig.ylabel = meta.value("measured", header[2]);
-  const std::string where = fig.band ? "bracket [" + format_number(fig.band->first) + ", " +
-                                           format_number(fig.band->second) + "] (shaded)"
-                                     : meta.value("message", "");
+  const std::string where =
+      fig.band ? "bracket [" + format_number(fig.band->first) + ", " + format_number(fig.band->second) + "] (shaded)"
+               : meta.value("message", "");
   fig.title = !o.title.empty() ? o.title : "threshold search on " + header[0] + ": " + where;
   return fig;
 }
@@ -349,7 +356,8 @@ std::string plot_command(const Figure& fig, const fs::path& work) {
     std::ofstream f(data);
     bool bars = false;
     for (const auto& p : s.points) {
-      f << format_number(p[0]) << ' ' << format_number(p[1]) << ' ' << (std::isnan(p[2]) ? "0" : format_number(p[2])) << '\n';
+      f << format_number(p[0]) << ' ' << format_number(p[1]) << ' ' << (std::isnan(p[2]) ? "0" : format_number(p[2]))
+        << '\n';
       bars = bars || !std::isnan(p[2]);
     }
     std::string style = s.reference ? " using 1:2 with lines dashtype 3 lw 2 lc rgb 'gray40'"
@@ -384,8 +392,8 @@ fs::path draw(const Figure& fig, const fs::path& out) {
   fs::create_directories(work);
   // gnuplot writes beside the target and the file is renamed into place: two
   // shards finishing together, or a kill mid-write, never leave a torn figure.
-  const fs::path partial = out.parent_path() / (out.stem().string() + ".partial-" + std::to_string(::getpid()) +
-                                                out.extension().string());
+  const fs::path partial =
+      out.parent_path() / (out.stem().string() + ".partial-" + std::to_string(::getpid()) + out.extension().string());
   try {
     run_gnuplot(work, preamble(fig, partial) + plot_command(fig, work));
     fs::rename(partial, out);
@@ -399,9 +407,9 @@ fs::path draw(const Figure& fig, const fs::path& out) {
 }
 
 fs::path plot(const PlotOptions& o) {
-  const Figure fig = fs::exists(o.dir / "sweep.json")    ? sweep_figure(o)
+  const Figure fig = fs::exists(o.dir / "sweep.json")   ? sweep_figure(o)
                      : fs::exists(o.dir / "search.csv") ? search_figure(o)
-                                                         : run_figure(o);
+                                                        : run_figure(o);
   return draw(fig, o.out.empty() ? o.dir / "plot.png" : o.out);
 }
 

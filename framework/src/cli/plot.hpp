@@ -21,21 +21,21 @@
 namespace relulab::host {
 
 struct PlotOptions {
-  std::filesystem::path dir;           // a run, sweep or search directory
-  std::string x;                       // a swept key (sweep) or iteration/time (run); empty: the natural one
-  std::vector<std::string> y;          // metric columns; empty: the losses (else every column)
-  std::optional<bool> logx, logy;      // unset: chosen from the data
-  std::filesystem::path out;           // .png or .svg; empty: <dir>/plot.png (search: <dir>/search.png)
-  std::string title;                   // empty: named after the experiment
+  std::filesystem::path dir;  // a run, sweep or search directory
+  std::string x;  // a swept key (sweep) or iteration/time (run); empty: the natural one
+  std::vector<std::string> y;  // metric columns; empty: the losses (else every column)
+  std::optional<bool> logx, logy;  // unset: chosen from the data
+  std::filesystem::path out;  // .png or .svg; empty: <dir>/plot.png (search: <dir>/search.png)
+  std::string title;  // empty: named after the experiment
 };
 
 // One line of a figure.
 struct Series {
   std::string title;
   std::vector<std::array<double, 3>> points;  // x, mean, standard deviation (NaN: none)
-  bool reference = false;                     // a level to compare with (σ², a criterion): a dashed grey line
-  int colour = -1;                            // index into gnuplot's line colours; -1: the series' own
-  bool dashed = false;                        // test columns, beside their solid train column
+  bool reference = false;  // a level to compare with (σ², a criterion): a dashed grey line
+  int colour = -1;  // index into gnuplot's line colours; -1: the series' own
+  bool dashed = false;  // test columns, beside their solid train column
 };
 
 // What gnuplot is given.

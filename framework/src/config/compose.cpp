@@ -29,8 +29,8 @@ void compose(toml::table& doc, const fs::path& file, std::vector<fs::path>& chai
   const std::string at = where(node->source(), file) + ": base: ";
   const auto name = node->value<std::string>();
   if (!name) throw ConfigError(at + "expected the path of a base experiment file, as a string");
-  const fs::path base_file = canonical_or_absolute(fs::path(*name).is_absolute() ? fs::path(*name)
-                                                                                  : file.parent_path() / *name);
+  const fs::path base_file =
+      canonical_or_absolute(fs::path(*name).is_absolute() ? fs::path(*name) : file.parent_path() / *name);
   if (std::find(chain.begin(), chain.end(), base_file) != chain.end()) {
     std::string cycle;
     for (const auto& f : chain) cycle += f.filename().string() + " -> ";
@@ -43,8 +43,8 @@ void compose(toml::table& doc, const fs::path& file, std::vector<fs::path>& chai
   try {
     base = toml::parse_file(base_file.string());
   } catch (const toml::parse_error& e) {
-    throw ConfigError(at + "the base has a TOML syntax error: " +
-                      where(e.source(), base_file) + ": " + std::string(e.description()));
+    throw ConfigError(at + "the base has a TOML syntax error: " + where(e.source(), base_file) + ": " +
+                      std::string(e.description()));
   }
   chain.push_back(base_file);
   compose(base, base_file, chain);
@@ -61,8 +61,7 @@ void merge_into(toml::table& base, const toml::table& overlay) {
     const toml::table* theirs = value.as_table();
     if (mine && mine->is_table() && theirs && !theirs->is_inline() && !mine->as_table()->is_inline())
       merge_into(*mine->as_table(), *theirs);
-    else
-      base.insert_or_assign(key, value);
+    else base.insert_or_assign(key, value);
   }
 }
 

@@ -50,7 +50,7 @@ struct Section {
   std::string table;  // "data", "model", "loss", "optimizer", "metrics[0]"
   const LoadedPlugin* plugin = nullptr;
   Params params;  // the plugin's parameters, defaults filled in
-  Params moved;   // keys the file wrote in their old place (ParamSpec::moved_to), in their new form
+  Params moved;  // keys the file wrote in their old place (ParamSpec::moved_to), in their new form
   std::map<std::string, Location> where;
   Location location;  // the table's header
 };
@@ -60,9 +60,11 @@ struct MetricSection : Section {
 };
 
 // The random streams of a run and the [experiment] keys that give one its own root.
-inline const std::vector<std::pair<std::string, std::string>> kStreamSeedKeys = {
-    {"data_seed", "data"}, {"init_seed", "init"}, {"batch_seed", "batches"}, {"test_seed", "test"},
-    {"noise_seed", "noise"}};
+inline const std::vector<std::pair<std::string, std::string>> kStreamSeedKeys = {{"data_seed", "data"},
+                                                                                 {"init_seed", "init"},
+                                                                                 {"batch_seed", "batches"},
+                                                                                 {"test_seed", "test"},
+                                                                                 {"noise_seed", "noise"}};
 
 struct Experiment {
   std::filesystem::path file;
@@ -72,13 +74,13 @@ struct Experiment {
   std::filesystem::path output;  // root folder for run directories
   double checkpoint_seconds = 60;
   Index n = 0;
-  std::string warm_start;             // [model] warm_start: a run directory or checkpoint to start from
+  std::string warm_start;  // [model] warm_start: a run directory or checkpoint to start from
   bool warm_start_check_data = true;  // refuse a warm start from a run trained on other data
   Section data, model, loss, optimizer;
   std::vector<Section> policies;  // [optimizer] policies, in the order written
   std::vector<MetricSection> metrics;
   toml::table resolved;  // the canonical configuration, every default filled in
-  std::string hash;      // of `resolved`: names the run directory
+  std::string hash;  // of `resolved`: names the run directory
 
   // Where a plugin's key is set, for reporting a ParameterError there.
   Location locate(const Section& s, const std::string& key) const;

@@ -133,7 +133,8 @@ struct Converter {
     if (!s) return wrong_type();
     error = spec.check_choice(s->get());
     if (!error.empty())
-      if (auto guess = did_you_mean(s->get(), spec.choices); !guess.empty()) error += " (did you mean '" + guess + "'?)";
+      if (auto guess = did_you_mean(s->get(), spec.choices); !guess.empty())
+        error += " (did you mean '" + guess + "'?)";
     return error.empty() ? std::optional<ParamValue>(ParamValue(s->get())) : std::nullopt;
   }
 

@@ -65,7 +65,8 @@ void set_dotted(RawExperiment& raw, const std::string& dotted, const toml::node&
     return;
   }
   if (parts.size() < 2 || std::any_of(parts.begin(), parts.end(), [](auto& p) { return p.empty(); }))
-    throw ConfigError(origin + ": '" + dotted + "' is not a dotted key such as optimizer.lr or metrics.0.plugin, "
+    throw ConfigError(origin + ": '" + dotted +
+                      "' is not a dotted key such as optimizer.lr or metrics.0.plugin, "
                       "nor a whole section (sweep, metrics, ...)");
   toml::table* t = &raw.doc;
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {

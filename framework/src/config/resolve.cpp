@@ -30,8 +30,11 @@ const Schema& experiment_schema() {
     x.text("description", "free text, copied to the run directory").def("");
     x.integer("seed", "root seed; the data, init, batch and test streams derive from it").def(0).at_least(0);
     for (const auto& [key, stream] : kStreamSeedKeys)
-      x.integer(key, std::string("root of the ") + stream + " stream alone (default: seed; the same value as seed "
-                     "gives the same stream)").optional().at_least(0);
+      x.integer(key, std::string("root of the ") + stream +
+                         " stream alone (default: seed; the same value as seed "
+                         "gives the same stream)")
+          .optional()
+          .at_least(0);
     x.text("output", "folder that receives run directories (relative to the working directory)").def("runs");
     x.texts("plugin_paths", "extra plugin folders, relative to this file").def(ParamValue(std::vector<std::string>{}));
     x.real("checkpoint_seconds", "wall-clock seconds between checkpoints (0: only at the end)").def(60).at_least(0);
@@ -208,11 +211,12 @@ Section read_loss(SectionReader& reader, const RawExperiment& raw) {
     shorthand.insert(toml::key("plugin", toml::source_region{node->source()}), *node->as_string());
     const std::string name = node->as_string()->get();
     warn_once("loss shorthand", located(location_of(raw, "loss", raw.doc.find("loss")->first.source()), "", "loss",
-                                        "loss = \"" + name + "\" is an old spelling; write [loss] plugin = \"" +
-                                            name + "\" (and loss.plugin in --set and sweep axes)"));
+                                        "loss = \"" + name + "\" is an old spelling; write [loss] plugin = \"" + name +
+                                            "\" (and loss.plugin in --set and sweep axes)"));
   } else {
-    throw ConfigError(located(location_of(raw, "loss", node->source()), "", "loss",
-                              std::string("expected a table [loss] or a loss plugin's name, found ") + node_kind(*node)));
+    throw ConfigError(
+        located(location_of(raw, "loss", node->source()), "", "loss",
+                std::string("expected a table [loss] or a loss plugin's name, found ") + node_kind(*node)));
   }
   return reader.read(shorthand, "loss", "loss", empty_schema(), &kind, none);
 }
@@ -224,7 +228,7 @@ Section read_loss(SectionReader& reader, const RawExperiment& raw) {
 void fold_moved_keys(Experiment& ex, Registry& registry) {
   struct Folded {
     Section section;
-    bool changes = false;          // some key differs from its old default
+    bool changes = false;  // some key differs from its old default
     std::string old_keys, new_form;  // for the warning
   };
   const Section& optimizer = ex.optimizer;
@@ -250,7 +254,8 @@ void fold_moved_keys(Experiment& ex, Registry& registry) {
     Location first = f.section.where.begin()->second;  // the first line of them, for the warning
     for (const auto& [key, at] : f.section.where)
       if (at.line < first.line) first = at;
-    warn_once("moved " + f.old_keys, located(first, optimizer.table, "", f.old_keys + ": an old spelling; write policies = [{ plugin = \"" + name +
+    warn_once("moved " + f.old_keys, located(first, optimizer.table, "",
+                                             f.old_keys + ": an old spelling; write policies = [{ plugin = \"" + name +
                                                  "\"" + f.new_form + " }], first in the list"));
     if (f.changes) ex.policies.insert(ex.policies.begin(), std::move(f.section));
   }
@@ -267,7 +272,8 @@ void hash_moved_keys_in_old_place(toml::table& optimizer, const Experiment& ex) 
   const toml::table* alone = nullptr;
   if (const auto* policies = optimizer["policies"].as_array(); policies && policies->size() == 1)
     for (const auto& spec : schema.specs())
-      if (spec.moved() && ex.policies[0].plugin->descriptor.name == spec.moved_policy) alone = policies->get(0)->as_table();
+      if (spec.moved() && ex.policies[0].plugin->descriptor.name == spec.moved_policy)
+        alone = policies->get(0)->as_table();
   for (const auto& spec : schema.specs()) {
     if (!spec.moved()) continue;
     if (alone) optimizer.insert_or_assign(spec.name, *alone->get(spec.moved_key));

@@ -104,8 +104,9 @@ struct SectionReader {
     const LoadedPlugin* policy = registry.find(PluginKind::Policy, spec.moved_policy);
     const ParamSpec* target = policy ? policy->descriptor.schema.find(spec.moved_key) : nullptr;
     if (!target)
-      throw ConfigError(located(loc, table_name, key, "moved to key '" + spec.moved_key + "' of the policy '" +
-                                                          spec.moved_policy + "', which is not installed"));
+      throw ConfigError(located(
+          loc, table_name, key,
+          "moved to key '" + spec.moved_key + "' of the policy '" + spec.moved_policy + "', which is not installed"));
     std::string error;
     auto value = convert(node, *target, error);
     if (!value) throw ConfigError(located(loc, table_name, key, error));
@@ -117,9 +118,9 @@ struct SectionReader {
       if (params.has(spec.name) || spec.moved()) continue;
       if (spec.default_value) params.set(spec.name, *spec.default_value);
       else if (spec.required())
-        throw ConfigError(located(s.location, table_name, "",
-                                  "missing required key '" + spec.name + "' (" + type_name(spec.type) + ": " +
-                                      spec.doc + ")"));
+        throw ConfigError(
+            located(s.location, table_name, "",
+                    "missing required key '" + spec.name + "' (" + type_name(spec.type) + ": " + spec.doc + ")"));
     }
   }
 

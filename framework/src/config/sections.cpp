@@ -6,7 +6,8 @@ namespace relulab::host {
 
 const std::vector<PluginSection>& plugin_sections() {
   static const std::vector<PluginSection> sections = {
-      {PluginKind::DataGenerator, "data", false, true, "", "n (integer >= 1, required): the number of training samples"},
+      {PluginKind::DataGenerator, "data", false, true, "",
+       "n (integer >= 1, required): the number of training samples"},
       {PluginKind::Model, "model", false, true, "", "warm_start, warm_start_check_data: start from an earlier run"},
       {PluginKind::Loss, "loss", false, false, "mse", ""},
       {PluginKind::Optimizer, "optimizer", false, true, "", "policies = [{ plugin = ..., ... }]: its policies"},

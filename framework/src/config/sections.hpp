@@ -13,11 +13,11 @@ namespace relulab::host {
 
 struct PluginSection {
   PluginKind kind;
-  std::string key;             // where it is written: "data", "metrics", "optimizer.policies"
-  bool list = false;           // an array of tables, one plugin each ([[metrics]], policies = [{ ... }])
-  bool required = false;       // the file must write it
+  std::string key;  // where it is written: "data", "metrics", "optimizer.policies"
+  bool list = false;  // an array of tables, one plugin each ([[metrics]], policies = [{ ... }])
+  bool required = false;  // the file must write it
   std::string default_plugin;  // the plugin of a section left out ("mse" for the loss), if any
-  std::string host_keys;       // keys the host reads there besides the plugin's, for `plugins describe`
+  std::string host_keys;  // keys the host reads there besides the plugin's, for `plugins describe`
 };
 
 // Every plugin kind's section, in the order a file is read.

@@ -183,8 +183,9 @@ bool read_checkpoint(const fs::path& dir, State& state, std::string& note) {
   if (!have_current && !have_previous) return false;
   if (have_current && decode_checkpoint(read_file(current), state)) return true;
   if (have_previous && decode_checkpoint(read_file(previous), state)) {
-    note = have_current ? current.string() + " is damaged (checksum mismatch or truncated); resumed from the previous checkpoint"
-                        : "resumed from the previous checkpoint (the newest was not written completely)";
+    note = have_current
+               ? current.string() + " is damaged (checksum mismatch or truncated); resumed from the previous checkpoint"
+               : "resumed from the previous checkpoint (the newest was not written completely)";
     return true;
   }
   throw std::runtime_error("refusing to resume: the checkpoints in " + dir.string() +

@@ -22,9 +22,15 @@ namespace {
 
 using Verdict = ContractCheck::Verdict;
 
-ContractCheck passed(std::string name, std::string detail = {}) { return {std::move(name), Verdict::Passed, std::move(detail)}; }
-ContractCheck failed(std::string name, std::string detail) { return {std::move(name), Verdict::Failed, std::move(detail)}; }
-ContractCheck skipped(std::string name, std::string detail) { return {std::move(name), Verdict::Skipped, std::move(detail)}; }
+ContractCheck passed(std::string name, std::string detail = {}) {
+  return {std::move(name), Verdict::Passed, std::move(detail)};
+}
+ContractCheck failed(std::string name, std::string detail) {
+  return {std::move(name), Verdict::Failed, std::move(detail)};
+}
+ContractCheck skipped(std::string name, std::string detail) {
+  return {std::move(name), Verdict::Skipped, std::move(detail)};
+}
 
 bool same_bytes(const double* a, const double* b, Index n) {
   return std::memcmp(a, b, static_cast<std::size_t>(n) * sizeof(double)) == 0;
@@ -37,9 +43,9 @@ bool same_bytes(const double* a, const double* b, Index n) {
 struct Rig {
   std::vector<std::string> lines;
   std::size_t plugin_line = 0;  // index of the checked plugin's `plugin = ...` line
-  bool inline_table = false;    // a policy: its keys go inside the { ... } of its line
-  std::string table;            // its section as messages name it: "data", "optimizer.policies[0]", ...
-  std::string dotted;           // its section as --set addresses it: "data", "optimizer.policies.0", ...
+  bool inline_table = false;  // a policy: its keys go inside the { ... } of its line
+  std::string table;  // its section as messages name it: "data", "optimizer.policies[0]", ...
+  std::string dotted;  // its section as --set addresses it: "data", "optimizer.policies.0", ...
   std::vector<std::string> sets;  // overrides: the plugin's own keys and the rig's (section.key)
 
   // The experiment text, with `key = value` added to the checked plugin's keys when key is given.
@@ -63,12 +69,23 @@ struct Rig {
 // `classification` puts the checked plugin among labels +-1 and the logistic loss.
 Rig make_rig(const PluginDescriptor& d, bool classification) {
   const PluginKind kind = d.kind;
-  auto pick = [&](PluginKind k, const std::string& bundled) { return "plugin = \"" + (kind == k ? d.name : bundled) + "\""; };
+  auto pick = [&](PluginKind k, const std::string& bundled) {
+    return "plugin = \"" + (kind == k ? d.name : bundled) + "\"";
+  };
   Rig r;
-  r.lines = {"[experiment]", "name = \"contract\"", "seed = 11", "[data]",
+  r.lines = {"[experiment]",
+             "name = \"contract\"",
+             "seed = 11",
+             "[data]",
              pick(PluginKind::DataGenerator, classification ? "linear_classifier" : "linear_teacher"),
-             "n = 48", "[model]", pick(PluginKind::Model, "two_layer"), "width = 6", "init_scale = 0.5", "[loss]",
-             pick(PluginKind::Loss, classification ? "logistic" : "mse"), "[optimizer]",
+             "n = 48",
+             "[model]",
+             pick(PluginKind::Model, "two_layer"),
+             "width = 6",
+             "init_scale = 0.5",
+             "[loss]",
+             pick(PluginKind::Loss, classification ? "logistic" : "mse"),
+             "[optimizer]",
              pick(PluginKind::Optimizer, "sgd")};
   // A table section's plugin line follows its header.
   const auto header = std::find(r.lines.begin(), r.lines.end(), "[" + section_of(kind).key + "]");
@@ -255,7 +272,8 @@ ContractCheck check_resume(const RigRun& run, const std::filesystem::path& dir, 
   second_half.run_to(end, end);
   const Vector a = straight.parameters(), b = second_half.parameters();
   std::ostringstream detail;
-  detail << "stopped at " << middle << " of " << end << (straight.built.optimizer->clock() == Clock::Iterations ? " steps" : " time")
+  detail << "stopped at " << middle << " of " << end
+         << (straight.built.optimizer->clock() == Clock::Iterations ? " steps" : " time")
          << ", the parameters moved by " << (a - start).norm();
   if (!same_bytes(a.data(), b.data(), a.size()))
     return failed(name, detail.str() + "; the resumed run ends " + format_double((a - b).norm()) + " away");
@@ -268,7 +286,8 @@ ContractCheck check_step_allocations(const RigRun& run, const std::string& name)
   Trainable t(run.ex);
   const auto [middle, end] = stops(*t.built.optimizer);
   (void)middle;
-  const double horizon = t.built.optimizer->clock() == Clock::Iterations ? std::min(3 * end, t.built.optimizer->horizon()) : end;
+  const double horizon =
+      t.built.optimizer->clock() == Clock::Iterations ? std::min(3 * end, t.built.optimizer->horizon()) : end;
   StopAt monitor(t.built.optimizer->clock(), horizon, horizon / 10);
   t.run_to(horizon, horizon / 10, &monitor);
   if (monitor.reports() < 3) return skipped(name, "the run reported fewer than 3 times");
@@ -425,15 +444,18 @@ std::vector<NamedCheck> kind_checks(PluginKind kind, const std::filesystem::path
   switch (kind) {
     case PluginKind::Optimizer:
     case PluginKind::Policy:
-      return {{"a checkpointed and resumed run ends on the same bytes", [dir](const RigRun& r, const std::string& n) { return check_resume(r, dir, n); }},
+      return {{"a checkpointed and resumed run ends on the same bytes",
+               [dir](const RigRun& r, const std::string& n) { return check_resume(r, dir, n); }},
               {"its steps allocate nothing", check_step_allocations}};
-    case PluginKind::DataGenerator: return {{"the same seed draws the same samples, of the declared shape", check_samples}};
+    case PluginKind::DataGenerator:
+      return {{"the same seed draws the same samples, of the declared shape", check_samples}};
     case PluginKind::Model:
       return {{"its gradient agrees with central differences", check_gradient},
               {"loss_and_gradient allocates nothing", check_model_allocations},
               {"the same seed gives the same start", check_initialisation}};
     case PluginKind::Loss:
-      return {{"its derivative agrees with central differences", check_loss_derivative}, {"accumulate allocates nothing", check_loss_allocations}};
+      return {{"its derivative agrees with central differences", check_loss_derivative},
+              {"accumulate allocates nothing", check_loss_allocations}};
     case PluginKind::Metric: return {{"its columns and values are the same after a checkpoint", check_metric_resume}};
   }
   return {};

@@ -31,9 +31,9 @@ namespace relulab::host {
 
 struct ContractCheck {
   enum class Verdict { Passed, Failed, Skipped };
-  std::string name;     // "resumes bit for bit"
+  std::string name;  // "resumes bit for bit"
   Verdict verdict = Verdict::Passed;
-  std::string detail;   // what was measured, or why it failed or was skipped
+  std::string detail;  // what was measured, or why it failed or was skipped
 };
 
 struct ContractOptions {

@@ -46,7 +46,8 @@ std::string world_writable_problem(const fs::path& path) {
     const bool dir = S_ISDIR(st.st_mode);
     return std::string(dir ? "folder " : "file ") + path.string() +
            " is world-writable, so anyone on this machine could replace the code relulab would run; "
-           "fix with: chmod o-w " + path.string();
+           "fix with: chmod o-w " +
+           path.string();
   }
   return "";
 }
@@ -150,8 +151,8 @@ std::string Registry::entry_problem(const PluginEntry& entry) {
 std::optional<LoadedPlugin> Registry::load(const fs::path& file, const PluginEntry& entry) {
   LoadedPlugin loaded;
   try {
-    loaded.library = std::make_shared<boost::dll::shared_library>(file, boost::dll::load_mode::rtld_local |
-                                                                             boost::dll::load_mode::rtld_now);
+    loaded.library = std::make_shared<boost::dll::shared_library>(
+        file, boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
     auto& describe = loaded.library->get_alias<DescribeFunction>(entry.symbol);
     loaded.descriptor = describe();
   } catch (const std::exception& e) {
@@ -180,8 +181,7 @@ bool Registry::name_taken(const LoadedPlugin& plugin) {
     if (other.path.parent_path() == plugin.path.parent_path())
       refused_.push_back({plugin.path, "declares the plugin name '" + name + "', already taken by " +
                                            other.path.string() + " in the same folder: rename one of them"});
-    else
-      shadowed_.push_back(name + ": " + plugin.path.string() + " (shadowed by " + other.path.string() + ")");
+    else shadowed_.push_back(name + ": " + plugin.path.string() + " (shadowed by " + other.path.string() + ")");
     return true;
   }
   return false;
@@ -251,7 +251,8 @@ std::vector<std::string> Registry::names(PluginKind kind) const {
 
 std::string Registry::refusal_hint(const std::string& name) const {
   for (const auto& r : refused_)
-    if (plugin_stem(r.path) == name) return "a library that looks like it was refused: " + r.path.string() + ": " + r.reason;
+    if (plugin_stem(r.path) == name)
+      return "a library that looks like it was refused: " + r.path.string() + ": " + r.reason;
   return "";
 }
 

@@ -92,8 +92,10 @@ void refuse_if_too_large(const Experiment& ex, const ResourceEstimate& e, double
   throw ConfigError(located(key.empty() ? section.location : ex.locate(section, key), section.table, key,
                             "the run would need about " + format_bytes(e.peak()) + " of memory (training set " +
                                 format_bytes(e.training_set) + ", network and optimizer " + format_bytes(e.network) +
-                                ", checkpoint " + format_bytes(e.checkpoint) + " twice while written); this machine "
-                                "has " + format_bytes(memory_bytes)));
+                                ", checkpoint " + format_bytes(e.checkpoint) +
+                                " twice while written); this machine "
+                                "has " +
+                                format_bytes(memory_bytes)));
 }
 
 std::optional<std::string> disk_warning(const ResourceEstimate& e, double free_bytes, const std::string& where) {

@@ -30,8 +30,8 @@ Built build(const Experiment& ex);
 // What a run will hold, in bytes, from the sizes the built objects report.
 struct ResourceEstimate {
   double training_set = 0;  // n x (d + 1) doubles
-  double network = 0;       // parameters, gradient and the optimizer's buffers
-  double checkpoint = 0;    // the file: parameters and optimizer buffers
+  double network = 0;  // parameters, gradient and the optimizer's buffers
+  double checkpoint = 0;  // the file: parameters and optimizer buffers
   double peak() const { return training_set + network + 2 * checkpoint; }  // a checkpoint is composed, then encoded
 };
 ResourceEstimate estimate_resources(const Experiment& ex, const Built& built);
@@ -39,8 +39,7 @@ ResourceEstimate estimate_resources(const Experiment& ex, const Built& built);
 // Throws ConfigError naming the key that dominates when the peak exceeds `memory_bytes`.
 void refuse_if_too_large(const Experiment& ex, const ResourceEstimate& estimate, double memory_bytes);
 // A warning when the checkpoint exceeds `free_bytes` (the run folder's disk), else nothing.
-std::optional<std::string> disk_warning(const ResourceEstimate& estimate, double free_bytes,
-                                        const std::string& where);
+std::optional<std::string> disk_warning(const ResourceEstimate& estimate, double free_bytes, const std::string& where);
 
 double physical_memory_bytes();
 // Free bytes on the disk that holds `path` (or its nearest existing parent).

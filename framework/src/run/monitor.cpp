@@ -93,7 +93,7 @@ void RunMonitor::show_progress(std::uint64_t iteration, double time, bool force)
   const double now = clock_.continuous ? time : static_cast<double>(iteration);
   const double shown = hooks_.shown_loss ? hooks_.shown_loss() : NAN;
   RunProgress p{clock_.horizon > 0 ? now / clock_.horizon : 1.0, iteration, time,
-                std::isnan(shown) ? last_loss_ : shown, e, clock_.continuous};
+                std::isnan(shown) ? last_loss_ : shown,          e,         clock_.continuous};
   progress_.show(e, format_run_progress(ex_.name, p), force);
 }
 

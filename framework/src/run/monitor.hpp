@@ -27,8 +27,8 @@ class RunMonitor final : public Monitor {
   };
   struct Clock {
     bool continuous = false;  // the optimizer's clock is continuous time, not iterations
-    double horizon = 0;       // where the run ends, on that clock
-    double start = 0;         // where it starts (a resumed run: the checkpoint's point)
+    double horizon = 0;  // where the run ends, on that clock
+    double start = 0;  // where it starts (a resumed run: the checkpoint's point)
   };
 
   RunMonitor(const Experiment& ex, const Model& model, Clock clock, Hooks hooks, ProgressPrinter& progress,

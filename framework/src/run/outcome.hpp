@@ -9,11 +9,11 @@
 namespace relulab::host {
 
 enum class Outcome {
-  Completed,    // reached its horizon
-  Diverged,     // the loss or the weights stopped being finite (recorded, not an error)
+  Completed,  // reached its horizon
+  Diverged,  // the loss or the weights stopped being finite (recorded, not an error)
   Interrupted,  // a signal stopped it after a checkpoint; the same command resumes it
-  Failed,       // a plugin or the output threw; what was written stays
-  NotRun,       // a sweep cell this process did not run (another shard or rank, or a stop)
+  Failed,  // a plugin or the output threw; what was written stays
+  NotRun,  // a sweep cell this process did not run (another shard or rank, or a stop)
 };
 
 // The word written to summary.json ("completed", "diverged", ...).

@@ -19,8 +19,7 @@ RunDirectory::RunDirectory(const fs::path& dir, const Experiment& ex, bool fresh
 }
 
 void RunDirectory::discard_results() {
-  for (const auto& f : {"metrics.csv", "summary.json", "checkpoint.bin", "checkpoint.prev.bin"})
-    fs::remove(dir_ / f);
+  for (const auto& f : {"metrics.csv", "summary.json", "checkpoint.bin", "checkpoint.prev.bin"}) fs::remove(dir_ / f);
 }
 
 void RunDirectory::refuse_if_other(const std::string& hash, const Experiment& ex, const std::string& what,

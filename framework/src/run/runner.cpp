@@ -100,9 +100,9 @@ void require_sign_labels(const Experiment& ex, const Loss& loss, const Dataset& 
     }
   if (bad == 0) return;
   std::ostringstream msg;
-  msg << "the " << loss.name() << " loss takes labels -1 and +1, but data plugin '"
-      << ex.data.plugin->descriptor.name << "' gave " << bad << " of " << train.size() << " labels outside them (row "
-      << first << ": y = " << train.y[first] << "); use a classification data plugin or loss = \"mse\"";
+  msg << "the " << loss.name() << " loss takes labels -1 and +1, but data plugin '" << ex.data.plugin->descriptor.name
+      << "' gave " << bad << " of " << train.size() << " labels outside them (row " << first
+      << ": y = " << train.y[first] << "); use a classification data plugin or loss = \"mse\"";
   throw ConfigError(located(ex.locate(ex.loss, "plugin"), "loss", "plugin", msg.str()));
 }
 
@@ -152,9 +152,10 @@ class Run {
   void write_config() {
     toml::table config = ex_.resolved;
     config.insert("provenance", provenance(ex_, seeds_));
-    write_file_atomic(dir_ / "config.toml", "# Written by relulab: the experiment as run, every default filled in.\n"
-                                            "# `relulab run` accepts this file as it is ([provenance] is ignored).\n" +
-                                                format_toml(config) + "\n");
+    write_file_atomic(dir_ / "config.toml",
+                      "# Written by relulab: the experiment as run, every default filled in.\n"
+                      "# `relulab run` accepts this file as it is ([provenance] is ignored).\n" +
+                          format_toml(config) + "\n");
   }
 
   void prepare_data_and_model() {
@@ -251,10 +252,10 @@ class Run {
                         (has_checkpoint ? "; the last complete checkpoint, which the same command resumes from once "
                                           "there is room"
                                         : "; no checkpoint yet, so the same command starts again"));
-    const std::string what = dynamic_cast<const PluginFailure*>(&e)
-                                 ? e.what()
-                                 : "optimizer plugin '" + ex_.optimizer.plugin->descriptor.name + "' failed" + near +
-                                       ": " + e.what();
+    const std::string what =
+        dynamic_cast<const PluginFailure*>(&e)
+            ? e.what()
+            : "optimizer plugin '" + ex_.optimizer.plugin->descriptor.name + "' failed" + near + ": " + e.what();
     throw PluginFailure(what + "\n  kept in " + dir_.string() + ": metrics.csv up to the last recorded row" +
                         (has_checkpoint ? "; the last checkpoint, which the same command resumes from"
                                         : "; no checkpoint yet, so the same command starts again"));

@@ -34,9 +34,9 @@ class PluginFailure : public std::runtime_error {
 
 struct RunOptions {
   std::filesystem::path run_dir;  // empty: <output>/<name>-<hash>
-  bool fresh = false;             // discard an existing run directory's results
-  bool progress = true;           // progress bar (terminal) or periodic lines
-  std::ostream* log = nullptr;    // where progress and notes go (stderr if null)
+  bool fresh = false;  // discard an existing run directory's results
+  bool progress = true;  // progress bar (terminal) or periodic lines
+  std::ostream* log = nullptr;  // where progress and notes go (stderr if null)
   const std::atomic<int>* stop_signal = nullptr;  // set by SIGINT/SIGTERM: checkpoint and stop
 };
 

@@ -36,16 +36,18 @@ fs::path resolve_source(const Experiment& ex) {
 void check_same_data(const Experiment& ex, const fs::path& run_dir, const Dataset& train) {
   const fs::path x_file = run_dir / "X_train.npy", y_file = run_dir / "y_train.npy";
   if (!fs::exists(x_file) || !fs::exists(y_file))
-    fail(ex, run_dir.string() + " has no X_train.npy/y_train.npy to compare the training data with; set "
-                                "model.warm_start_check_data = false to start anyway");
+    fail(ex, run_dir.string() +
+                 " has no X_train.npy/y_train.npy to compare the training data with; set "
+                 "model.warm_start_check_data = false to start anyway");
   const auto X = io::npy::decode(read_file(x_file)), y = io::npy::decode(read_file(y_file));
   const auto n = static_cast<std::size_t>(train.size()), d = static_cast<std::size_t>(train.dim());
   const bool same = X.shape == std::vector<std::size_t>{n, d} &&
                     std::equal(X.data.begin(), X.data.end(), train.X.data()) && y.data.size() == n &&
                     std::equal(y.data.begin(), y.data.end(), train.y.data());
   if (!same)
-    fail(ex, "the run in " + run_dir.string() + " was trained on other data (the [data] section and the seed must "
-                                                "match); set model.warm_start_check_data = false to start anyway");
+    fail(ex, "the run in " + run_dir.string() +
+                 " was trained on other data (the [data] section and the seed must "
+                 "match); set model.warm_start_check_data = false to start anyway");
 }
 
 void load_final_weights(const Experiment& ex, const fs::path& dir, Model& model) {

@@ -95,8 +95,9 @@ SearchSpec read_search(const RawExperiment& raw) {
   const toml::table* t = raw.doc.get("search") ? raw.doc.get("search")->as_table() : nullptr;
   if (!t) throw ConfigError(at(raw, "") + "expected a table [search]");
   if (has_sweep(raw))
-    throw ConfigError(at(raw, "") + "a [search] cannot be combined with a [sweep] (an overlay drops its base's "
-                                     "with sweep = {})");
+    throw ConfigError(at(raw, "") +
+                      "a [search] cannot be combined with a [sweep] (an overlay drops its base's "
+                      "with sweep = {})");
   SearchSpec s;
   s.key = text_at(raw, *t, "key");
   s.metric = text_at(raw, *t, "metric");
@@ -109,14 +110,16 @@ SearchSpec read_search(const RawExperiment& raw) {
   const std::string scale = t->get("scale") ? t->get("scale")->value_or(std::string("?")) : "log";
   if (scale != "log" && scale != "linear") throw ConfigError(at(raw, "scale") + "expected \"log\" or \"linear\"");
   s.log = scale == "log";
-  if (!(s.lo < s.hi) || (s.log && s.lo <= 0)) throw ConfigError(at(raw, "range") + "expected 0 < low < high on a log scale, low < high otherwise");
+  if (!(s.lo < s.hi) || (s.log && s.lo <= 0))
+    throw ConfigError(at(raw, "range") + "expected 0 < low < high on a log scale, low < high otherwise");
   if (t->get("below") && t->get("above")) throw ConfigError(at(raw, "above") + "give one of below and above");
   s.below = !t->get("above");
   s.threshold = number_at(raw, *t, s.below ? "below" : "above", std::nullopt);
   s.replicates = static_cast<int>(number_at(raw, *t, "replicates", 1));
   if (s.replicates < 1 || s.replicates > 1000) throw ConfigError(at(raw, "replicates") + "expected 1 to 1000");
   s.tolerance = number_at(raw, *t, "tolerance", s.log ? 1.2 : (s.hi - s.lo) / 100);
-  if (s.log ? s.tolerance <= 1 : s.tolerance <= 0) throw ConfigError(at(raw, "tolerance") + "expected a ratio above 1 (log) or a positive width (linear)");
+  if (s.log ? s.tolerance <= 1 : s.tolerance <= 0)
+    throw ConfigError(at(raw, "tolerance") + "expected a ratio above 1 (log) or a positive width (linear)");
   s.max_rounds = static_cast<int>(number_at(raw, *t, "max_rounds", 20));
   if (t->get("statistic")) {
     const std::string statistic = text_at(raw, *t, "statistic");
@@ -126,8 +129,8 @@ SearchSpec read_search(const RawExperiment& raw) {
   }
   for (auto&& [k, v] : *t) {
     const std::string key(k.str());
-    static const std::vector<std::string> known = {"key", "metric", "range", "scale", "below", "above",
-                                                   "replicates", "tolerance", "max_rounds", "statistic"};
+    static const std::vector<std::string> known = {"key",   "metric",     "range",     "scale",      "below",
+                                                   "above", "replicates", "tolerance", "max_rounds", "statistic"};
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       const std::string guess = did_you_mean(key, known);
       throw ConfigError(at(raw, key) + "unknown key" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
@@ -227,8 +230,8 @@ class SearchRun {
     }
     const auto column = std::find(outcome.columns.begin(), outcome.columns.end(), spec_.metric);
     if (column == outcome.columns.end())
-      throw ConfigError(at(raw_, "metric") + "no metric column '" + spec_.metric + "'; the metrics give: " +
-                        joined(outcome.columns));
+      throw ConfigError(at(raw_, "metric") + "no metric column '" + spec_.metric +
+                        "'; the metrics give: " + joined(outcome.columns));
     double value = 0;
     for (const auto& [k, v] : cell.labels)
       if (k == spec_.key) value = std::stod(v);

@@ -48,7 +48,6 @@ Location node_location(const RawExperiment& raw, const toml::source_region& src)
   return Location{raw.file.string(), src.begin.line, src.begin.column, ""};
 }
 
-
 // A helper's arguments: 2 or 3 finite numbers, and whether all are integers.
 struct HelperArgs {
   std::vector<double> values;
@@ -131,8 +130,9 @@ toml::array expand_values(const RawExperiment& raw, const std::string& key, cons
   }
   auto tbl = node.as_table();
   if (!tbl || tbl->size() != 1)
-    fail("expected a list of values or one of { logspace = [a, b, count] }, { linspace = [a, b, count] }, "
-         "{ range = [start, stop] } or { range = [start, stop, step] }");
+    fail(
+        "expected a list of values or one of { logspace = [a, b, count] }, { linspace = [a, b, count] }, "
+        "{ range = [start, stop] } or { range = [start, stop, step] }");
   const auto entry = tbl->begin();  // a proxy holding references into the table
   const std::string helper(entry->first.str());
   const toml::array* args = entry->second.as_array();
@@ -166,8 +166,7 @@ std::vector<Axis> read_axes(const RawExperiment& raw) {
           if (axis.values.back().size() != axis.values.front().size())
             throw ConfigError(located(axis.where.back(), "sweep.zip", axis.keys.back(),
                                       std::to_string(axis.values.back().size()) + " values, but '" + axis.keys.front() +
-                                          "' in the same zip group has " +
-                                          std::to_string(axis.values.front().size())));
+                                          "' in the same zip group has " + std::to_string(axis.values.front().size())));
         }
         if (!axis.keys.empty()) axes.push_back(std::move(axis));
       }
@@ -187,7 +186,9 @@ void assign(RawExperiment& raw, const std::string& key, const toml::node& value,
   if (key.find('.') == std::string::npos) {
     // A whole section (a plugin choice with its own parameters).
     auto t = value.as_table();
-    if (!t) throw ConfigError(origin + ": sweeping the section [" + key + "] takes tables such as { plugin = \"sgd\", lr = 0.01 }");
+    if (!t)
+      throw ConfigError(origin + ": sweeping the section [" + key +
+                        "] takes tables such as { plugin = \"sgd\", lr = 0.01 }");
     raw.doc.insert_or_assign(key, *t);
     return;
   }
@@ -209,8 +210,8 @@ std::size_t count_cells(const RawExperiment& raw, const std::vector<Axis>& axes,
     sizes += (sizes.empty() ? "" : " x ") + std::to_string(size);
     // Checked before multiplying, so many axes cannot overflow the count.
     if (total > max_cells / size)
-      throw ConfigError(raw.file.string() + ": [sweep] expands to more than " + std::to_string(max_cells) +
-                        " cells (" + sizes + " ...); a sweep that large is surely a mistake: split it");
+      throw ConfigError(raw.file.string() + ": [sweep] expands to more than " + std::to_string(max_cells) + " cells (" +
+                        sizes + " ...); a sweep that large is surely a mistake: split it");
     total *= size;
   }
   return total;

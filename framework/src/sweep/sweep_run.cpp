@@ -148,10 +148,11 @@ class SweepRun {
     const std::size_t cells = std::max<std::size_t>(1, todo_.size());
     jobs_ = std::max(1u, std::min<unsigned>(options_.jobs, static_cast<unsigned>(cells)));
     std::vector<std::thread> threads;
-    for (unsigned j = 0; j < jobs_; ++j) threads.emplace_back([this] {
-      work();
-      ++finished_workers_;
-    });
+    for (unsigned j = 0; j < jobs_; ++j)
+      threads.emplace_back([this] {
+        work();
+        ++finished_workers_;
+      });
     // Workers leave when the queue runs dry or a stop is requested; this loop only reports.
     while (finished_workers_.load() < jobs_) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -19,7 +19,8 @@ using Json = nlohmann::json;
 Table sweep_table(const fs::path& dir) {
   const fs::path manifest_path = dir / "sweep.json";
   if (!fs::exists(manifest_path))
-    throw std::runtime_error(dir.string() + " is not a sweep directory (no sweep.json); a single run's results are in its summary.json");
+    throw std::runtime_error(
+        dir.string() + " is not a sweep directory (no sweep.json); a single run's results are in its summary.json");
   const Json manifest = Json::parse(read_file(manifest_path));
   Table t;
   const std::vector<std::string> keys = manifest["keys"];
@@ -36,7 +37,8 @@ Table sweep_table(const fs::path& dir) {
     else if (summaries.back().contains("final"))  // summaries written before "columns" existed
       for (auto& [k, v] : summaries.back()["final"].items()) names.push_back(k);
     for (const auto& k : names)
-      if (std::find(metric_columns.begin(), metric_columns.end(), k) == metric_columns.end()) metric_columns.push_back(k);
+      if (std::find(metric_columns.begin(), metric_columns.end(), k) == metric_columns.end())
+        metric_columns.push_back(k);
   }
   t.header.insert(t.header.end(), metric_columns.begin(), metric_columns.end());
   // A cell whose plugin threw has no summary of its own; the sweep's summaries
@@ -69,7 +71,8 @@ Table aggregate_table(const Table& t, const std::string& over) {
   const auto col = std::find(t.header.begin(), t.header.end(), over);
   if (col == t.header.end()) throw std::runtime_error("'" + over + "' is not a swept key of this sweep");
   const std::size_t over_idx = static_cast<std::size_t>(col - t.header.begin());
-  const std::size_t status_idx = static_cast<std::size_t>(std::find(t.header.begin(), t.header.end(), "status") - t.header.begin());
+  const std::size_t status_idx =
+      static_cast<std::size_t>(std::find(t.header.begin(), t.header.end(), "status") - t.header.begin());
   Table out;
   for (std::size_t c = 1; c < status_idx; ++c)
     if (c != over_idx) out.header.push_back(t.header[c]);

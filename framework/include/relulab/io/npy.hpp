@@ -68,12 +68,10 @@ inline std::size_t reader_for(const std::string& descr, Reader& read) {
     const char* code;
     std::size_t size;
     Reader read;
-  } kinds[] = {{"f8", 8, element<double>},         {"f4", 4, element<float>},
-               {"i1", 1, element<std::int8_t>},    {"i2", 2, element<std::int16_t>},
-               {"i4", 4, element<std::int32_t>},   {"i8", 8, element<std::int64_t>},
-               {"u1", 1, element<std::uint8_t>},   {"u2", 2, element<std::uint16_t>},
-               {"u4", 4, element<std::uint32_t>},  {"u8", 8, element<std::uint64_t>},
-               {"b1", 1, element<std::uint8_t>}};
+  } kinds[] = {{"f8", 8, element<double>},        {"f4", 4, element<float>},         {"i1", 1, element<std::int8_t>},
+               {"i2", 2, element<std::int16_t>},  {"i4", 4, element<std::int32_t>},  {"i8", 8, element<std::int64_t>},
+               {"u1", 1, element<std::uint8_t>},  {"u2", 2, element<std::uint16_t>}, {"u4", 4, element<std::uint32_t>},
+               {"u8", 8, element<std::uint64_t>}, {"b1", 1, element<std::uint8_t>}};
   const auto fail = [&](const std::string& why) -> std::size_t {
     throw std::runtime_error("dtype '" + descr + "' is not supported: " + why +
                              "; supported: float64, float32, (unsigned) integers and bool, little-endian");
@@ -118,7 +116,8 @@ inline Array decode(const std::string& bytes) {
     header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 12) fail("truncated header");
-    for (int i = 0; i < 4; ++i) header_len |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      header_len |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
     offset = 12;
   } else {
     fail("unknown version " + std::to_string(major));
@@ -135,7 +134,8 @@ inline Array decode(const std::string& bytes) {
   for (auto extent : a.shape) count *= extent;
   const std::size_t start = offset + header_len;
   if (bytes.size() != start + count * size)
-    fail("expected " + std::to_string(count) + " values, the file holds " + std::to_string((bytes.size() - start) / size));
+    fail("expected " + std::to_string(count) + " values, the file holds " +
+         std::to_string((bytes.size() - start) / size));
   a.data.resize(count);
   const char* p = bytes.data() + start;
   if (!fortran || a.shape.size() < 2) {

@@ -20,10 +20,10 @@
 namespace relulab::math::extremal {
 
 struct ExtremalVector {
-  Vector direction;   // unit
-  int sign = 1;       // +1 or -1
-  double G = 0.0;     // G_n at the direction
-  double share = 0.0; // fraction of the search's starts that reached it (0 for the exact enumeration)
+  Vector direction;  // unit
+  int sign = 1;  // +1 or -1
+  double G = 0.0;  // G_n at the direction
+  double share = 0.0;  // fraction of the search's starts that reached it (0 for the exact enumeration)
   bool kink = false;  // lies on at least one line <w, x_k> = 0
 };
 
@@ -48,7 +48,7 @@ inline double angle(const Vector& u, const Vector& v) {
 }
 
 struct SearchOptions {
-  int starts = 200;              // random starting directions, half of each sign
+  int starts = 200;  // random starting directions, half of each sign
   int fixed_point_iterations = 100;
   int subgradient_iterations = 2000;
   double merge_angle = 1.0 * std::numbers::pi / 180;  // results closer than this are one vector
@@ -81,7 +81,8 @@ inline Vector check_on_kinks(const RowMatrix& X, const Vector& r, Vector w, int 
   Vector base = Vector::Zero(d);
   std::vector<Vector> extra;
   for (Index k = 0; k < n; ++k) {
-    if (std::find(kinks.begin(), kinks.end(), k) != kinks.end()) extra.push_back(r[k] * X.row(k).transpose() / double(n));
+    if (std::find(kinks.begin(), kinks.end(), k) != kinks.end())
+      extra.push_back(r[k] * X.row(k).transpose() / double(n));
     else if (X.row(k).dot(w.transpose()) > 0) base += r[k] * X.row(k).transpose() / double(n);
   }
   // Minimise the drift's part across w over eta in [0, 1]^K (projected
@@ -184,7 +185,8 @@ inline void merge(std::vector<ExtremalVector>& found, std::vector<int>& hits, co
   e.direction = v;
   e.sign = sign;
   e.G = G(X, r, v);
-  for (Index k = 0; k < X.rows() && !e.kink; ++k) e.kink = std::abs(X.row(k).dot(v.transpose())) < 1e-9 * X.row(k).norm();
+  for (Index k = 0; k < X.rows() && !e.kink; ++k)
+    e.kink = std::abs(X.row(k).dot(v.transpose())) < 1e-9 * X.row(k).norm();
   found.push_back(e);
   hits.push_back(1);
 }

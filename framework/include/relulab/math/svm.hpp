@@ -22,9 +22,9 @@ namespace relulab::math::svm {
 
 struct HardMargin {
   bool separable = false;
-  Vector direction;     // w_SVM, unit norm (empty when not separable)
+  Vector direction;  // w_SVM, unit norm (empty when not separable)
   double margin = 0.0;  // min_i y_i <w_SVM, x_i>: achieved, within `relative_gap` of the maximum
-  double upper = 0.0;   // |p|: no unit direction does better
+  double upper = 0.0;  // |p|: no unit direction does better
   int iterations = 0;
 };
 
