@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cmath>
+#include <type_traits>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -128,11 +129,31 @@ struct Gelu {
   T slope;  // unused
   static T cdf(T z) { return T(0.5) * (T(1) + std::erf(z * kInvSqrt2)); }
   static T pdf(T z) { return std::exp(T(-0.5) * z * z) * kInvSqrt2Pi; }
-  T value(T z) const { return z * cdf(z); }
-  T scaled_derivative_at(T z, T c) const { return c * (cdf(z) + z * pdf(z)); }
+  T value(T z) const {
+    if constexpr (std::is_same_v<T, float>) {  // lane 0 of the vector form: the same value in any lane
+      Vec<T> derivative;
+      return value(simd::broadcast(z), &derivative)[0];
+    }
+    return z * cdf(z);
+  }
+  T scaled_derivative_at(T z, T c) const {
+    if constexpr (std::is_same_v<T, float>) {
+      Vec<T> derivative;
+      value(simd::broadcast(z), &derivative);
+      return c * derivative[0];
+    }
+    return c * (cdf(z) + z * pdf(z));
+  }
   T scaled_derivative_kept(T, T dr, T c) const { return c * dr; }
-  // The value, with the derivative stored at *derivative.
+  // The value, with the derivative stored at *derivative. float32: Phi and phi
+  // from one exponential (gaussian.hpp); float64: libmvec's erf and exp, which
+  // on AVX2 are faster than that form in double (docs/performance.md, "GeLU").
   Vec<T> value(Vec<T> z, Vec<T>* derivative) const {
+    if constexpr (std::is_same_v<T, float>) {
+      const gaussian::CdfPdf<T> normal = gaussian::cdf_and_pdf<T>(z);
+      *derivative = normal.cdf + z * normal.pdf;
+      return z * normal.cdf;
+    }
     const Vec<T> half = simd::broadcast(T(0.5));
     const Vec<T> phi = half * (simd::broadcast(T(1)) + erf(z * simd::broadcast(kInvSqrt2)));
     const Vec<T> density = exp(-half * z * z) * simd::broadcast(kInvSqrt2Pi);

@@ -66,9 +66,15 @@ inline Index scratch32_size(Index d, Index m, bool bias, Index chunk, bool keep_
 
 using KernelFunction = double (*)(const KernelArgs&);
 
+// GeLU's value and derivative at n points, computed as the kernel computes them.
+template <class T>
+using GeluFunction = void (*)(const T* z, Index n, T* value, T* derivative);
+
 struct Kernel {
   const char* isa;  // "sse2", "avx2", "avx512"
   KernelFunction loss_and_gradient;
+  GeluFunction<double> gelu;  // for the accuracy tests (test_activations.cpp)
+  GeluFunction<float> gelu32;
 };
 
 // One per compiled instruction set (null when this build did not compile it).

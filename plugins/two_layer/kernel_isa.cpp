@@ -15,6 +15,7 @@
 #endif
 
 #include "simd.hpp"
+#include "gaussian.hpp"
 #include "activation.hpp"
 
 namespace relulab::two_layer::RELULAB_KERNEL_NS {
@@ -574,6 +575,24 @@ double loss_and_gradient_float32(const KernelArgs& args) {
   return loss;
 }
 
+// GeLU's value and derivative as the kernel computes them, a vector of lanes
+// at a time (the accuracy test's view of this instruction set's arithmetic).
+template <class T>
+void gelu_values(const T* z, Index n, T* value, T* derivative) {
+  constexpr Index L = simd::kLanes<T>;
+  const activation::Gelu<T> gelu{T(0)};
+  for (Index i = 0; i < n; i += L) {
+    const Index lanes = n - i < L ? n - i : L;
+    T in[L] = {}, out[L], slope[L];
+    std::memcpy(in, z + i, sizeof(T) * lanes);
+    simd::Vec<T> d;
+    simd::store(out, gelu.value(simd::load(in), &d));
+    simd::store(slope, d);
+    std::memcpy(value + i, out, sizeof(T) * lanes);
+    std::memcpy(derivative + i, slope, sizeof(T) * lanes);
+  }
+}
+
 double loss_and_gradient(const KernelArgs& args) {
   if (args.float32) return loss_and_gradient_float32(args);
   return loss_and_gradient_in<double>(args, args.theta, args.gradient, args.scratch);
@@ -584,6 +603,9 @@ double loss_and_gradient(const KernelArgs& args) {
 
 namespace relulab::two_layer {
 
-Kernel RELULAB_KERNEL_ENTRY() { return {RELULAB_KERNEL_NAME, &RELULAB_KERNEL_NS::loss_and_gradient}; }
+Kernel RELULAB_KERNEL_ENTRY() {
+  return {RELULAB_KERNEL_NAME, &RELULAB_KERNEL_NS::loss_and_gradient, &RELULAB_KERNEL_NS::gelu_values<double>,
+          &RELULAB_KERNEL_NS::gelu_values<float>};
+}
 
 }  // namespace relulab::two_layer
