@@ -323,3 +323,22 @@ TEST_CASE("each old spelling still works and warns once per process, at its line
   CHECK_THAT(set.err, Contains("relulab: warning: --set loss=mse: 'loss' is the old spelling of 'loss.plugin'"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("messages: an override's own mistakes are located at the --set, and files that are not files say so",
+          "[config][errors]") {
+  const fs::path dir = temp_dir("messages");
+  write_text(dir / "e.toml", small_experiment(100));
+  auto raw = host::parse_experiment_file(dir / "e.toml");
+  // A section neither the file nor relulab has: the --set's mistake, not the file's.
+  CHECK_THROWS_WITH(host::apply_override(raw, "a.b.c=1"), Contains("--set a.b.c=1: 'a.b.c': no section [a]"));
+  CHECK_THROWS_WITH(host::apply_override(raw, "optimzer.lr=1"), Contains("(did you mean 'optimizer'?)"));
+  // A line break followed by more TOML would drop the rest silently.
+  CHECK_THROWS_WITH(host::apply_override(raw, "optimizer.lr=0.1\nfoo = 2"),
+                    Contains("line break followed by more TOML"));
+  // A directory where a file should be: not "no such file".
+  fs::create_directories(dir / "folder.toml");
+  CHECK_THROWS_WITH(host::parse_experiment_file(dir / "folder.toml"), Contains("not a regular file"));
+  write_text(dir / "child.toml", "base = \"folder.toml\"\n" + small_experiment(100));
+  CHECK_THROWS_WITH(host::parse_experiment_file(dir / "child.toml"), Contains("is not a regular file"));
+  fs::remove_all(dir);
+}

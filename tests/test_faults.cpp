@@ -4,12 +4,14 @@
 #include <catch2/catch.hpp>
 
 #include "io/output.hpp"
+#include "run/checkpoint.hpp"
 #include "support.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 using namespace relulab;
@@ -22,6 +24,13 @@ std::string checkpointing_experiment(int iterations) {
   std::string text = small_experiment(iterations);
   text.insert(text.find("seed = 7"), "checkpoint_seconds = 1e-9\n");
   return text;
+}
+// A resumed run's results against a straight run's, byte for byte.
+void check_same_results(const fs::path& straight, const fs::path& resumed) {
+  for (const char* f : {"metrics.csv", "W_final.npy", "a_final.npy"}) {
+    INFO(f);
+    CHECK(slurp(resumed / f) == slurp(straight / f));
+  }
 }
 }  // namespace
 
@@ -58,10 +67,7 @@ TEST_CASE("disk full while writing a checkpoint: the run stops, keeps the last g
   CHECK(fs::exists(dir / "split" / "checkpoint.prev.bin"));  // the last good checkpoint survived
   // Room again: the run resumes from the previous checkpoint and ends exactly as the straight one.
   REQUIRE(run_into(ex, dir / "split").outcome == host::Outcome::Completed);
-  for (const char* f : {"metrics.csv", "W_final.npy", "a_final.npy"}) {
-    INFO(f);
-    CHECK(slurp(dir / "straight" / f) == slurp(dir / "split" / f));
-  }
+  check_same_results(dir / "straight", dir / "split");
   fs::remove_all(dir);
 }
 
@@ -253,5 +259,129 @@ TEST_CASE("a second process on a run folder in use is refused", "[faults]") {
   const auto ok =
       run_command(relulab_exe() + " run " + (dir / "e.toml").string() + " --quiet --out " + (dir / "run").string());
   CHECK(ok.exit_code == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a metrics.csv shorter than its checkpoint counts is refused on resume, never padded", "[faults][resume]") {
+  const fs::path dir = temp_dir("shortcsv");
+  const auto ex = experiment_from_text(checkpointing_experiment(3000));
+  std::atomic<int> stop{3};
+  REQUIRE(run_into(ex, dir / "run", &stop).outcome == host::Outcome::Interrupted);
+  const std::string csv = slurp(dir / "run" / "metrics.csv");
+  REQUIRE(csv.size() > 40);
+  const std::string cut = csv.substr(0, csv.size() - 30);  // as a crash before the rows reached the disk leaves it
+  write_text(dir / "run" / "metrics.csv", cut);
+  CHECK_THROWS_WITH(run_into(ex, dir / "run"), Contains("metrics.csv holds " + std::to_string(cut.size()) + " bytes") &&
+                                                   Contains("rows recorded before the checkpoint are missing") &&
+                                                   Contains("--fresh"));
+  const std::string after = slurp(dir / "run" / "metrics.csv");
+  CHECK(after == cut);  // unchanged: no NUL bytes appended
+  CHECK(after.find('\0') == std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a checkpoint claiming an iteration past the run's end is refused, not marked completed",
+          "[faults][resume]") {
+  const fs::path dir = temp_dir("beyond");
+  const auto ex = experiment_from_text(checkpointing_experiment(3000));
+  std::atomic<int> stop{2};
+  REQUIRE(run_into(ex, dir / "run", &stop).outcome == host::Outcome::Interrupted);
+  State state;
+  std::string note;
+  REQUIRE(host::read_checkpoint(dir / "run", state, note));
+  state.put_u64("optimizer.iteration", std::uint64_t{1} << 63);  // CRC recomputed: only the claim is wrong
+  host::write_checkpoint(dir / "run", state);
+  CHECK_THROWS_WITH(run_into(ex, dir / "run"), Contains("claims iteration 9223372036854775808") &&
+                                                   Contains("beyond the run's end at 3000"));
+  CHECK_FALSE(fs::exists(dir / "run" / "summary.json"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("output folders keep their kind and their owner: sweeps, runs and a user's files are not mixed",
+          "[faults][folders]") {
+  const fs::path dir = temp_dir("kinds");
+  write_text(dir / "sweep_a.toml", small_experiment(100) + "[sweep]\n\"optimizer.lr\" = [0.01, 0.02]\n");
+  write_text(dir / "sweep_b.toml", small_experiment(100) + "[sweep]\n\"optimizer.lr\" = [0.03, 0.04]\n");
+  write_text(dir / "run.toml", small_experiment(100));
+  const auto relulab = [&](const std::string& args) {
+    return run_command(relulab_exe() + " run " + args + " --quiet --jobs 1");
+  };
+  const std::string sweep_out = " --out " + (dir / "sweep").string(), run_out = " --out " + (dir / "run").string();
+  REQUIRE(relulab((dir / "sweep_a.toml").string() + sweep_out).exit_code == 0);
+  const std::string manifest = slurp(dir / "sweep" / "sweep.json");
+
+  // Another sweep into a finished sweep's folder: refused, nothing replaced; --fresh starts over.
+  auto r = relulab((dir / "sweep_b.toml").string() + sweep_out);
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Contains("holds the results of a different sweep") && Contains("--fresh"));
+  CHECK(slurp(dir / "sweep" / "sweep.json") == manifest);
+  REQUIRE(relulab((dir / "sweep_b.toml").string() + sweep_out + " --fresh").exit_code == 0);
+  std::size_t cells = 0;
+  for ([[maybe_unused]] const auto& c : fs::directory_iterator(dir / "sweep" / "cells")) ++cells;
+  CHECK(cells == 2);  // sweep_b's two cells, none of sweep_a's
+
+  // A run into a sweep's folder, and a sweep into a run's: refused, summary.json untouched.
+  const std::string sweep_summary = slurp(dir / "sweep" / "summary.json");
+  r = relulab((dir / "run.toml").string() + sweep_out);
+  CHECK_THAT(r.err, Contains("holds a sweep (its sweep.json), and this is a run"));
+  CHECK(slurp(dir / "sweep" / "summary.json") == sweep_summary);
+  REQUIRE(relulab((dir / "run.toml").string() + run_out).exit_code == 0);
+  r = relulab((dir / "sweep_a.toml").string() + run_out);
+  CHECK_THAT(r.err, Contains("holds a run (its config.toml), and this is a sweep"));
+
+  // --out into a user's own folder holding a metrics.csv: refused, the file kept; --fresh overwrites.
+  fs::create_directories(dir / "mine");
+  write_text(dir / "mine" / "metrics.csv", "my,own\n1,2\n");
+  r = relulab((dir / "run.toml").string() + " --out " + (dir / "mine").string());
+  CHECK_THAT(r.err, Contains("holds a metrics.csv that no relulab run wrote") && Contains("--fresh"));
+  CHECK(slurp(dir / "mine" / "metrics.csv") == "my,own\n1,2\n");
+  CHECK(relulab((dir / "run.toml").string() + " --out " + (dir / "mine").string() + " --fresh").exit_code == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a stop inside a metric record saves the run as before it, and resume makes that record first, byte for byte",
+          "[faults][resume]") {
+  const fs::path dir = temp_dir("pending");
+  const auto ex = experiment_from_text(small_experiment(600));
+  REQUIRE(run_into(ex, dir / "straight").outcome == host::Outcome::Completed);
+  // The flag raised before the start, and no grace period: the exact test loss of
+  // the first record polls it and gives up at once (at a large width, after 0.5 s).
+  std::atomic<int> stop{SIGTERM};
+  host::RunOptions opt;
+  opt.run_dir = dir / "split";
+  opt.progress = false;
+  opt.stop_signal = &stop;
+  opt.stop_grace_seconds = 0;
+  const auto stopped = host::run_experiment(ex, opt);
+  REQUIRE(stopped.outcome == host::Outcome::Interrupted);
+  CHECK_THAT(stopped.reason, Contains("during its metric record"));
+  State state;
+  std::string note;
+  REQUIRE(host::read_checkpoint(dir / "split", state, note));
+  const auto pending = host::pending_record(state);
+  REQUIRE(pending);
+  CHECK(pending->iteration == 0);
+  CHECK(slurp(dir / "split" / "metrics.csv").find('\n') == slurp(dir / "split" / "metrics.csv").size() - 1);
+  REQUIRE(run_into(ex, dir / "split").outcome == host::Outcome::Completed);
+  check_same_results(dir / "straight", dir / "split");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("disk full on the final files: the message says what was kept, and the same command then finishes them",
+          "[faults]") {
+  const fs::path dir = temp_dir("fullend");
+  const auto ex = experiment_from_text(small_experiment(300));
+  REQUIRE(run_into(ex, dir / "straight").outcome == host::Outcome::Completed);
+  fs::create_directories(dir / "split");
+  fs::create_symlink("/dev/full", dir / "split" / "W_final.npy.tmp");  // every write to it fails with ENOSPC
+  CHECK_THROWS_WITH(run_into(ex, dir / "split"), Contains("No space left on device") &&
+                                                     Contains("a checkpoint at the run's end") &&
+                                                     Contains("without training again"));
+  CHECK_FALSE(fs::exists(dir / "split" / "summary.json"));
+  fs::remove(dir / "split" / "W_final.npy.tmp");
+  std::ostringstream log;
+  REQUIRE(run_into(ex, dir / "split", nullptr, &log).outcome == host::Outcome::Completed);
+  CHECK_THAT(log.str(), Contains("resuming") && Contains("at iteration 300"));
+  check_same_results(dir / "straight", dir / "split");
   fs::remove_all(dir);
 }

@@ -5,8 +5,11 @@
 
 #include "run/build.hpp"
 #include "io/output.hpp"
+#include "run/checkpoint.hpp"
 #include "support.hpp"
 
+#include <chrono>
+#include <csignal>
 #include <regex>
 
 using namespace relulab;
@@ -125,5 +128,71 @@ TEST_CASE("every atomic write syncs its folder after the rename", "[limits][dura
   // config.toml, metrics.csv's header, 6 arrays (X, y, W and a at start and
   // end), the summary and the final checkpoint.
   CHECK(renames >= 10);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("metrics.csv is synced to disk before each checkpoint that counts its rows", "[limits][durability]") {
+  // A checkpoint records metrics.csv's size; were its rows still in the page
+  // cache at a power cut, resume would find the file shorter than recorded.
+  if (std::system("command -v strace > /dev/null 2>&1") != 0)
+    FAIL("strace is missing: scripts/install-deps.sh installs it");
+  const fs::path dir = temp_dir("csvsync");
+  std::string text = small_experiment(3000);
+  text.insert(text.find("seed = 7"), "checkpoint_seconds = 1e-9\n");
+  write_text(dir / "e.toml", text);
+  const auto r =
+      run_command("strace -f -e trace=rename,openat,fsync -o " + (dir / "trace").string() + " " + relulab_exe() +
+                  " run " + (dir / "e.toml").string() + " --quiet --out " + (dir / "run").string());
+  REQUIRE(r.exit_code == 0);
+  const std::string trace = slurp(dir / "trace");
+  const std::regex checkpoint_re(R"(rename\("[^"]+checkpoint\.bin\.tmp", "[^"]+"\) = 0)");
+  const std::regex open_csv_re(R"(openat\(AT_FDCWD, "[^"]+metrics\.csv", O_RDONLY[^)]*\) = ([0-9]+))");
+  // Whether `text` opens metrics.csv read-only and fsyncs that descriptor after.
+  const auto syncs_csv = [&](const std::string& text) {
+    for (auto m = std::sregex_iterator(text.begin(), text.end(), open_csv_re); m != std::sregex_iterator(); ++m)
+      if (text.find("fsync(" + (*m)[1].str() + ")", static_cast<std::size_t>(m->position())) != std::string::npos)
+        return true;
+    return false;
+  };
+  std::size_t from = 0, checkpoints = 0;
+  for (auto it = std::sregex_iterator(trace.begin(), trace.end(), checkpoint_re); it != std::sregex_iterator(); ++it) {
+    ++checkpoints;
+    INFO("checkpoint " << checkpoints);
+    CHECK(syncs_csv(trace.substr(from, static_cast<std::size_t>(it->position()) - from)));
+    from = static_cast<std::size_t>(it->position() + it->length());
+  }
+  CHECK(checkpoints >= 3);  // 30 reports, each a checkpoint
+  fs::remove_all(dir);
+}
+
+TEST_CASE("SIGTERM during the exact test loss at a large width ends the run in seconds, not at the record's end",
+          "[limits][slow]") {
+  // m = 60 000: the exact test loss sums 1.8e9 neuron pairs, about half a
+  // minute per record here. Before relulab/stop.hpp the signal waited for the
+  // record to end; now the sum polls the request and gives up after its 0.5 s
+  // grace. The bound, 10 s, is far above that (a loaded machine) and far
+  // below the record's time.
+  const fs::path dir = temp_dir("widestop");
+  write_text(dir / "e.toml", replaced(small_experiment(20), "width = 20", "width = 60000"));
+  std::chrono::steady_clock::time_point sent{};
+  const auto r = run_and_signal_when(relulab_exe() + " run " + (dir / "e.toml").string() + " --out " +
+                                         (dir / "run").string(),
+                                     SIGTERM, [&] {
+                                       // The first record starts once the training set is written.
+                                       if (!fs::exists(dir / "run" / "X_train.npy")) return false;
+                                       if (sent == std::chrono::steady_clock::time_point{})
+                                         sent = std::chrono::steady_clock::now();
+                                       return std::chrono::steady_clock::now() - sent > std::chrono::seconds(2);
+                                     });
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count() - 2.0;  // since the signal
+  REQUIRE(r.signalled);
+  INFO(r.result.err);
+  CHECK(seconds < 10);
+  CHECK_THAT(r.result.err, Contains("during its metric record"));
+  State state;
+  std::string note;
+  REQUIRE(host::read_checkpoint(dir / "run", state, note));
+  CHECK(host::pending_record(state));
   fs::remove_all(dir);
 }

@@ -155,3 +155,13 @@ TEST_CASE(".npy files load in numpy with the same values", "[npy]") {
   CHECK(r.out == "(3, 4) " + host::format_number(1.0 / 7) + " float64\n");
   fs::remove_all(dir);
 }
+
+TEST_CASE("durations read right from a second to centuries (no int overflow)", "[output]") {
+  CHECK(host::format_duration(42) == "42s");
+  CHECK(host::format_duration(187) == "3m07s");
+  CHECK(host::format_duration(7500) == "2h05m");
+  CHECK(host::format_duration(3 * 86400 + 5 * 3600 + 59) == "3d05h");
+  // 2^63 - 1 iterations at 1 ms each: the ETA of a run with iterations = 2^63 - 1.
+  CHECK(host::format_duration(9.223372036854775807e15) == "2.9e+08 years");
+  CHECK(host::format_duration(-1) == "?");
+}

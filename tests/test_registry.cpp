@@ -158,3 +158,40 @@ TEST_CASE("a library whose entry throws is refused with the plugin's message", "
   REQUIRE(reg.refused().size() == 1);
   CHECK_THAT(reg.refused()[0].reason, Contains("faulty_describe: cannot describe itself"));
 }
+
+TEST_CASE("a library whose entry throws a non-standard exception, or is null, is refused, and the others load",
+          "[registry][errors]") {
+  host::Registry reg;
+  reg.add_search_dir(foreign / "faulty_throws_int", "test");
+  reg.add_search_dir(foreign / "faulty_null_entry", "test");
+  reg.add_search_dir(RELULAB_TEST_PLUGIN_DIR, "build tree");
+  reg.scan();
+  REQUIRE(reg.refused().size() == 2);
+  CHECK_THAT(reg.refused()[0].reason, Contains("threw something that is not a std::exception"));
+  CHECK_THAT(reg.refused()[1].reason, Contains("is a null pointer"));
+  CHECK(reg.find(PluginKind::Optimizer, "sgd") != nullptr);  // every other plugin still loads
+}
+
+TEST_CASE("a symlink loop in a plugin folder is ignored with its reason, and commands go on", "[registry][errors]") {
+  const fs::path dir = temp_dir("symloop");
+  fs::create_directories(dir / "plugins");
+  fs::create_symlink("libloop.so", dir / "plugins" / "libloop.so");  // points at itself
+  host::Registry reg;
+  reg.add_search_dir(dir / "plugins", "test");
+  reg.add_search_dir(RELULAB_TEST_PLUGIN_DIR, "build tree");
+  REQUIRE_NOTHROW(reg.scan());
+  bool reported = false;
+  for (const auto& i : reg.ignored())
+    if (i.path == dir / "plugins" / "libloop.so") reported = true;
+  CHECK(reported);
+  // The CLI with that folder on its path: `plugins` lists, `validate` validates.
+  write_text(dir / "e.toml", small_experiment(100));
+  for (const std::string& command : {std::string("plugins"), "validate " + (dir / "e.toml").string()}) {
+    const auto r = run_command(relulab_exe() + " --plugin-path " + (dir / "plugins").string() + " " + command);
+    INFO(command << ": " << r.err);
+    CHECK(r.exit_code == 0);
+  }
+  const auto listed = run_command(relulab_exe() + " --plugin-path " + (dir / "plugins").string() + " plugins");
+  CHECK_THAT(listed.out + listed.err, Contains("libloop.so"));
+  fs::remove_all(dir);
+}

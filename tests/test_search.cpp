@@ -91,7 +91,14 @@ TEST_CASE("search: bad tables are located errors", "[search][config]") {
   CHECK_THAT(error("key = \"data.n\"\nrange = [10, 100]\nmetric = \"train_mse\"\n"),
              Contains("[search] below: missing"));
   CHECK_THAT(error("key = \"data.n\"\nrange = [10, 100]\nmetric = \"train_loss\"\nbelow = 1\n"),
-             Contains("[search] metric: no metric column 'train_loss'; the metrics give: train_mse, test_mse"));
+             Contains("[search] metric: no metric column 'train_loss'") &&
+                 Contains("the metrics give: train_mse, test_mse"));
+  // Refused before round 0 trains: no cell folder was made.
+  CHECK_THAT(error("key = \"data.n\"\nrange = [10, 100]\nmetric = \"trian_mse\"\nbelow = 1\n"),
+             Contains("no metric column 'trian_mse' (did you mean 'train_mse'?)"));
+  CHECK_FALSE(fs::exists(dir / "out" / "round-0"));
+  CHECK_THAT(error("key = \"data.m\"\nrange = [10, 100]\nmetric = \"train_mse\"\nbelow = 1\n"),
+             Contains("data.m"));
   CHECK_THAT(error("key = \"data.n\"\nrange = [10, 100]\nmetric = \"train_mse\"\nbelow = 1\nstatistic = \"mean\"\n"),
              Contains("search.toml:") && Contains("[search] statistic: expected \"final\" or \"late_median\""));
   fs::remove_all(dir);
@@ -164,5 +171,23 @@ TEST_CASE("search: statistic = \"late_median\" judges each point by its cells' l
   std::string header;
   std::getline(csv, header);
   CHECK_THAT(header, Contains("train_mse_late_median_mean"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("search: validate and --dry-run check the whole [search] before anything trains", "[search][cli]") {
+  const fs::path dir = temp_dir("search_validate");
+  write_text(dir / "typo.toml", small_experiment(3000) +
+                                    "[search]\nkey = \"data.n\"\nrange = [10, 100]\nmetric = \"trian_mse\"\nbelow = 1\n");
+  for (const std::string command : {"validate", "run --dry-run"}) {
+    INFO(command);
+    const auto r = run_command(relulab_exe() + " " + command + " " + (dir / "typo.toml").string());
+    CHECK(r.exit_code != 0);
+    CHECK_THAT(r.err, Contains("typo.toml:") && Contains("no metric column 'trian_mse' (did you mean 'train_mse'?)"));
+  }
+  write_text(dir / "good.toml", small_experiment(3000) +
+                                    "[search]\nkey = \"data.n\"\nrange = [10, 100]\nmetric = \"train_mse\"\nbelow = 1\n");
+  const auto ok = run_command(relulab_exe() + " validate " + (dir / "good.toml").string());
+  CHECK(ok.exit_code == 0);
+  CHECK_THAT(ok.out, Contains("valid, a threshold search on data.n"));
   fs::remove_all(dir);
 }

@@ -15,8 +15,9 @@ class LinearTeacher final : public TeacherGenerator,
                             public PopulationDrift,
                             public LinearTarget {
  public:
-  LinearTeacher(const Params& p, const BuildContext&)
-      : d_(p.integer("d")),
+  LinearTeacher(const Params& p, const BuildContext& ctx)
+      : stop_(ctx.stop),
+        d_(p.integer("d")),
         noise_std_(p.real("noise_std")),
         cone_spread_(p.real("cone_spread")),
         beta_(beta_star_of(p, d_)) {
@@ -60,7 +61,7 @@ class LinearTeacher final : public TeacherGenerator,
     const Eigen::MatrixXd no_neurons(0, d_);
     const Vector no_weights(0);
     const math::gaussian::ReluExpansion teacher{no_neurons, no_weights, beta_};
-    return math::gaussian::squared_distance(student->expansion(), teacher) + noise_variance();
+    return math::gaussian::squared_distance(student->expansion(), teacher, stop_) + noise_variance();
   }
 
   Vector beta_star() const override { return beta_; }
@@ -80,6 +81,7 @@ class LinearTeacher final : public TeacherGenerator,
   }
 
  private:
+  StopToken stop_;  // the exact test loss is O(m^2): it polls the host's stop request
   Index d_;
   double noise_std_, cone_spread_;
   bool two_cones_ = false;

@@ -111,3 +111,25 @@ TEST_CASE("margin metric refuses data that are not separable, before any number"
   Rng test_rng(1);
   CHECK_THROWS_WITH(metric->prepare(train, *data, test_rng), Catch::Contains("is not separable"));
 }
+
+TEST_CASE("a run with the margin metric on non-separable data is refused at the metric's line, writing nothing",
+          "[margin][run]") {
+  const fs::path dir = temp_dir("marginrun");
+  write_text(dir / "e.toml",
+             "[experiment]\nname = \"m\"\nseed = 1\n"
+             "[data]\nplugin = \"linear_classifier\"\nd = 3\nn = 200\nflip = 0.25\n"
+             "[model]\nplugin = \"two_layer\"\nwidth = 10\n"
+             "[loss]\nplugin = \"logistic\"\n"
+             "[optimizer]\nplugin = \"sgd\"\nlr = 0.1\nbatch_size = 16\niterations = 100\n"
+             "[[metrics]]\nplugin = \"margin\"\n");
+  const auto r = run_command(relulab_exe() + " run " + (dir / "e.toml").string() + " --quiet --out " +
+                             (dir / "run").string());
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("e.toml:20:") && Catch::Contains("[metrics[0]] plugin") &&
+                        Catch::Contains("is not separable"));
+  for (const char* f : {"config.toml", "X_train.npy", "W_init.npy", "metrics.csv"}) {
+    INFO(f);
+    CHECK_FALSE(fs::exists(dir / "run" / f));
+  }
+  fs::remove_all(dir);
+}

@@ -74,6 +74,7 @@ class NpyDataset final : public DataGenerator {
         if (!p.has(x) || !p.has(y)) throw ParameterError(p.has(x) ? y : x, "give both " + x + " and " + y);
         key = x;
         d.X = npy_dataset::read_matrix(path(x));
+        npy_dataset::check_finite(d.X, path(x).string());  // at X's key, before y is read
         key = y;
         d.y = npy_dataset::read_labels(path(y));
         what = path(x).string() + " and " + path(y).string();

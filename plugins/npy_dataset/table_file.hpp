@@ -27,6 +27,8 @@ CsvTable read_csv(const std::filesystem::path& file);
 Dataset split_columns(const CsvTable& table, const std::filesystem::path& file, const std::string& label,
                       const std::vector<std::string>& features);
 
+// Throws when a row of X holds NaN or Inf (with the count and the first row).
+void check_finite(const RowMatrix& X, const std::string& what);
 // Throws when X and y disagree in rows, are empty, or hold NaN or Inf (with the count and the first row).
 void check_dataset(const Dataset& data, const std::string& what);
 

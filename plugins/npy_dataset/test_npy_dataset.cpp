@@ -13,16 +13,19 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-// A .npy file as numpy.save writes it, for any descr and order; `raw` holds the element bytes.
-std::string npy_bytes(const std::string& descr, bool fortran, const std::string& shape, const std::string& raw) {
-  std::string dict =
-      "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': " + shape + ", }";
+// A .npy file with the header dict `dict` (padded and ended as numpy.save does) and data `raw`.
+std::string npy_with_dict(std::string dict, const std::string& raw) {
   dict.append((64 - (10 + dict.size() + 1) % 64) % 64, ' ');
   dict += '\n';
   std::string out("\x93NUMPY\x01\x00", 8);
   out += static_cast<char>(dict.size() & 0xff);
   out += static_cast<char>(dict.size() >> 8);
   return out + dict + raw;
+}
+// A .npy file as numpy.save writes it, for any descr and order; `raw` holds the element bytes.
+std::string npy_bytes(const std::string& descr, bool fortran, const std::string& shape, const std::string& raw) {
+  return npy_with_dict(
+      "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': " + shape + ", }", raw);
 }
 template <class T>
 std::string raw_of(const std::vector<T>& values) {
@@ -128,7 +131,7 @@ TEST_CASE("npy_dataset: bad files are refused at their key, naming the file", "[
   CHECK_THAT(with("X.npy", "y2.npy"), Contains("y: " + d + "y2.npy: y must be 1-D") && Contains("2 columns"));
   CHECK_THAT(with("X.npy", "y4.npy"), Contains("X has 3 rows but y has 4 values"));
   CHECK_THAT(with("Xnan.npy", "y.npy"),
-             Contains("Xnan.npy and ") && Contains("2 rows hold NaN or Inf, the first is row 1"));
+             Contains("X: " + d + "Xnan.npy: 2 rows hold NaN or Inf, the first is row 1"));
   CHECK_THAT(with("big.npy", "y.npy"), Contains("big.npy: dtype '>f8' is not supported: big-endian byte order"));
   CHECK_THAT(with("complex.npy", "y.npy"), Contains("complex.npy: dtype '<c16' is not supported"));
   CHECK_THAT(with("empty.npy", "y.npy"), Contains("X: " + d + "empty.npy: the file is empty"));
@@ -183,5 +186,69 @@ TEST_CASE("npy_dataset end to end: OLS on the data, test loss from the test file
                         Contains("which the data plugin does not offer"));
   CHECK_THROWS_WITH(experiment_from_text(data + rest + "test = \"exact\"\n"),
                     Contains("[metrics[0]] test: test = \"exact\" needs the exact test loss in closed form"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("npy headers are read strictly: overflowing shapes, fortran_order, duplicate keys, an unclosed dict",
+          "[data][npy]") {
+  const fs::path dir = temp_dir("npyheader");
+  write_text(dir / "y.npy", npy_bytes("<f8", false, "(3,)", raw_of<double>({1, 2, 3})));
+  const std::string six = raw_of<double>({1, 2, 3, 4, 5, 6});
+  // Each header, and what the error must say after "X: <dir>/X.npy: not a readable .npy array: ".
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"{'descr': '<f8', 'fortran_order': False, 'shape': (50, 9223372036854775811), }",  // (50, 2^63 + 3)
+       "header key 'shape': the dimensions' product does not fit in 64 bits"},
+      {"{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }",  // (2^32, 2^32)
+       "header key 'shape': the dimensions' product does not fit in 64 bits"},
+      {"{'descr': '<f8', 'fortran_order': False, 'shape': (50, 2305843009213693955), }",  // (50, 2^61 + 3)
+       "header key 'shape': the dimensions' product does not fit in 64 bits"},
+      {"{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2305843009213693952), }",  // 8 (3 2^61) bytes overflow
+       "header key 'shape': the data's size in bytes does not fit in 64 bits"},
+      {"{'descr': '<f8', 'fortran_order': False, 'shape': (123456789012345678901234567, 2), }",
+       "header key 'shape': the dimension 123456789012345678901234567 does not fit in 64 bits"},
+      {"{'descr': '<f8', 'fortran_order': False, 'shape': (9223372036854775883, 2), }",  // (2^63 + 75, 2)
+       "header key 'shape': the dimensions' product does not fit in 64 bits"},
+      {"{'descr': '<f8', 'fortran_order': 1, 'shape': (3, 2), }", "header key 'fortran_order': must be True or False"},
+      {"{'descr': '<f8', 'fortran_order': maybe, 'shape': (3, 2), }",
+       "header key 'fortran_order': must be True or False"},
+      {"{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", "header key 'descr': given twice"},
+      {"{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), ", "the dict is not closed by '}'"},
+      {"{'descr': '<f8', 'shape': (3, 2), }", "header key 'fortran_order': missing"},
+      {"{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), 'extra': 1, }", "header key 'extra': unknown key"},
+      {"{'descr': '<f8', 'fortran_order': False, 'shape': (3, -2), }",
+       "header key 'shape': a dimension must be a non-negative integer"},
+  };
+  for (const auto& [dict, message] : cases) {
+    INFO(dict);
+    write_text(dir / "X.npy", npy_with_dict(dict, six));
+    CHECK_THAT(error_of(dir, {{"X", std::string("X.npy")}, {"y", std::string("y.npy")}}),
+               Contains("X: " + dir.string() + "/X.npy: not a readable .npy array: " + message));
+  }
+  // The well-formed header of the same data still reads, in either quote style and key order.
+  write_text(dir / "X.npy", npy_with_dict("{\"shape\": (3, 2), 'fortran_order': False, 'descr': '<f8'}", six));
+  CHECK(error_of(dir, {{"X", std::string("X.npy")}, {"y", std::string("y.npy")}}).empty());
+  fs::remove_all(dir);
+}
+
+TEST_CASE("npy_dataset: a directory or a device as a data file is named as such, not as a missing file",
+          "[data][npy]") {
+  const fs::path dir = temp_dir("npynotfile");
+  fs::create_directories(dir / "X.npy");
+  write_text(dir / "y.npy", npy_bytes("<f8", false, "(3,)", raw_of<double>({1, 2, 3})));
+  CHECK_THAT(error_of(dir, {{"X", std::string("X.npy")}, {"y", std::string("y.npy")}}),
+             Contains("X: " + dir.string() + "/X.npy: not a regular file"));
+  CHECK_THAT(error_of(dir, {{"X", std::string("/dev/zero")}, {"y", std::string("y.npy")}}),
+             Contains("/dev/zero: not a regular file"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("npy_dataset: CSV features that include the label are used, with a warning", "[data][npy][cli]") {
+  const fs::path dir = temp_dir("npylabel");
+  write_text(dir / "d.csv", "x1,x2,y\n1,2,3\n4,5,6\n7,8,9\n");
+  write_text(dir / "e.toml", replaced(small_experiment(100), "[data]\nplugin = \"linear_teacher\"\nn = 200\nd = 5\nnoise_std = 0.3\n",
+                                      "[data]\nplugin = \"npy_dataset\"\ncsv = \"d.csv\"\nfeatures = [\"x1\", \"y\"]\nn = 3\n"));
+  const auto r = run_command(relulab_exe() + " validate " + (dir / "e.toml").string());
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, Contains("warning") && Contains("features include the label column 'y'"));
   fs::remove_all(dir);
 }

@@ -11,8 +11,9 @@ using namespace relulab;
 
 class ReluTeacher final : public TeacherGenerator, public PopulationRisk {
  public:
-  ReluTeacher(const Params& p, const BuildContext&)
-      : d_(p.integer("d")), k_(p.integer("k")), noise_std_(p.real("noise_std")), W_(k_, d_), a_(k_) {
+  ReluTeacher(const Params& p, const BuildContext& ctx)
+      : stop_(ctx.stop),
+        d_(p.integer("d")), k_(p.integer("k")), noise_std_(p.real("noise_std")), W_(k_, d_), a_(k_) {
     Rng rng(derive_seed(static_cast<std::uint64_t>(p.integer("teacher_seed")), "relu_teacher"));
     for (Index i = 0; i < k_; ++i)  // neuron by neuron: w*_i then a*_i, so the first neurons do not depend on k
     {
@@ -61,7 +62,7 @@ class ReluTeacher final : public TeacherGenerator, public PopulationRisk {
     const auto student = math::gaussian::student_expansion(s);
     if (!student) return std::nullopt;
     const Vector no_linear(0);
-    return math::gaussian::squared_distance(student->expansion(), {W_, a_, no_linear}) + noise_variance();
+    return math::gaussian::squared_distance(student->expansion(), {W_, a_, no_linear}, stop_) + noise_variance();
   }
 
   double linear_mse(const Vector& beta) const override {
@@ -71,6 +72,7 @@ class ReluTeacher final : public TeacherGenerator, public PopulationRisk {
   }
 
  private:
+  StopToken stop_;  // the exact test loss is O(m^2): it polls the host's stop request
   Index d_, k_;
   double noise_std_;
   Eigen::MatrixXd W_;

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import pathlib
-import re
 import shutil
 import signal
 import subprocess
@@ -138,11 +137,15 @@ def run(experiment, set=None, jobs=1, out=None, data=None, test=None, fresh=Fals
     check = subprocess.run([exe, "validate", str(file), *extra], capture_output=True, text=True)
     if check.returncode != 0:
         raise ConfigError(check.stderr.strip().removeprefix("relulab: "))
-    cmd = [exe, "run", str(file), *_arguments(set, jobs, out, fresh)] + ([] if progress else ["--quiet"])
+    # The CLI writes the result's folder to a file of its own, byte for byte:
+    # parsing it from the progress output broke on a name with a space.
+    folder_file = workdir / ".relulab-folder"
+    folder_file.unlink(missing_ok=True)
+    cmd = [exe, "run", str(file), *_arguments(set, jobs, out, fresh), "--folder-file", str(folder_file)]
+    cmd += [] if progress else ["--quiet"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
     lines = _follow(proc, progress)
     text = "".join(lines)
-    folder = re.search(r"(?:run directory|sweep directory|folder): (\S+)", text)
-    if proc.returncode not in (0, 3) and not folder:  # 3: diverged, still a result
+    if not folder_file.exists():  # written before training: a result (failed cells, diverged) has it
         raise RunError(f"relulab exited with status {proc.returncode}:\n{text}")
-    return load(out if out is not None else folder.group(1))
+    return load(out if out is not None else folder_file.read_text(encoding="utf-8"))

@@ -202,3 +202,19 @@ def test_diff_lists_only_the_keys_that_differ(tmp_path):
     assert list(d.index) == ["model.width", "optimizer.lr"]
     assert d.loc["optimizer.lr"].tolist() == [0.05, 0.02]
     assert relulab.diff(a, a).empty
+
+
+@pytest.mark.parametrize("name", ["my run", "it's \"quoted\""])
+def test_a_run_named_with_spaces_or_quotes_loads_from_its_default_folder(tmp_path, name):
+    # Without out=: the folder is the CLI's default, <output>/<name>-<hash>, which
+    # the CLI reports in --folder-file; it was once parsed from the output with \S+.
+    doc = small(experiment={"name": name, "seed": 3, "output": str(tmp_path / "runs")})
+    run = relulab.run(doc, workdir=tmp_path, progress=False)
+    assert run.status == "completed"
+    assert run.path.name.startswith(name + "-")
+
+
+def test_a_name_with_a_newline_is_refused_at_its_key(tmp_path):
+    doc = small(experiment={"name": "two\nlines", "seed": 3})
+    with pytest.raises(relulab.ConfigError, match="name.*control characters"):
+        relulab.run(doc, workdir=tmp_path, progress=False)

@@ -21,6 +21,7 @@
 #include <relulab/optimizer.hpp>
 #include <relulab/params.hpp>
 #include <relulab/policy.hpp>
+#include <relulab/stop.hpp>
 
 #include <boost/dll/alias.hpp>
 #include <filesystem>
@@ -95,6 +96,7 @@ struct BuildContext {
   const DataGenerator* data = nullptr;  // the data generator, once built (metrics may check for a teacher)
   const Optimizer* optimizer = nullptr;  // the optimizer, once built (policies may check it)
   std::uint64_t noise_seed = 0;  // seed of the noise stream of the policy being built (its own)
+  StopToken stop;  // the host's stop request, for computations that take seconds by themselves (stop.hpp)
 };
 
 // How a plugin's own code was compiled. A plugin built without optimisation

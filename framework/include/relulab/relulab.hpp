@@ -17,4 +17,5 @@
 #include <relulab/policy.hpp>
 #include <relulab/rng.hpp>
 #include <relulab/state.hpp>
+#include <relulab/stop.hpp>
 #include <relulab/teacher.hpp>

@@ -128,7 +128,7 @@ namespace {
 // What the command line asked for, filled in by CLI11.
 struct Options {
   std::vector<std::string> plugin_paths;
-  std::string file, out, shard, plugin_name, table_dir, aggregate, plot_y;
+  std::string file, out, shard, plugin_name, table_dir, aggregate, plot_y, folder_file;
   std::vector<std::string> diff_dirs;
   bool logx = false, linx = false, logy = false, liny = false;
   std::vector<std::string> sets;
@@ -152,6 +152,9 @@ Subcommands declare_run(CLI::App& app, Options& o, Subcommands s) {
   s.run->add_flag("--dry-run", o.dry_run, "validate every cell and list them, run nothing");
   s.run->add_option("--jobs,-j", o.jobs, "sweep cells run in parallel (default: the number of cores)")
       ->check(CLI::Range(1u, 4096u));
+  s.run->add_option("--folder-file", o.folder_file,
+                    "write the run's, sweep's or search's folder to this file, byte for byte (for scripts: "
+                    "names may hold spaces and quotes)");
   s.run->add_option("--shard", o.shard,
                     "run only share i of K of the sweep's cells (i/K, 0-based), e.g. for a Slurm job array");
   return s;
@@ -202,6 +205,10 @@ RawExperiment load_raw(const Options& o) {
 
 int validate_command(const Options& o, Registry& registry) {
   const RawExperiment raw = load_raw(o);
+  if (has_search(raw)) {  // the table, round 0's cells and the metric, as `run` checks them before training
+    std::cout << o.file << ": valid, " << describe_search(raw, registry) << "\n";
+    return 0;
+  }
   if (has_sweep(raw)) {  // every cell, as `run --dry-run` checks them
     const Sweep sweep = expand_sweep(raw, registry);
     std::cout << o.file << ": valid (" << sweep.name << ", " << sweep.cells.size() << " sweep cells, sweep directory "
@@ -313,6 +320,11 @@ int report_sweep(const Sweep& sweep, const SweepResult& r, const Options& o) {
   return count[Outcome::Failed] ? exit_code(Outcome::Failed, 0) : 0;
 }
 
+// --folder-file: the result's folder for a script, exactly (Python's relulab.run reads it).
+void record_folder(const Options& o, const fs::path& folder) {
+  if (!o.folder_file.empty()) write_file_atomic(o.folder_file, folder.string());
+}
+
 int sweep_command(const RawExperiment& raw, const Options& o, Registry& registry) {
   Sweep sweep = expand_sweep(raw, registry);
   if (o.dry_run) return list_cells(sweep, has_sweep(raw));
@@ -326,6 +338,7 @@ int sweep_command(const RawExperiment& raw, const Options& o, Registry& registry
   so.stop_signal = &g_stop_signal;
   if (!o.out.empty()) so.dir = o.out;
   parse_shard(o.shard, so);
+  record_folder(o, so.dir.empty() ? sweep.dir : so.dir);
   catch_stop_signals();
   const SweepResult r = run_sweep(sweep, so);
   if (!leader) return r.interrupted ? exit_code(Outcome::Interrupted, g_stop_signal.load()) : 0;
@@ -364,6 +377,7 @@ int search_command(const RawExperiment& raw, const Options& o, Registry& registr
   if (!o.out.empty()) so.dir = o.out;
   catch_stop_signals();
   const SearchResult r = run_search(raw, registry, so);
+  record_folder(o, r.dir);
   std::cout << "search: " << r.message << "\n  points (" << r.points.size() << "):";
   for (const auto& p : r.points) std::cout << " " << format_number(p.value) << (p.satisfied ? "+" : "-");
   std::cout << "  (+: criterion holds)\n  folder: " << r.dir.string() << " (search.csv, search.png, round-*/)\n";
@@ -387,6 +401,7 @@ int run_command(const Options& o, Registry& registry) {
   opt.progress = !o.quiet;
   opt.stop_signal = &g_stop_signal;
   const fs::path dir = opt.run_dir.empty() ? default_run_dir(ex) : opt.run_dir;
+  record_folder(o, dir);
   if (auto warning = disk_warning(estimate, free_disk_bytes(dir), dir.string()))
     std::cerr << "relulab: warning: " << *warning << "\n";
   catch_stop_signals();

@@ -37,8 +37,11 @@ void compose(toml::table& doc, const fs::path& file, std::vector<fs::path>& chai
     throw ConfigError(at + "the bases form a cycle: " + cycle + base_file.filename().string());
   }
   std::error_code ec;
-  if (!fs::is_regular_file(base_file, ec))
+  if (!fs::exists(base_file, ec))
     throw ConfigError(at + "no such file '" + *name + "' (looked for " + base_file.string() + ")");
+  if (!fs::is_regular_file(base_file, ec))
+    throw ConfigError(at + "'" + *name + "' (" + base_file.string() +
+                      ") is not a regular file (a directory, a FIFO or a device)");
   toml::table base;
   try {
     base = toml::parse_file(base_file.string());

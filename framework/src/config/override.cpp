@@ -19,7 +19,9 @@ namespace fs = std::filesystem;
 
 RawExperiment parse_experiment_file(const fs::path& file) {
   std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) throw ConfigError(file.string() + ": no such experiment file");
+  if (!fs::exists(file, ec)) throw ConfigError(file.string() + ": no such experiment file");
+  if (!fs::is_regular_file(file, ec))
+    throw ConfigError(file.string() + ": not a regular file (a directory, a FIFO or a device), not an experiment file");
   std::string text;
   try {
     text = read_file(file);
@@ -68,6 +70,12 @@ void set_dotted(RawExperiment& raw, const std::string& dotted, const toml::node&
     throw ConfigError(origin + ": '" + dotted +
                       "' is not a dotted key such as optimizer.lr or metrics.0.plugin, "
                       "nor a whole section (sweep, metrics, ...)");
+  // A section the file lacks and relulab does not know is the override's own mistake, located at it.
+  if (!raw.doc.get(parts[0]) && !std::count(sections.begin(), sections.end(), parts[0])) {
+    const std::string guess = did_you_mean(parts[0], sections);
+    throw ConfigError(origin + ": '" + dotted + "': no section [" + parts[0] + "]" +
+                      (guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
+  }
   toml::table* t = &raw.doc;
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     toml::node* next = t->get(parts[i]);
@@ -109,6 +117,9 @@ void apply_override(RawExperiment& raw, const std::string& assignment) {
       throw ConfigError(origin + ": not a TOML value (" + std::string(e.description()) + ")");
     parsed = toml::table{{"value", text}};
   }
+  // "1\nfoo = 2" parses as two keys: the rest of the value would be dropped silently.
+  if (parsed.size() != 1)
+    throw ConfigError(origin + ": the value holds a line break followed by more TOML; give one value per --set");
   set_dotted(raw, key, *parsed.get("value"), origin);
 }
 

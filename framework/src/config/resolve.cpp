@@ -130,8 +130,13 @@ Params read_experiment_section(Experiment& ex, SectionReader& reader, const RawE
   const Section section =
       reader.read(section_table(raw, "experiment"), "experiment", "experiment", experiment_schema(), nullptr, exp);
   ex.name = exp.has("name") ? exp.text("name") : raw.file.stem().string();
-  if (ex.name.empty() || ex.name.find('/') != std::string::npos)
-    throw ConfigError(located(section.location, "experiment", "name", "must be a non-empty name without '/'"));
+  // A folder name: no '/', and no control characters (a newline in a folder
+  // name breaks every line-oriented tool that lists it). Spaces and quotes are fine.
+  const bool control = std::any_of(ex.name.begin(), ex.name.end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  if (ex.name.empty() || ex.name.find('/') != std::string::npos || control)
+    throw ConfigError(located(section.location, "experiment", "name",
+                              "must be a non-empty name without '/' or control characters (newlines, tabs)"));
   exp.set("name", ex.name);
   ex.seed = static_cast<std::uint64_t>(exp.integer("seed"));
   for (const auto& [key, stream] : kStreamSeedKeys)

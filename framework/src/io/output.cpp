@@ -32,6 +32,8 @@ std::uint32_t crc32(const char* p, std::size_t n) {
   return crc.checksum();
 }
 
+}  // namespace
+
 bool decode_checkpoint(const std::string& bytes, State& state) {
   const std::size_t magic_len = sizeof kCheckpointMagic - 1;
   if (bytes.size() < magic_len + 12 || bytes.compare(0, magic_len, kCheckpointMagic) != 0) return false;
@@ -45,10 +47,11 @@ bool decode_checkpoint(const std::string& bytes, State& state) {
   State s;
   for (std::uint64_t i = 0; i < count; ++i) {
     std::uint64_t klen, vlen;
-    if (!get_u64(body, pos, klen) || pos + klen > body.size()) return false;
+    // Compared as remaining bytes: pos + length could wrap around for a crafted length.
+    if (!get_u64(body, pos, klen) || klen > body.size() - pos) return false;
     std::string key = body.substr(pos, klen);
     pos += klen;
-    if (!get_u64(body, pos, vlen) || pos + vlen > body.size()) return false;
+    if (!get_u64(body, pos, vlen) || vlen > body.size() - pos) return false;
     s.entries()[key] = body.substr(pos, vlen);
     pos += vlen;
   }
@@ -56,7 +59,6 @@ bool decode_checkpoint(const std::string& bytes, State& state) {
   state = std::move(s);
   return true;
 }
-}  // namespace
 
 void write_file_atomic(const fs::path& path, const std::string& bytes) {
   const fs::path tmp = path.string() + ".tmp";
@@ -82,6 +84,33 @@ void write_file_atomic(const fs::path& path, const std::string& bytes) {
   if (::rename(tmp.c_str(), path.c_str()) != 0)
     throw OutputError("cannot rename " + tmp.string() + " to " + path.string() + ": " + std::strerror(errno));
   sync_directory(path.parent_path().empty() ? fs::path(".") : path.parent_path());
+}
+
+void refuse_other_kind(const fs::path& dir, FolderKind kind, bool fresh) {
+  static const char* const kNames[] = {"a run", "a sweep", "a search"};
+  static const char* const kMarks[] = {"config.toml", "sweep.json", "search.csv"};
+  const int mine = static_cast<int>(kind);
+  for (int other = 0; other < 3; ++other)
+    if (other != mine && fs::exists(dir / kMarks[other]))
+      throw OutputError(dir.string() + " holds " + kNames[other] + " (its " + kMarks[other] + "), and this is " +
+                        kNames[mine] + ": each would overwrite the other's files; choose another --out");
+  if (kind == FolderKind::Run && !fresh && !fs::exists(dir / "config.toml"))
+    for (const char* file : {"metrics.csv", "summary.json"})
+      if (fs::exists(dir / file))
+        throw OutputError(dir.string() + " holds a " + file +
+                          " that no relulab run wrote (no config.toml beside it); choose another --out, or --fresh "
+                          "to overwrite it");
+}
+
+void sync_file(const fs::path& path) {
+  // fsync acts on the file, not the descriptor: a descriptor of our own
+  // makes durable what another stream (an ofstream) has written.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw OutputError("cannot open " + path.string() + " to sync it: " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const std::string why = rc != 0 ? std::strerror(errno) : "";
+  ::close(fd);
+  if (rc != 0) throw OutputError("cannot sync " + path.string() + ": " + why);
 }
 
 void sync_directory(const fs::path& dir) {
@@ -150,9 +179,13 @@ std::string format_number(double v) {
 std::string format_duration(double s) {
   if (!std::isfinite(s) || s < 0) return "?";
   char buf[32];
+  // Whole seconds as 64-bit integers: an int overflowed past 68 years ("left -596523h").
+  const auto whole = static_cast<long long>(std::min(s, 1e15));
   if (s < 60) std::snprintf(buf, sizeof buf, "%.0fs", s);
-  else if (s < 3600) std::snprintf(buf, sizeof buf, "%dm%02ds", int(s) / 60, int(s) % 60);
-  else std::snprintf(buf, sizeof buf, "%dh%02dm", int(s) / 3600, (int(s) % 3600) / 60);
+  else if (s < 3600) std::snprintf(buf, sizeof buf, "%lldm%02llds", whole / 60, whole % 60);
+  else if (s < 86400) std::snprintf(buf, sizeof buf, "%lldh%02lldm", whole / 3600, (whole % 3600) / 60);
+  else if (s < 1e9) std::snprintf(buf, sizeof buf, "%lldd%02lldh", whole / 86400, (whole % 86400) / 3600);
+  else std::snprintf(buf, sizeof buf, "%.2g years", s / (365.25 * 86400));
   return buf;
 }
 

@@ -43,6 +43,16 @@ class DirectoryLock {
 // an fsync of the folder, so a reader (or a crash, or a power cut) sees the old
 // file or the new one, never half of one. Throws OutputError.
 void write_file_atomic(const fs::path& path, const std::string& bytes);
+// The kinds of result folder, told apart by the file each writes first:
+// a run's config.toml, a sweep's sweep.json, a search's search.csv.
+enum class FolderKind { Run, Sweep, Search };
+// Throws OutputError when `dir` holds another kind's results (each kind
+// would overwrite the others' summary.json and mix their files), or, for a
+// run, a metrics.csv or summary.json beside no config.toml (files no run
+// wrote there: the user's own) unless `fresh`.
+void refuse_other_kind(const fs::path& dir, FolderKind kind, bool fresh);
+// fsync of a file written through another stream: makes its bytes durable.
+void sync_file(const fs::path& path);
 // fsync of a folder: makes the renames and creations in it durable.
 void sync_directory(const fs::path& dir);
 std::string read_file(const fs::path& path);
@@ -58,6 +68,9 @@ void write_npy(const fs::path& path, const double* data, const std::vector<std::
 // Checkpoints: a State with a magic header and a CRC-32, written atomically;
 // the previous one is kept as a fallback.
 void write_checkpoint(const fs::path& dir, const State& state);
+// A checkpoint's bytes to a State: false for a wrong magic, a CRC that does
+// not match, or entries that do not fill the body exactly.
+bool decode_checkpoint(const std::string& bytes, State& state);
 // Reads the newest intact checkpoint of `dir`; `note` says if it fell back to
 // the previous one. Throws if checkpoints exist but none is intact.
 bool read_checkpoint(const fs::path& dir, State& state, std::string& note);

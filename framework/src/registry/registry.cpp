@@ -101,8 +101,13 @@ void Registry::scan_dir(const fs::path& dir, const std::string& origin) {
     return;
   }
   std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(dir, ec))
-    if (entry.is_regular_file() && is_shared_library(entry.path())) files.push_back(entry.path());
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (!is_shared_library(entry.path())) continue;
+    std::error_code type_ec;  // a symlink loop or a dangling link: ignored with its reason, never thrown
+    const bool regular = entry.is_regular_file(type_ec);
+    if (type_ec) ignored_.push_back({entry.path(), "cannot be read: " + type_ec.message()});
+    else if (regular) files.push_back(entry.path());
+  }
   std::sort(files.begin(), files.end());  // the same order on every machine
   for (const auto& f : files) inspect_and_load(f, origin);
 }
@@ -153,10 +158,19 @@ std::optional<LoadedPlugin> Registry::load(const fs::path& file, const PluginEnt
   try {
     loaded.library = std::make_shared<boost::dll::shared_library>(
         file, boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
-    auto& describe = loaded.library->get_alias<DescribeFunction>(entry.symbol);
+    // The entry holds the describe function's address: read as a pointer and
+    // checked, since a null one would be called through.
+    DescribeFunction* describe = loaded.library->get<DescribeFunction*>(entry.symbol);
+    if (!describe) {
+      refused_.push_back({file, "its entry point " + entry.symbol + " is a null pointer: rebuild it with RELULAB_PLUGIN"});
+      return std::nullopt;
+    }
     loaded.descriptor = describe();
   } catch (const std::exception& e) {
     refused_.push_back({file, std::string("failed to load: ") + e.what()});
+    return std::nullopt;
+  } catch (...) {  // a plugin may throw anything; one bad library must not stop every command
+    refused_.push_back({file, "failed to load: its describe function threw something that is not a std::exception"});
     return std::nullopt;
   }
   const auto& d = loaded.descriptor;

@@ -54,9 +54,10 @@ std::vector<std::unique_ptr<Policy>> build_policies(const Experiment& ex, Optimi
 
 }  // namespace
 
-Built build(const Experiment& ex) {
+Built build(const Experiment& ex, StopToken stop) {
   Built b;
   BuildContext ctx;
+  ctx.stop = stop;
   ctx.experiment_dir = ex.file.parent_path();
   ctx.num_samples = ex.n;
   b.data = make_section<DataGenerator>(ex, ex.data, ctx);

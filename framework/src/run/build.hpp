@@ -25,7 +25,8 @@ struct Built {
 };
 
 // Calls every factory; a plugin's ParameterError becomes a ConfigError at the key's location.
-Built build(const Experiment& ex);
+// `stop` reaches the plugins (BuildContext::stop) for their long computations.
+Built build(const Experiment& ex, StopToken stop = {});
 
 // What a run will hold, in bytes, from the sizes the built objects report.
 struct ResourceEstimate {

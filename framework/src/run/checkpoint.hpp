@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace relulab::host {
@@ -33,6 +34,22 @@ struct RunProgressMark {
 };
 
 State compose_checkpoint(const Experiment& ex, const RunParts& parts, const RunProgressMark& mark);
+
+// A metric record that a stop request abandoned part-way (relulab/stop.hpp):
+// the checkpoint holds the run as it was just before it, and resume makes it first.
+struct PendingRecord {
+  std::uint64_t iteration = 0;
+  double time = 0;
+  std::vector<bool> due;  // the metrics the record evaluates
+};
+// The checkpoint of a run stopped during `pending`: the parts as they are
+// (metrics do not change the model, the optimizer or the batch stream), the
+// states of the due metrics as they were before the record (`states_before`,
+// one per metric; empty for those not due), and the pending record.
+State compose_pending_checkpoint(const Experiment& ex, const RunParts& parts, const RunProgressMark& mark,
+                                 const std::vector<State>& states_before, const PendingRecord& pending);
+// The pending record a checkpoint holds, if any.
+std::optional<PendingRecord> pending_record(const State& checkpoint);
 // Loads `checkpoint` into the parts; throws if it does not fit the model.
 RunProgressMark restore_checkpoint(const State& checkpoint, RunParts& parts, const std::string& where);
 

@@ -39,6 +39,12 @@ class RunMonitor final : public Monitor {
   Directive report(const Progress& p) override;
 
   Outcome outcome() const { return outcome_; }
+  // A stop request ended a metric record part-way (relulab/stop.hpp); the host saved the run before it.
+  void stopped_during_record(std::uint64_t iteration) {
+    outcome_ = Outcome::Interrupted;
+    reason_ = "stopped by a signal at iteration " + std::to_string(iteration) +
+              ", during its metric record (made first on resume)";
+  }
   const std::string& reason() const { return reason_; }
   double elapsed() const;
   // The progress line where the run is now (forced: a run that stops draws where it stopped).

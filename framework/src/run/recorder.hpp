@@ -29,10 +29,11 @@ class MetricRecorder {
   void start(const std::filesystem::path& csv_path, std::uintmax_t resume_bytes, bool resume);
   // Evaluates the metrics flagged in `due` on `snapshot` and appends one row.
   void record(const Snapshot& snapshot, const std::vector<bool>& due);
-  // Flushes and returns the CSV's size: the checkpoint records it.
+  // Flushes, syncs to disk and returns the CSV's size: the checkpoint records it.
   std::uintmax_t flush();
 
  private:
+  void refuse_short_file(std::uintmax_t resume_bytes) const;
   void evaluate(std::size_t metric, const Snapshot& snapshot);
   void append(const std::string& line);
 

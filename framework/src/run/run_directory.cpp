@@ -7,6 +7,7 @@ namespace relulab::host {
 RunDirectory::RunDirectory(const fs::path& dir, const Experiment& ex, bool fresh) : dir_(dir) {
   create_output_directory(dir_);
   lock_.emplace(dir_, ".lock", "this run");
+  refuse_other_kind(dir_, FolderKind::Run, fresh);
   if (fresh) discard_results();
   if (fs::exists(dir_ / "summary.json")) {
     const auto summary = nlohmann::json::parse(read_file(dir_ / "summary.json"));

@@ -121,13 +121,18 @@ RunResult finished_result(const fs::path& dir, const std::vector<std::string>& c
 
 // One run from its folder to its summary. Each stage is a member function,
 // called in order by execute().
+// Thrown by Run::record() once it has saved a run whose record a stop request abandoned.
+struct StoppedDuringRecord {
+  std::uint64_t iteration;
+};
+
 class Run {
  public:
   Run(const Experiment& ex, const RunOptions& options)
       : ex_(ex),
         options_(options),
         log_(options.log ? *options.log : std::cerr),
-        built_(build(ex)),
+        built_(build(ex, StopToken(options.stop_signal, options.stop_grace_seconds))),
         recorder_(ex, built_.metrics),
         folder_(options.run_dir.empty() ? default_run_dir(ex) : options.run_dir, ex, options.fresh),
         dir_(folder_.path()),
@@ -139,8 +144,8 @@ class Run {
   RunResult execute() {
     if (folder_.found() == RunDirectory::Found::Finished) return finished_result(dir_, recorder_.columns());
     resuming_ = folder_.found() == RunDirectory::Found::Resumable;
+    prepare_data_and_model();  // first: data or a metric refusing the experiment leaves no config.toml
     write_config();
-    prepare_data_and_model();
     const RunProgressMark mark = resuming_ ? resume() : RunProgressMark{};
     recorder_.start(dir_ / "metrics.csv", mark.csv_bytes, resuming_);
     if (!resuming_) warn_if_stationary();
@@ -164,18 +169,36 @@ class Run {
     require_sign_labels(ex_, *built_.loss, train_);
     built_.model->initialize(init_rng);
     if (!ex_.warm_start.empty()) apply_warm_start(ex_, *built_.model, train_);
+    prepare_metrics();  // before any file is written: a metric that refuses the data leaves nothing behind
     if (!resuming_) {
       write_training_set(dir_, train_);
       write_weights(dir_, "init", *built_.model);
     }
+  }
+
+  // A metric that refuses the training set (the margin metric and non-separable
+  // data) is a mistake in the experiment file: located at that metric's plugin key.
+  void prepare_metrics() {
     for (std::size_t i = 0; i < built_.metrics.size(); ++i) {
       Rng test_rng(derive_seed(seeds_.at("test"), "metric" + std::to_string(i)));
-      built_.metrics[i]->prepare(train_, *built_.data, test_rng);
+      try {
+        built_.metrics[i]->prepare(train_, *built_.data, test_rng);
+      } catch (const ConfigError&) {
+        throw;
+      } catch (const std::exception& e) {
+        const Section& metric = ex_.metrics[i];
+        throw ConfigError(located(ex_.locate(metric, "plugin"), metric.table, "plugin", e.what()));
+      }
     }
   }
 
   RunProgressMark resume() {
     const RunProgressMark mark = restore_checkpoint(folder_.checkpoint(), parts_, dir_.string());
+    pending_ = pending_record(folder_.checkpoint());
+    if (pending_ && (pending_->due.size() != built_.metrics.size() ||
+                     pending_->iteration != built_.optimizer->iteration()))
+      throw std::runtime_error("checkpoint in " + dir_.string() +
+                               " holds a pending metric record that does not fit this run; --fresh starts over");
     const std::string& note = folder_.checkpoint_note();
     log_ << "resuming " << dir_.string() << " at iteration " << built_.optimizer->iteration()
          << (note.empty() ? "" : " (" + note + ")") << "\n";
@@ -197,8 +220,19 @@ class Run {
     }
   }
 
+  // One row of metrics. A stop request may abandon it part-way (relulab/stop.hpp): the
+  // run is then saved as it was before the row, which resume makes first.
   void record(std::uint64_t iteration, double time, const std::vector<bool>& due) {
-    recorder_.record(Snapshot{*built_.model, train_, *built_.data, iteration, time, sink_}, due);
+    std::vector<State> states_before(built_.metrics.size());
+    for (std::size_t i = 0; i < due.size(); ++i)
+      if (due[i]) built_.metrics[i]->save_state(states_before[i]);
+    try {
+      recorder_.record(Snapshot{*built_.model, train_, *built_.data, iteration, time, sink_}, due);
+    } catch (const Interrupted&) {
+      const RunProgressMark mark{recorder_.flush(), monitor_ ? monitor_->elapsed() : wall_seconds_};
+      write_checkpoint(dir_, compose_pending_checkpoint(ex_, parts_, mark, states_before, {iteration, time, due}));
+      throw StoppedDuringRecord{iteration};
+    }
   }
 
   void save_checkpoint() {
@@ -218,8 +252,13 @@ class Run {
     ProgressPrinter progress(log_, options_.progress, 0.2, 10.0);
     RunMonitor monitor(ex_, *built_.model, clock, std::move(hooks), progress, options_.stop_signal, wall_before);
     monitor_ = &monitor;
-    if (!resuming_) record(0, 0, std::vector<bool>(built_.metrics.size(), true));  // the initial point
-    run_optimizer(progress);
+    try {
+      if (!resuming_) record(0, 0, std::vector<bool>(built_.metrics.size(), true));  // the initial point
+      else if (pending_) record(pending_->iteration, pending_->time, pending_->due);  // stopped part-way before
+      run_optimizer(progress);
+    } catch (const StoppedDuringRecord& stopped) {
+      monitor.stopped_during_record(stopped.iteration);
+    }
     // The last line shows where the run stopped: its end, or the iteration a signal or a divergence stopped it at.
     monitor.show_progress(opt.iteration(), opt.time(), true);
     progress.finish();
@@ -233,6 +272,8 @@ class Run {
     ModelObjective objective(*built_.model, train_);
     try {
       built_.optimizer->run(objective, *monitor_, batch_rng_);
+    } catch (const StoppedDuringRecord&) {
+      throw;  // saved by record(); train() reports it
     } catch (const std::exception& e) {
       progress.finish();
       report_failure(e);
@@ -243,7 +284,10 @@ class Run {
   // saved from this state: the CSV keeps every row recorded so far and the
   // last checkpoint (if any) stays the one to resume from.
   [[noreturn]] void report_failure(const std::exception& e) {
-    recorder_.flush();
+    try {
+      recorder_.flush();
+    } catch (const std::exception&) {  // best effort: the error to report is e
+    }
     const std::string near = " near iteration " + std::to_string(built_.optimizer->iteration());
     const bool has_checkpoint = fs::exists(dir_ / "checkpoint.bin") || fs::exists(dir_ / "checkpoint.prev.bin");
     if (dynamic_cast<const OutputError*>(&e))
@@ -280,10 +324,18 @@ class Run {
     r.warnings = warnings_;
     r.wall_seconds = wall_seconds_;
     if (outcome_ == Outcome::Interrupted) return r;  // checkpointed by the monitor
-    if (outcome_ == Outcome::Completed) write_weights(dir_, "final", *built_.model);
     r.report = final_report();
-    write_summary(dir_, summary_of(r));
-    save_checkpoint();  // the summary marks the run finished; the checkpoint is kept for warm starts
+    // The checkpoint at the end first (it is kept for warm starts): should a final file fail
+    // to write (a full disk), the same command then writes them without training again.
+    save_checkpoint();
+    try {
+      if (outcome_ == Outcome::Completed) write_weights(dir_, "final", *built_.model);
+      write_summary(dir_, summary_of(r));  // marks the run finished
+    } catch (const OutputError& e) {
+      throw OutputError(std::string(e.what()) + "\n  kept in " + dir_.string() +
+                        ": metrics.csv and a checkpoint at the run's end; once the disk has room, the same "
+                        "command writes the final files without training again");
+    }
     return r;
   }
 
@@ -321,6 +373,7 @@ class Run {
   FileArraySink sink_;
   Dataset train_;
   bool resuming_ = false;
+  std::optional<PendingRecord> pending_;  // a record a stop abandoned, made first on resume
   RunMonitor* monitor_ = nullptr;
   std::vector<std::string> warnings_;
   Outcome outcome_ = Outcome::Completed;

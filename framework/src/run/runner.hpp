@@ -38,6 +38,8 @@ struct RunOptions {
   bool progress = true;  // progress bar (terminal) or periodic lines
   std::ostream* log = nullptr;  // where progress and notes go (stderr if null)
   const std::atomic<int>* stop_signal = nullptr;  // set by SIGINT/SIGTERM: checkpoint and stop
+  // How long a plugin's long computation runs before it polls stop_signal (relulab/stop.hpp).
+  double stop_grace_seconds = StopToken::kGraceSeconds;
 };
 
 struct RunResult {

@@ -4,6 +4,8 @@
 
 #include "io/output.hpp"
 #include "cli/plot.hpp"
+#include "run/build.hpp"
+#include "run/recorder.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -149,6 +151,41 @@ RawExperiment search_base(const RawExperiment& raw) {
   return base;
 }
 
+// The sweep of one round: the search's key over `values`, times the replicates' seeds.
+Sweep round_sweep(const RawExperiment& base, const SearchSpec& spec, const std::vector<double>& values,
+                  std::int64_t seed, Registry& registry) {
+  RawExperiment raw = base;
+  toml::array axis, seeds;
+  for (double v : values) spec.integer ? axis.push_back(static_cast<std::int64_t>(v)) : axis.push_back(v);
+  for (int r = 0; r < spec.replicates; ++r) seeds.push_back(seed + r);
+  toml::table sweep;
+  sweep.insert(spec.key, std::move(axis));
+  if (spec.replicates > 1) sweep.insert("experiment.seed", std::move(seeds));
+  raw.doc.insert_or_assign("sweep", std::move(sweep));
+  return expand_sweep(raw, registry);
+}
+
+// What a search checks before round 0 trains: the [search] table, every cell
+// of round 0 (the key at both ends of the range), and the metric among the
+// columns those cells will record, with a did-you-mean.
+SearchSpec check_search_before_training(const RawExperiment& raw, Registry& registry) {
+  const SearchSpec spec = read_search(raw);
+  const RawExperiment base = search_base(raw);
+  const Sweep cells = round_sweep(base, spec, {spec.lo, spec.hi},
+                                   static_cast<std::int64_t>(validate_experiment(base, registry).seed), registry);
+  const Experiment& first = cells.cells.front().experiment;
+  Built built = build(first);
+  const MetricRecorder recorder(first, built.metrics);
+  const std::vector<std::string>& columns = recorder.columns();
+  if (std::find(columns.begin(), columns.end(), spec.metric) == columns.end()) {
+    const std::string guess = did_you_mean(spec.metric, columns);
+    throw ConfigError(at(raw, "metric") + "no metric column '" + spec.metric + "'" +
+                      (guess.empty() ? "" : " (did you mean '" + guess + "'?)") +
+                      "; the metrics give: " + joined(columns));
+  }
+  return spec;
+}
+
 fs::path default_search_dir(const RawExperiment& raw, const Experiment& base) {
   return base.output / (base.name + "-search-" + short_hash(base.hash + format_toml(*raw.doc["search"].as_table())));
 }
@@ -157,13 +194,19 @@ fs::path default_search_dir(const RawExperiment& raw, const Experiment& base) {
 class SearchRun {
  public:
   SearchRun(const RawExperiment& raw, Registry& registry, SweepOptions options)
-      : raw_(raw), registry_(registry), options_(std::move(options)), spec_(read_search(raw)), base_(search_base(raw)) {
+      : raw_(raw),
+        registry_(registry),
+        options_(std::move(options)),
+        spec_(check_search_before_training(raw, registry)),
+        base_(search_base(raw)) {
     const Experiment ex = validate_experiment(base_, registry_);
     seed_ = ex.seed;
     result_.dir = options_.dir.empty() ? default_search_dir(raw, ex) : options_.dir;
   }
 
   SearchResult run() {
+    create_output_directory(result_.dir);
+    refuse_other_kind(result_.dir, FolderKind::Search, options_.fresh);
     if (!evaluate({spec_.lo, spec_.hi}, 0)) return finish();
     double lo = spec_.lo, hi = spec_.hi;
     const bool start = side(lo);
@@ -204,15 +247,7 @@ class SearchRun {
 
   // Runs the points (times the replicates) as one sweep; false when interrupted or a cell did not complete.
   bool evaluate(const std::vector<double>& values, int round) {
-    RawExperiment raw = base_;
-    toml::array axis, seeds;
-    for (double v : values) spec_.integer ? axis.push_back(static_cast<std::int64_t>(v)) : axis.push_back(v);
-    for (int r = 0; r < spec_.replicates; ++r) seeds.push_back(static_cast<std::int64_t>(seed_ + r));
-    toml::table sweep;
-    sweep.insert(spec_.key, std::move(axis));
-    if (spec_.replicates > 1) sweep.insert("experiment.seed", std::move(seeds));
-    raw.doc.insert_or_assign("sweep", std::move(sweep));
-    Sweep cells = expand_sweep(raw, registry_);
+    Sweep cells = round_sweep(base_, spec_, values, static_cast<std::int64_t>(seed_), registry_);
     SweepOptions so = options_;
     so.dir = result_.dir / ("round-" + std::to_string(round));
     const SweepResult r = run_sweep(cells, so);
@@ -303,7 +338,7 @@ class SearchRun {
 }  // namespace
 
 std::string describe_search(const RawExperiment& raw, Registry& registry) {
-  const SearchSpec spec = read_search(raw);
+  const SearchSpec spec = check_search_before_training(raw, registry);
   const Experiment base = validate_experiment(search_base(raw), registry);
   return "a threshold search on " + spec.key + " in [" + format_number(spec.lo) + ", " + format_number(spec.hi) +
          "] (" + (spec.log ? "log" : "linear") + " scale), " + std::to_string(spec.replicates) +

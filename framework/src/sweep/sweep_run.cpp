@@ -106,12 +106,35 @@ class SweepRun {
   // legitimately, each with its own cells); MPI ranks share the leader's.
   void open_folder() {
     if (!leader_) return;
+    create_output_directory(sweep_.dir);
+    refuse_other_kind(sweep_.dir, FolderKind::Sweep, options_.fresh);
+    refuse_other_sweep();
     create_output_directory(sweep_.dir / "cells");
     const bool sharded = options_.shard_count > 1;
     const std::string shard = std::to_string(options_.shard_index);
     lock_.emplace(sweep_.dir, sharded ? ".lock.shard" + shard : std::string(".lock"),
                   sharded ? "shard " + shard + " of this sweep" : std::string("this sweep"));
     write_manifest(sweep_);
+  }
+
+  // A folder holding another sweep (its manifest's hash differs) would get
+  // this sweep's manifest, table and summary over the other's cells: refused,
+  // or with --fresh emptied of the other sweep's files first.
+  void refuse_other_sweep() const {
+    const fs::path manifest = sweep_.dir / "sweep.json";
+    if (!fs::exists(manifest)) return;
+    std::string hash;
+    try {
+      hash = Json::parse(read_file(manifest)).value("hash", "");
+    } catch (const std::exception&) {  // unreadable: treated as another sweep's
+    }
+    if (hash == sweep_.hash) return;
+    if (!options_.fresh)
+      throw OutputError(sweep_.dir.string() + " holds the results of a different sweep (sweep.json's hash " +
+                        (hash.empty() ? std::string("unreadable") : hash) + ", this sweep's " + sweep_.hash +
+                        "); choose another --out, or --fresh to start over");
+    for (const char* f : {"sweep.json", "table.csv", "summary.json"}) fs::remove(sweep_.dir / f);
+    fs::remove_all(sweep_.dir / "cells");
   }
 
   bool stopping() const {

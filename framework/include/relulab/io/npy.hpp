@@ -43,17 +43,6 @@ struct Array {
 
 namespace detail {
 
-// The value of `key` in the header dict ('descr': '<f8', 'fortran_order': False, ...), as written.
-inline std::string header_field(const std::string& header, const std::string& key) {
-  const auto at = header.find("'" + key + "':");
-  if (at == std::string::npos) return "";
-  auto pos = header.find_first_not_of(' ', at + key.size() + 3);
-  if (pos == std::string::npos) return "";
-  if (header[pos] == '\'') return header.substr(pos + 1, header.find('\'', pos + 1) - pos - 1);
-  if (header[pos] == '(') return header.substr(pos + 1, header.find(')', pos) - pos - 1);
-  return header.substr(pos, header.find_first_of(",}", pos) - pos);
-}
-
 template <class T>
 double element(const char* p) {
   T v;
@@ -88,65 +77,195 @@ inline std::size_t reader_for(const std::string& descr, Reader& read) {
   return fail("not float, integer or bool");
 }
 
-inline std::vector<std::size_t> parse_shape(const std::string& dims) {
+// numpy.save's header dict, read strictly: exactly the keys 'descr' (a
+// string), 'fortran_order' (True or False) and 'shape' (a tuple of
+// non-negative integers), each once, in any order, then '}' and padding.
+// Every error names the key it is at.
+struct HeaderDict {
+  std::string descr;
+  bool fortran_order = false;
   std::vector<std::size_t> shape;
-  std::size_t pos = 0;
-  while (pos < dims.size()) {
-    while (pos < dims.size() && (dims[pos] == ' ' || dims[pos] == ',')) ++pos;
-    if (pos >= dims.size()) break;
-    std::size_t end = pos;
-    while (end < dims.size() && dims[end] >= '0' && dims[end] <= '9') ++end;
-    if (end == pos) throw std::runtime_error("not a readable .npy array: bad shape '" + dims + "'");
-    shape.push_back(std::stoull(dims.substr(pos, end - pos)));
-    pos = end;
+};
+
+class HeaderParser {
+  static constexpr const char* kKeys[3] = {"descr", "fortran_order", "shape"};
+
+ public:
+  explicit HeaderParser(const std::string& text) : text_(text) {}
+
+  HeaderDict parse() {
+    expect('{', "the header must be a dict, starting with '{'");
+    bool seen[3] = {false, false, false};
+    for (skip_spaces(); peek() != '}'; skip_spaces()) {
+      key_.clear();
+      if (at_ >= text_.size() || peek() == '\n') fail("the dict is not closed by '}'");
+      key_ = quoted("a key");
+      expect(':', "':' after the key");
+      int index = -1;
+      for (int i = 0; i < 3; ++i)
+        if (key_ == kKeys[i]) index = i;
+      if (index < 0) fail("unknown key (a .npy header holds exactly 'descr', 'fortran_order' and 'shape')");
+      if (seen[index]) fail("given twice");
+      seen[index] = true;
+      value(index);
+      skip_spaces();
+      if (peek() == ',') ++at_;
+      else if (peek() != '}') fail("',' or '}' after the value");
+    }
+    key_.clear();
+    ++at_;
+    while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\n')) ++at_;
+    if (at_ != text_.size()) fail("text after the dict's closing '}'");
+    for (int i = 0; i < 3; ++i)
+      if (!seen[i]) {
+        key_ = kKeys[i];
+        fail("missing");
+      }
+    return dict_;
   }
-  return shape;
-}
+
+ private:
+  [[noreturn]] void fail(const std::string& why) const {
+    throw std::runtime_error("not a readable .npy array: " + (key_.empty() ? "" : "header key '" + key_ + "': ") + why);
+  }
+  bool skip_spaces() {
+    while (at_ < text_.size() && text_[at_] == ' ') ++at_;
+    return true;  // for use in loop conditions
+  }
+  char peek() const { return at_ < text_.size() ? text_[at_] : '\0'; }
+  void expect(char c, const char* what) {
+    skip_spaces();
+    if (peek() != c) fail(what);
+    ++at_;
+  }
+  std::string quoted(const char* what) {
+    skip_spaces();
+    const char quote = peek();
+    if (quote != '\'' && quote != '"') fail(std::string("expected ") + what + " in quotes");
+    const auto end = text_.find(quote, at_ + 1);
+    if (end == std::string::npos) fail(std::string(what) + " without its closing quote");
+    std::string out = text_.substr(at_ + 1, end - at_ - 1);
+    at_ = end + 1;
+    return out;
+  }
+  void value(int index) {
+    skip_spaces();
+    if (index == 0) {
+      if (peek() != '\'' && peek() != '"') fail("a plain dtype string such as '<f8' (structured dtypes are not read)");
+      dict_.descr = quoted("the dtype");
+    } else if (index == 1) {
+      if (text_.compare(at_, 4, "True") == 0) dict_.fortran_order = true, at_ += 4;
+      else if (text_.compare(at_, 5, "False") == 0) dict_.fortran_order = false, at_ += 5;
+      else fail("must be True or False");
+    } else {
+      shape();
+    }
+  }
+  void shape() {
+    expect('(', "a tuple of dimensions such as (100, 5)");
+    while (skip_spaces() && peek() != ')') {
+      dict_.shape.push_back(dimension());
+      skip_spaces();
+      if (peek() == ',') ++at_;
+      else if (peek() != ')') fail("',' or ')' after a dimension");
+    }
+    ++at_;
+  }
+  // A dimension, refused when it does not fit in 64 bits.
+  std::size_t dimension() {
+    if (peek() < '0' || peek() > '9') fail("a dimension must be a non-negative integer");
+    std::size_t v = 0;
+    const std::size_t start = at_;
+    for (; peek() >= '0' && peek() <= '9'; ++at_)
+      if (__builtin_mul_overflow(v, std::size_t{10}, &v) || __builtin_add_overflow(v, std::size_t(peek() - '0'), &v))
+        fail("the dimension " + text_.substr(start, text_.find_first_not_of("0123456789", start) - start) +
+             " does not fit in 64 bits");
+    return v;
+  }
+
+  const std::string& text_;
+  std::size_t at_ = 0;
+  std::string key_;
+  HeaderDict dict_;
+};
 
 }  // namespace detail
+
+// What a .npy file's header says: the array's shape and layout, the element
+// type and where the data starts. read_header needs only the file's first
+// bytes (header_bytes_needed), so a caller can check a large file's size
+// before reading its data.
+struct Header {
+  std::vector<std::size_t> shape;
+  bool fortran_order = false;
+  std::size_t element_size = 0;
+  detail::Reader read = nullptr;
+  std::size_t data_offset = 0;  // bytes before the data
+  std::size_t count = 0;  // the product of the shape, checked against overflow
+  std::size_t data_bytes = 0;  // count * element_size, checked too
+};
+
+// Bytes of the file that hold its header (0 when `prefix`, the file's first
+// bytes, is too short to tell: 12 bytes always suffice).
+inline std::size_t header_bytes_needed(const std::string& prefix) {
+  if (prefix.size() < 10) return 0;
+  const int major = static_cast<unsigned char>(prefix[6]);
+  if (major != 1 && prefix.size() < 12) return 0;
+  if (major == 1) return 10 + (static_cast<unsigned char>(prefix[8]) | (static_cast<unsigned char>(prefix[9]) << 8));
+  std::size_t length = 0;
+  for (int i = 0; i < 4; ++i) length |= static_cast<std::size_t>(static_cast<unsigned char>(prefix[8 + i])) << (8 * i);
+  return 12 + length;
+}
+
+// Reads numpy.save's header, versions 1 to 3, strictly (detail::HeaderParser).
+inline Header read_header(const std::string& bytes) {
+  auto fail = [](const std::string& why) { throw std::runtime_error("not a readable .npy array: " + why); };
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) fail("missing the NUMPY magic");
+  const int major = static_cast<unsigned char>(bytes[6]);
+  if (major < 1 || major > 3) fail("unknown version " + std::to_string(major));
+  const std::size_t offset = major == 1 ? 10 : 12, end = header_bytes_needed(bytes);
+  if (end == 0 || bytes.size() < end) fail("truncated header");
+  const detail::HeaderDict dict = detail::HeaderParser(bytes.substr(offset, end - offset)).parse();
+  Header h;
+  h.shape = dict.shape;
+  h.fortran_order = dict.fortran_order;
+  h.element_size = detail::reader_for(dict.descr, h.read);
+  h.data_offset = end;
+  h.count = 1;
+  for (auto extent : h.shape)
+    if (__builtin_mul_overflow(h.count, extent, &h.count))
+      fail("header key 'shape': the dimensions' product does not fit in 64 bits");
+  if (__builtin_mul_overflow(h.count, h.element_size, &h.data_bytes))
+    fail("header key 'shape': the data's size in bytes does not fit in 64 bits");
+  return h;
+}
+
+// Converts the data (`header.data_bytes` bytes at `data`) to double in C order.
+inline void convert(const Header& header, const char* data, double* out) {
+  const std::size_t size = header.element_size;
+  if (!header.fortran_order || header.shape.size() < 2) {
+    for (std::size_t i = 0; i < header.count; ++i) out[i] = header.read(data + i * size);
+  } else if (header.shape.size() == 2) {  // column-major rows x cols: element (r, c) at c * rows + r
+    const std::size_t rows = header.shape[0], cols = header.shape[1];
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t c = 0; c < cols; ++c) out[r * cols + c] = header.read(data + (c * rows + r) * size);
+  } else {
+    throw std::runtime_error("not a readable .npy array: Fortran order is read for 1-D and 2-D arrays only");
+  }
+}
 
 // Reads numpy.save's format, versions 1 to 3: float64, float32, integer and
 // bool dtypes (converted to double), little-endian, C or Fortran order.
 inline Array decode(const std::string& bytes) {
-  auto fail = [](const std::string& why) { throw std::runtime_error("not a readable .npy array: " + why); };
-  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) fail("missing the NUMPY magic");
-  const int major = static_cast<unsigned char>(bytes[6]);
-  std::size_t header_len = 0, offset = 10;
-  if (major == 1) {
-    header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
-  } else if (major == 2 || major == 3) {
-    if (bytes.size() < 12) fail("truncated header");
-    for (int i = 0; i < 4; ++i)
-      header_len |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
-    offset = 12;
-  } else {
-    fail("unknown version " + std::to_string(major));
-  }
-  if (bytes.size() < offset + header_len) fail("truncated header");
-  const std::string header = bytes.substr(offset, header_len);
-  detail::Reader read = nullptr;
-  const std::size_t size = detail::reader_for(detail::header_field(header, "descr"), read);
-  const bool fortran = detail::header_field(header, "fortran_order") == "True";
-  if (header.find("'shape':") == std::string::npos) fail("no shape");
+  const Header h = read_header(bytes);
+  const std::size_t held = bytes.size() - h.data_offset;
+  if (held != h.data_bytes)
+    throw std::runtime_error("not a readable .npy array: expected " + std::to_string(h.count) +
+                             " values, the file holds " + std::to_string(held / h.element_size));
   Array a;
-  a.shape = detail::parse_shape(detail::header_field(header, "shape"));
-  std::size_t count = 1;
-  for (auto extent : a.shape) count *= extent;
-  const std::size_t start = offset + header_len;
-  if (bytes.size() != start + count * size)
-    fail("expected " + std::to_string(count) + " values, the file holds " +
-         std::to_string((bytes.size() - start) / size));
-  a.data.resize(count);
-  const char* p = bytes.data() + start;
-  if (!fortran || a.shape.size() < 2) {
-    for (std::size_t i = 0; i < count; ++i) a.data[i] = read(p + i * size);
-  } else if (a.shape.size() == 2) {  // column-major rows x cols: element (r, c) at c * rows + r
-    const std::size_t rows = a.shape[0], cols = a.shape[1];
-    for (std::size_t r = 0; r < rows; ++r)
-      for (std::size_t c = 0; c < cols; ++c) a.data[r * cols + c] = read(p + (c * rows + r) * size);
-  } else {
-    fail("Fortran order is read for 1-D and 2-D arrays only");
-  }
+  a.shape = h.shape;
+  a.data.resize(h.count);
+  convert(h, bytes.data() + h.data_offset, a.data.data());
   return a;
 }
 

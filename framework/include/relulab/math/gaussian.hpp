@@ -9,6 +9,7 @@
 
 #include <relulab/dataset.hpp>
 #include <relulab/model.hpp>
+#include <relulab/stop.hpp>
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -58,15 +59,19 @@ inline double linear_terms(const ReluExpansion& F, const ReluExpansion& G) {
   return total;
 }
 
-// E[F(x) G(x)] for two expansions over the same d.
-inline double inner_product(const ReluExpansion& F, const ReluExpansion& G) {
+// E[F(x) G(x)] for two expansions over the same d. `stop` is polled once per
+// row of pairs (stop.hpp): at m = 10^5 the double sum takes minutes.
+inline double inner_product(const ReluExpansion& F, const ReluExpansion& G, const StopToken& stop = {}) {
   double total = 0.0;
   if (F.W.rows() > 0 && G.W.rows() > 0) {
     const Vector nf = F.W.rowwise().norm();
     const Vector ng = G.W.rowwise().norm();
     Vector gram_row(G.W.rows());
-    for (Index j = 0; j < F.W.rows(); ++j)
+    const StopPoll poll(stop);
+    for (Index j = 0; j < F.W.rows(); ++j) {
+      poll.check();
       if (F.a[j] != 0.0) total += F.a[j] * kernel_row_sum(F.W.row(j), nf[j], G, ng, 0, gram_row);
+    }
   }
   return total + linear_terms(F, G);
 }
@@ -74,22 +79,25 @@ inline double inner_product(const ReluExpansion& F, const ReluExpansion& G) {
 // E[F(x)^2]: inner_product(F, F) at half the cost. The Gram sum is
 // symmetric, so each pair j < l is computed once and counted twice, and the
 // diagonal needs no arc-cosine: E[relu(<w,x>)^2] = |w|^2 / 2.
-inline double squared_norm(const ReluExpansion& F) {
+inline double squared_norm(const ReluExpansion& F, const StopToken& stop = {}) {
   const Index m = F.W.rows();
   double diagonal = 0.0, pairs = 0.0;
   if (m > 0) {
     const Vector norms = F.W.rowwise().norm();
     Vector gram_row(m);
-    for (Index j = 0; j + 1 < m; ++j)
+    const StopPoll poll(stop);
+    for (Index j = 0; j + 1 < m; ++j) {
+      poll.check();
       if (F.a[j] != 0.0) pairs += F.a[j] * kernel_row_sum(F.W.row(j), norms[j], F, norms, j + 1, gram_row);
+    }
     for (Index j = 0; j < m; ++j) diagonal += F.a[j] * F.a[j] * 0.5 * F.W.row(j).squaredNorm();
   }
   return diagonal + 2.0 * pairs + linear_terms(F, F);
 }
 
 // E[(F(x) - G(x))^2].
-inline double squared_distance(const ReluExpansion& F, const ReluExpansion& G) {
-  return squared_norm(F) - 2.0 * inner_product(F, G) + squared_norm(G);
+inline double squared_distance(const ReluExpansion& F, const ReluExpansion& G, const StopToken& stop = {}) {
+  return squared_norm(F, stop) - 2.0 * inner_product(F, G, stop) + squared_norm(G, stop);
 }
 
 // A bias-free student as a ReLU expansion, when its activation has one
