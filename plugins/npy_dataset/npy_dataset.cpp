@@ -9,6 +9,9 @@
 #include "table_file.hpp"
 
 #include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <numeric>
 
 namespace {
@@ -19,41 +22,42 @@ namespace fs = std::filesystem;
 class NpyDataset final : public DataGenerator {
  public:
   NpyDataset(const Params& p, const BuildContext& ctx) {
-    train_ = load(p, ctx.experiment_dir, "");
-    if (p.has("X_test") || p.has("y_test") || p.has("csv_test")) test_ = load(p, ctx.experiment_dir, "_test");
-    if (test_ && test_->X.cols() != train_.X.cols())
+    train_ = cached_load(p, ctx.experiment_dir, "");
+    if (p.has("X_test") || p.has("y_test") || p.has("csv_test")) test_ = cached_load(p, ctx.experiment_dir, "_test");
+    if (test_ && test_->X.cols() != train_->X.cols())
       throw ParameterError(p.has("csv_test") ? "csv_test" : "X_test",
                            "the test set has " + std::to_string(test_->X.cols()) + " input columns, the training set " +
-                               std::to_string(train_.X.cols()));
-    if (ctx.num_samples > train_.size())
+                               std::to_string(train_->X.cols()));
+    if (ctx.num_samples > train_->size())
       throw ParameterError("n", "data.n = " + std::to_string(ctx.num_samples) + " but " + source_ + " holds only " +
-                                    std::to_string(train_.size()) + " rows");
+                                    std::to_string(train_->size()) + " rows");
     if (p.flag("standardize")) standardize();
   }
 
-  Index dim() const override { return train_.X.cols(); }
+  Index dim() const override { return train_->X.cols(); }
 
   // All rows in file order when n is the file's length; otherwise n rows
   // without replacement, the first n of a permutation drawn from the data
   // stream (so a larger n extends a smaller one).
   Dataset sample(Index n, Rng& rng) const override {
-    if (n > train_.size())
-      throw std::invalid_argument(source_ + " holds " + std::to_string(train_.size()) + " rows, " + std::to_string(n) +
+    const Dataset& train = *train_;
+    if (n > train.size())
+      throw std::invalid_argument(source_ + " holds " + std::to_string(train.size()) + " rows, " + std::to_string(n) +
                                   " were asked for");
-    if (n == train_.size()) return train_;
-    std::vector<Index> order(static_cast<std::size_t>(train_.size()));
+    if (n == train.size()) return train;
+    std::vector<Index> order(static_cast<std::size_t>(train.size()));
     std::iota(order.begin(), order.end(), Index(0));
     Dataset d{RowMatrix(n, dim()), Vector(n)};
     for (Index k = 0; k < n; ++k) {
-      const auto pick = k + static_cast<Index>(rng.below(static_cast<std::uint64_t>(train_.size() - k)));
+      const auto pick = k + static_cast<Index>(rng.below(static_cast<std::uint64_t>(train.size() - k)));
       std::swap(order[static_cast<std::size_t>(k)], order[static_cast<std::size_t>(pick)]);
-      d.X.row(k) = train_.X.row(order[static_cast<std::size_t>(k)]);
-      d.y[k] = train_.y[order[static_cast<std::size_t>(k)]];
+      d.X.row(k) = train.X.row(order[static_cast<std::size_t>(k)]);
+      d.y[k] = train.y[order[static_cast<std::size_t>(k)]];
     }
     return d;
   }
 
-  const Dataset* test_set() const override { return test_ ? &*test_ : nullptr; }
+  const Dataset* test_set() const override { return test_.get(); }
 
  private:
   // The training set (suffix "") or the test set ("_test"), from X/y or csv.
@@ -94,17 +98,61 @@ class NpyDataset final : public DataGenerator {
 
   // Each input column centred and scaled to unit variance with the training
   // file's statistics; the test set gets the same transform.
+  // (New arrays: the loaded ones are shared with other builds of this process.)
   void standardize() {
-    const Eigen::RowVectorXd mean = train_.X.colwise().mean();
-    Eigen::RowVectorXd sd = ((train_.X.rowwise() - mean).colwise().squaredNorm() / double(train_.size())).cwiseSqrt();
+    const Dataset& train = *train_;
+    const Eigen::RowVectorXd mean = train.X.colwise().mean();
+    Eigen::RowVectorXd sd = ((train.X.rowwise() - mean).colwise().squaredNorm() / double(train.size())).cwiseSqrt();
     for (Index i = 0; i < sd.size(); ++i)
       if (sd[i] == 0.0) sd[i] = 1.0;  // a constant column is only centred
-    train_.X = (train_.X.rowwise() - mean).array().rowwise() / sd.array();
-    if (test_) test_->X = (test_->X.rowwise() - mean).array().rowwise() / sd.array();
+    auto scaled = [&](const Dataset& d) {
+      return std::make_shared<const Dataset>(
+          Dataset{(d.X.rowwise() - mean).array().rowwise() / sd.array(), d.y});
+    };
+    train_ = scaled(train);
+    if (test_) test_ = scaled(*test_);
   }
 
-  Dataset train_;
-  std::optional<Dataset> test_;
+  // The CLI builds a run's plugins twice (to validate, then to run) and a sweep
+  // builds each cell: the last files loaded are kept, shared and unchanged, so
+  // that a file is read once while its size and time stay the same.
+  std::shared_ptr<const Dataset> cached_load(const Params& p, const fs::path& dir, const std::string& suffix) {
+    const std::string key = cache_key(p, dir, suffix);
+    static std::mutex mutex;
+    static std::map<std::string, std::pair<std::shared_ptr<const Dataset>, std::string>> cache;  // key: data, source
+    std::lock_guard<std::mutex> lock(mutex);
+    if (auto it = cache.find(key); !key.empty() && it != cache.end()) {
+      if (suffix.empty()) source_ = it->second.second;
+      return it->second.first;
+    }
+    auto data = std::make_shared<const Dataset>(load(p, dir, suffix));
+    if (cache.size() >= 2) cache.clear();  // a training and a test set: memory holds no older files
+    if (!key.empty()) cache[key] = {data, suffix.empty() ? source_ : std::string()};
+    return data;
+  }
+
+  // The files' paths, sizes and modification times, and the keys that choose
+  // columns: "" when a file cannot be examined (no caching, load() reports it).
+  static std::string cache_key(const Params& p, const fs::path& dir, const std::string& suffix) {
+    std::string key = suffix;
+    for (const std::string name : {"X", "y", "csv"}) {
+      if (!p.has(name + suffix)) continue;
+      const fs::path f = fs::path(p.text(name + suffix)).is_absolute() ? fs::path(p.text(name + suffix))
+                                                                        : dir / p.text(name + suffix);
+      std::error_code ec;
+      const auto size = fs::file_size(f, ec);
+      const auto time = fs::last_write_time(f, ec);
+      if (ec) return "";
+      key += "|" + f.string() + "|" + std::to_string(size) + "|" +
+             std::to_string(time.time_since_epoch().count());
+    }
+    key += "|" + p.text("label");
+    for (const auto& f : p.texts("features")) key += "|" + f;
+    return key;
+  }
+
+  std::shared_ptr<const Dataset> train_;
+  std::shared_ptr<const Dataset> test_;
   std::string source_;
 };
 

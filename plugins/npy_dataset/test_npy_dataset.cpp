@@ -252,3 +252,27 @@ TEST_CASE("npy_dataset: CSV features that include the label are used, with a war
   CHECK_THAT(r.err, Contains("warning") && Contains("features include the label column 'y'"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("npy_dataset: a run reads its .npy files once, though its plugins are built twice", "[data][npy][cli]") {
+  // `relulab run` builds the plugins to validate and again to run: the files
+  // are shared between the two builds, not read twice (strace counts the opens).
+  if (std::system("command -v strace > /dev/null 2>&1") != 0) FAIL("strace is missing: scripts/install-deps.sh installs it");
+  const fs::path dir = temp_dir("npyonce");
+  std::vector<double> x(200 * 5), y(200);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<double>(i));
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = std::cos(static_cast<double>(i));
+  write_text(dir / "X.npy", npy_bytes("<f8", false, "(200, 5)", raw_of<double>(x)));
+  write_text(dir / "y.npy", npy_bytes("<f8", false, "(200,)", raw_of<double>(y)));
+  write_text(dir / "e.toml", replaced(small_experiment(100),
+                                      "[data]\nplugin = \"linear_teacher\"\nn = 200\nd = 5\nnoise_std = 0.3\n",
+                                      "[data]\nplugin = \"npy_dataset\"\nX = \"X.npy\"\ny = \"y.npy\"\nn = 200\n"));
+  const auto r = run_command("strace -f -e trace=openat -o " + (dir / "trace").string() + " " + relulab_exe() +
+                             " run " + (dir / "e.toml").string() + " --quiet --out " + (dir / "run").string());
+  REQUIRE(r.exit_code == 0);
+  const std::string trace = slurp(dir / "trace");
+  std::size_t opens = 0;
+  for (auto at = trace.find("/X.npy\", O_RDONLY"); at != std::string::npos; at = trace.find("/X.npy\", O_RDONLY", at + 1))
+    ++opens;
+  CHECK(opens == 1);
+  fs::remove_all(dir);
+}

@@ -7,6 +7,7 @@
 
 #include <relulab/loss.hpp>
 
+#include <atomic>
 #include <cstddef>
 
 namespace relulab::two_layer {
@@ -39,6 +40,10 @@ struct KernelArgs {
   double slope;  // leaky ReLU's alpha
   const Loss* loss;  // per-sample loss value and derivative
   double* loss_scratch;  // 3 chunk doubles: a chunk's outputs, labels and loss derivatives
+  // A loss-only call of many samples (a metric's train loss at a large width):
+  // the host's stop flag, read before each chunk; once it is set the kernel
+  // returns NaN at once and the model throws relulab::Interrupted. Null otherwise.
+  const std::atomic<int>* stop = nullptr;
 };
 
 // The most lanes any compiled instruction set uses (16 floats in 64 bytes), for sizing scratch.

@@ -5,6 +5,7 @@
 // builds for different instruction sets. It includes no Eigen (kernel.hpp).
 #include "kernel.hpp"
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -37,6 +38,9 @@ inline T* aligned_up(T* p) {
   const std::uintptr_t address = reinterpret_cast<std::uintptr_t>(p);
   return reinterpret_cast<T*>((address + kAlign - 1) / kAlign * kAlign);
 }
+
+// Whether the host asked a long loss-only call to stop (KernelArgs::stop).
+inline bool stopped(const KernelArgs& args) { return args.stop && args.stop->load(std::memory_order_relaxed) != 0; }
 
 // The sample behind position t of the call: rows[t], or t itself.
 inline Index sample(const KernelArgs& args, Index t) { return args.rows ? args.rows[t] : t; }
@@ -399,6 +403,7 @@ inline double kept_kernel(const KernelArgs& args, const T* W, T* gradient, T* x,
   const Index vector_end = m / simd::kLanes<T> * simd::kLanes<T>;
   double sum = 0.0;
   for (Index t0 = 0; t0 < count; t0 += chunk) {
+    if (stopped(args)) return NAN;
     T* partial = values + chunk * m;
     const KeptChunk<T> k{
         x, c, alpha_c, values, partial, partial + chunk * kMaxLanes, chunk, smaller(chunk, count - t0)};
@@ -499,6 +504,7 @@ inline double kernel(const KernelArgs& args, const T* W, T* gradient, T* x, Act 
   T* c = x + chunk * d;  // per-sample outputs, then loss weights
   double sum = 0.0;
   for (Index t0 = 0; t0 < count; t0 += chunk) {
+    if (stopped(args)) return NAN;
     const Index nc = smaller(chunk, count - t0);
     gather_chunk(args, t0, nc, d, x, c);
     for (Index j0 = 0; j0 < m; j0 += kBlock) forward_block<T, D, Bias>(net, x, c, nc, j0, smaller(m, j0 + kBlock), act);

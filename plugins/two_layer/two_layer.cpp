@@ -52,7 +52,8 @@ two_layer::Activation activation_named(const std::string& name) {
 class TwoLayer final : public Model {
  public:
   TwoLayer(const Params& p, const BuildContext& ctx)
-      : d_(ctx.input_dim),
+      : stop_(ctx.stop),
+        d_(ctx.input_dim),
         m_(p.integer("width")),
         bias_(p.flag("bias")),
         init_(p.text("init")),
@@ -172,12 +173,24 @@ class TwoLayer final : public Model {
                                      activation_,
                                      slope_,
                                      loss_,
-                                     scratch_[0].data() + loss_scratch_offset()};
-    if (count <= kSamplesPerBlock) return kernel_.loss_and_gradient(args);
-    return blocked_loss_and_gradient(args);
+                                     scratch_[0].data() + loss_scratch_offset(),
+                                     polls_stop(gradient, count) ? stop_.flag() : nullptr};
+    const double loss =
+        count <= kSamplesPerBlock ? kernel_.loss_and_gradient(args) : blocked_loss_and_gradient(args);
+    if (args.stop && stop_.requested()) throw Interrupted();  // the kernel gave up part-way: no loss to return
+    return loss;
   }
 
  private:
+  // A loss alone over this many (sample, neuron) pairs or more takes about a
+  // tenth of a second or longer: it reads the host's stop request between
+  // chunks. Training steps never do (the optimizer's reports take stops), and
+  // neither do short calls, which always finish.
+  static constexpr double kPolledWork = 1e8;
+  bool polls_stop(const double* gradient, Index count) const {
+    return gradient == nullptr && static_cast<double>(count) * static_cast<double>(m_) >= kPolledWork;
+  }
+
   // Samples go through the kernel in chunks: see kernel_isa.cpp. Pass 1
   // keeps the chunk's activations for pass 2: as many samples as fit kActivationBudget (an L2 cache's share), between
   // kMinKeptChunk and kChunk. Below kMinKeptChunk (width > 2048 in float64) the
@@ -297,6 +310,7 @@ class TwoLayer final : public Model {
     return h;
   }
 
+  StopToken stop_;  // a long loss-only call reads it (polls_stop)
   Index d_, m_;
   bool bias_;
   std::string init_;

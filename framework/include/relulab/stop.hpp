@@ -31,6 +31,8 @@ class StopToken {
       : flag_(flag), grace_seconds_(grace_seconds) {}
   bool requested() const { return flag_ && flag_->load(std::memory_order_relaxed) != 0; }
   double grace_seconds() const { return grace_seconds_; }
+  // The flag itself, for code that reads it where a StopPoll cannot run (the model's kernel).
+  const std::atomic<int>* flag() const { return flag_; }
 
  private:
   const std::atomic<int>* flag_ = nullptr;

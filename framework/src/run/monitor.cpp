@@ -97,6 +97,19 @@ void RunMonitor::show_progress(std::uint64_t iteration, double time, bool force)
   progress_.show(e, format_run_progress(ex_.name, p), force);
 }
 
+// A record that took seconds last time (the exact test loss is O(m^2) in the
+// width) is announced on the progress line, so that a long silence is explained.
+void RunMonitor::record(std::uint64_t iteration, double time, const std::vector<bool>& due) {
+  if (last_record_seconds_ >= kSlowRecord)
+    progress_.show(elapsed(),
+                   ex_.name + ": metrics at iteration " + std::to_string(iteration) + " (the last record took " +
+                       format_duration(last_record_seconds_) + "; Ctrl-C stops within a second)",
+                   true);
+  const auto start = SteadyClock::now();
+  hooks_.record(iteration, time, due);
+  last_record_seconds_ = seconds_since(start);
+}
+
 Directive RunMonitor::report(const Progress& p) {
   const double now = now_of(p);
   last_loss_ = p.loss;
@@ -108,7 +121,7 @@ Directive RunMonitor::report(const Progress& p) {
   if (std::find(due.begin(), due.end(), true) != due.end()) {
     if (!model_.parameters().allFinite())
       return diverged("the weights became non-finite by iteration " + std::to_string(p.iteration));
-    hooks_.record(p.iteration, p.time, due);
+    record(p.iteration, p.time, due);
   }
   if (end) return Directive::Continue;  // the optimizer returns by itself
   retune_tick(now);

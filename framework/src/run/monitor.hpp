@@ -53,8 +53,10 @@ class RunMonitor final : public Monitor {
   // Wall seconds a tick aims at: long enough to cost nothing measurable, short
   // enough that a stop signal takes effect within about a second.
   static constexpr double kTickTooShort = 0.05, kTickTooLong = 0.2;
+  static constexpr double kSlowRecord = 2.0;  // seconds: a record this slow is announced before the next
 
  private:
+  void record(std::uint64_t iteration, double time, const std::vector<bool>& due);
   double now_of(const Progress& p) const;
   bool at_end(double now, bool last) const;
   Directive diverged(const std::string& why);
@@ -74,6 +76,7 @@ class RunMonitor final : public Monitor {
   // width, so the stop flag is read after the first step and ticks only grow
   // while they take less than kTickTooShort.
   double tick_ = 1, next_tick_ = 0;
+  double last_record_seconds_ = 0;
   std::chrono::steady_clock::time_point started_, last_tick_wall_, last_checkpoint_;
   double wall_before_;
   double last_loss_ = 0;

@@ -3,6 +3,7 @@
 // the numeric dtypes. Encoding and decoding only; the caller does I/O.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -203,6 +204,7 @@ struct Header {
   std::size_t data_offset = 0;  // bytes before the data
   std::size_t count = 0;  // the product of the shape, checked against overflow
   std::size_t data_bytes = 0;  // count * element_size, checked too
+  bool plain_double = false;  // little-endian float64: the bytes are the values (copied, not converted)
 };
 
 // Bytes of the file that hold its header (0 when `prefix`, the file's first
@@ -230,6 +232,7 @@ inline Header read_header(const std::string& bytes) {
   h.shape = dict.shape;
   h.fortran_order = dict.fortran_order;
   h.element_size = detail::reader_for(dict.descr, h.read);
+  h.plain_double = (dict.descr == "<f8" || dict.descr == "=f8") && std::endian::native == std::endian::little;
   h.data_offset = end;
   h.count = 1;
   for (auto extent : h.shape)
