@@ -50,7 +50,8 @@ class CapabilityProvider {
 template <class... Capabilities, class Self>
 void* offer(Self* self, std::string_view name, void* otherwise = nullptr) {
   void* found = nullptr;
-  ((name == Capabilities::kCapability ? (found = static_cast<Capabilities*>(self), true) : false) || ...);
+  // The fold stops at the first match; its value is not needed (void: clang's -Wunused-value).
+  (void)((name == Capabilities::kCapability ? (found = static_cast<Capabilities*>(self), true) : false) || ...);
   return found ? found : otherwise;
 }
 
