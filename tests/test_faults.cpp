@@ -385,3 +385,17 @@ TEST_CASE("disk full on the final files: the message says what was kept, and the
   check_same_results(dir / "straight", dir / "split");
   fs::remove_all(dir);
 }
+
+TEST_CASE("a full disk under a snapshot metric is reported as the write that failed, not as the plugin's fault",
+          "[faults]") {
+  const fs::path dir = temp_dir("fullsnap");
+  write_text(dir / "e.toml", small_experiment(300) + "[[metrics]]\nplugin = \"neuron_snapshots\"\nschedule = { every = 100 }\n");
+  fs::create_directories(dir / "run" / "snapshots");
+  fs::create_symlink("/dev/full", dir / "run" / "snapshots" / "W_100.npy.tmp");  // the second snapshot's file
+  const auto r = run_command(relulab_exe() + " run " + (dir / "e.toml").string() + " --quiet --out " +
+                             (dir / "run").string());
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Contains("writing results failed") && Contains("No space left on device"));
+  CHECK_THAT(r.err, !Contains("metric plugin 'neuron_snapshots'"));
+  fs::remove_all(dir);
+}
