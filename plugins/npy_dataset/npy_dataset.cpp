@@ -67,10 +67,7 @@ class NpyDataset final : public DataGenerator {
     if (arrays == p.has(csv))
       throw ParameterError(arrays ? csv : x, "give either " + x + " and " + y + " (.npy files) or " + csv +
                                                  " (a CSV file), not both and not neither");
-    auto path = [&](const std::string& key) {
-      const fs::path f = p.text(key);
-      return f.is_absolute() ? f : dir / f;
-    };
+    auto path = [&](const std::string& key) { return file_of(p, dir, key); };
     Dataset d;
     std::string key = csv, what;
     try {
@@ -113,6 +110,12 @@ class NpyDataset final : public DataGenerator {
     if (test_) test_ = scaled(*test_);
   }
 
+  // A file key's path, relative to the experiment file's folder unless absolute.
+  static fs::path file_of(const Params& p, const fs::path& dir, const std::string& key) {
+    const fs::path f = p.text(key);
+    return f.is_absolute() ? f : dir / f;
+  }
+
   // The CLI builds a run's plugins twice (to validate, then to run) and a sweep
   // builds each cell: the last files loaded are kept, shared and unchanged, so
   // that a file is read once while its size and time stay the same.
@@ -137,8 +140,7 @@ class NpyDataset final : public DataGenerator {
     std::string key = suffix;
     for (const std::string name : {"X", "y", "csv"}) {
       if (!p.has(name + suffix)) continue;
-      const fs::path f = fs::path(p.text(name + suffix)).is_absolute() ? fs::path(p.text(name + suffix))
-                                                                        : dir / p.text(name + suffix);
+      const fs::path f = file_of(p, dir, name + suffix);
       std::error_code ec;
       const auto size = fs::file_size(f, ec);
       const auto time = fs::last_write_time(f, ec);

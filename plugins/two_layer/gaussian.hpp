@@ -34,29 +34,6 @@ struct TailFit;
 template <class T>
 struct ExpConstants;
 template <>
-struct ExpConstants<double> {
-  using Int = std::int64_t;
-  static constexpr double kLog2e = 1.4426950408889634074, kLn2Hi = 0.693147180369123816490,
-                          kLn2Lo = 1.90821492927058770002e-10, kShifter = 6755399441055744.0,  // 1.5 2^52
-      kUnderflow = -746.0;  // e^-746 < half the smallest subnormal
-  static constexpr Int kBias = 1023, kMantissaBits = 52;
-  // Taylor to degree 13: |r|^14 / 14! < 5e-18 for |r| <= ln 2 / 2.
-  static constexpr double kTaylor[14] = {1.0,
-                                         1.0,
-                                         0.5,
-                                         1.0 / 6,
-                                         1.0 / 24,
-                                         1.0 / 120,
-                                         1.0 / 720,
-                                         1.0 / 5040,
-                                         1.0 / 40320,
-                                         1.0 / 362880,
-                                         1.0 / 3628800,
-                                         1.0 / 39916800,
-                                         1.0 / 479001600,
-                                         1.0 / 6227020800};
-};
-template <>
 struct ExpConstants<float> {
   using Int = std::int32_t;
   static constexpr float kLog2e = 1.44269504f, kLn2Hi = 0.693145752f, kLn2Lo = 1.42860677e-6f,
@@ -69,15 +46,9 @@ struct ExpConstants<float> {
 
 // a b + c rounded once: the instruction where the target has it (FMA is
 // what makes the exact square below cheap); else multiply and add.
-inline Vec<double> fused(Vec<double> a, Vec<double> b, Vec<double> c) {
-#if defined(__AVX512F__)
-  return _mm512_fmadd_pd(a, b, c);
-#elif defined(__FMA__)
-  return _mm256_fmadd_pd(a, b, c);
-#else
-  return a * b + c;
-#endif
-}
+// Float only: float64 GeLU keeps libmvec (docs/performance.md, "GeLU"); the
+// same form in float64, measured 1.4x slower on AVX2, is a FITS entry of
+// scripts/fit_gaussian_tail.py and two constant tables away.
 inline Vec<float> fused(Vec<float> a, Vec<float> b, Vec<float> c) {
 #if defined(__AVX512F__)
   return _mm512_fmadd_ps(a, b, c);
@@ -95,7 +66,7 @@ inline Vec<T> square_error(Vec<T> z, Vec<T> hi) {
 #if defined(__FMA__) || defined(__AVX512F__)
   return fused(z, z, -hi);
 #else
-  constexpr T kSplitter = sizeof(T) == 8 ? T(134217729.0) : T(4097.0);  // 2^ceil(p/2) + 1
+  constexpr T kSplitter = T(4097.0);  // 2^ceil(24/2) + 1
   const Vec<T> scaled = broadcast(kSplitter) * z;
   const Vec<T> high = scaled - (scaled - z), low = z - high;
   return ((high * high - hi) + T(2) * high * low) + low * low;
@@ -158,9 +129,10 @@ template <class T>
 [[gnu::always_inline]] inline CdfPdf<T> cdf_and_pdf(Vec<T> z) {
   using Fit = TailFit<T>;
   constexpr T kInvSqrt2Pi = T(0.39894228040143267794);
-  // e(|z|) is 0 beyond 40 (float64) or 15 (float32): |z| is capped there, so
-  // that an infinite z squares to a finite number (NaN passes the cap).
-  constexpr T kCap = sizeof(T) == 8 ? T(40) : T(15);
+  static_assert(sizeof(T) == 4, "float32 only: float64 GeLU uses libmvec");
+  // e(|z|) is 0 in float beyond 15: |z| is capped there, so that an infinite
+  // z squares to a finite number (NaN passes the cap).
+  constexpr T kCap = T(15);
   const Vec<T> x = z < Vec<T>{} ? -z : z;
   const Vec<T> capped = x > broadcast(kCap) ? broadcast(kCap) : x;
   const Vec<T> square = capped * capped;
