@@ -9,6 +9,9 @@
 //                      carrying all but `delta` of the norm mass
 //   alignment_time     the first recorded time at which aligned_neurons reached
 //                      aligned_fraction: the end of early alignment (NaN before)
+// With n = "online" or "infinite" the targets are the population drift's
+// extremal vectors (a teacher that knows them in closed form, +-beta*/|beta*|
+// for the linear teacher); without such a teacher the metric is refused.
 // Array alignment/angles_<iteration>.npy: each neuron's angle (degrees) to the
 // nearest extremal vector of its sign (NaN for a neuron with a_j = 0 or w_j = 0).
 #include <relulab/math/extremal.hpp>
@@ -30,6 +33,12 @@ class Alignment final : public Metric {
         delta_(p.real("delta")),
         fraction_(p.real("aligned_fraction")) {
     require_relu_and_squared_error(ctx, "alignment");
+    finite_ = ctx.training_set == TrainingSet::Finite;
+    if (!finite_ && ctx.data && !capability<PopulationDrift>(*ctx.data))
+      throw ParameterError("plugin",
+                           "alignment with n = \"online\" or \"infinite\" measures against the population "
+                           "drift's extremal vectors, which the data plugin does not know in closed form (capability "
+                           "'population_drift'); give n a number");
     options_.starts = static_cast<int>(p.integer("starts"));
   }
 
@@ -37,8 +46,14 @@ class Alignment final : public Metric {
     return {"aligned_mass", "aligned_neurons", "effective_width", "alignment_time"};
   }
 
-  void prepare(const Dataset& train, const DataGenerator&, Rng& rng) override {
-    targets_ = math::extremal::search(train.X, train.y, rng, options_);
+  void prepare(const Dataset& train, const DataGenerator& data, Rng& rng) override {
+    if (finite_) {
+      targets_ = math::extremal::search(train.X, train.y, rng, options_);
+      return;
+    }
+    targets_.clear();
+    for (const auto& [direction, sign] : require_capability<PopulationDrift>(data, "alignment").extremal_vectors())
+      targets_.push_back({direction, sign});
   }
 
   // Exposed for tests: the measures of a network against given extremal vectors.
@@ -123,6 +138,7 @@ class Alignment final : public Metric {
   double angle_, cluster_angle_, delta_, fraction_;
   math::extremal::SearchOptions options_;
   std::vector<math::extremal::ExtremalVector> targets_;
+  bool finite_ = true;  // a finite training set (else the population drift's extremal vectors)
   double alignment_time_ = NAN;
 };
 

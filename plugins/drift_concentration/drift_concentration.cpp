@@ -15,6 +15,7 @@ class DriftConcentration final : public Metric {
  public:
   DriftConcentration(const Params& p, const BuildContext& ctx) : directions_(p.integer("directions")) {
     require_relu_and_squared_error(ctx, "drift_concentration");
+    require_finite_training_set(ctx, "drift_concentration", "the gap between the drift D_n and D");
     if (ctx.data) require_capability<PopulationDrift>(*ctx.data, "drift_concentration", "the data plugin");
   }
 

@@ -23,6 +23,7 @@ class ExtremalVectorsMetric final : public Metric {
  public:
   ExtremalVectorsMetric(const Params& p, const BuildContext& ctx) : use_residual_(p.text("residual") == "current") {
     require_relu_and_squared_error(ctx, "extremal_vectors");
+    require_finite_training_set(ctx, "extremal_vectors", "the extremal vectors of the drift D_n");
     options_.starts = static_cast<int>(p.integer("starts"));
     options_.merge_angle = p.real("merge_angle_deg") * std::numbers::pi / 180;
     options_.subgradient_iterations = static_cast<int>(p.integer("ascent_iterations"));

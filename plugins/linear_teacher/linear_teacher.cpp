@@ -13,7 +13,8 @@ using namespace relulab;
 class LinearTeacher final : public TeacherGenerator,
                             public PopulationRisk,
                             public PopulationDrift,
-                            public LinearTarget {
+                            public LinearTarget,
+                            public GaussianTeacher {
  public:
   LinearTeacher(const Params& p, const BuildContext& ctx)
       : stop_(ctx.stop),
@@ -33,7 +34,12 @@ class LinearTeacher final : public TeacherGenerator,
 
   Dataset sample(Index n, Rng& rng) const override {
     Dataset ds{RowMatrix(n, d_), Vector(n)};
-    for (Index k = 0; k < n; ++k) {
+    draw(rng, ds);
+    return ds;
+  }
+
+  void draw(Rng& rng, Dataset& ds) const override {
+    for (Index k = 0; k < ds.size(); ++k) {
       auto x = ds.X.row(k);
       if (two_cones_) {
         // x = s (axis + eps z), s a fair sign: symmetric, continuous, and
@@ -45,14 +51,14 @@ class LinearTeacher final : public TeacherGenerator,
       }
       ds.y[k] = x.dot(beta_.transpose()) + noise_std_ * rng.normal();
     }
-    return ds;
   }
 
   double target(const double* x) const override { return Eigen::Map<const Vector>(x, d_).dot(beta_); }
 
   void* find_capability(std::string_view name) override {
     if (two_cones_) return offer<LinearTarget>(this, name, TeacherGenerator::find_capability(name));
-    return offer<PopulationRisk, PopulationDrift, LinearTarget>(this, name, TeacherGenerator::find_capability(name));
+    return offer<PopulationRisk, PopulationDrift, LinearTarget, GaussianTeacher>(this, name,
+                                                                                 TeacherGenerator::find_capability(name));
   }
 
   std::optional<double> network_mse(const TwoLayerView& s) const override {
@@ -65,6 +71,8 @@ class LinearTeacher final : public TeacherGenerator,
   }
 
   Vector beta_star() const override { return beta_; }
+
+  math::gaussian::ReluExpansion expansion() const override { return {no_units_, no_weights_, beta_}; }
 
   // For a symmetric isotropic law D(w) = E[1{<w,x> > 0} x x^T] beta* = beta*/2 for
   // every w (the noise is independent of x and centred, so it drops out).
@@ -86,6 +94,8 @@ class LinearTeacher final : public TeacherGenerator,
   double noise_std_, cone_spread_;
   bool two_cones_ = false;
   Vector beta_, axis_;
+  Eigen::MatrixXd no_units_ = Eigen::MatrixXd(0, d_);  // f* has no ReLU units
+  Vector no_weights_;
 };
 
 PluginDescriptor describe() {

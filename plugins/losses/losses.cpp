@@ -10,6 +10,10 @@
 //   error, the fraction of samples with y h(x) <= 0. No OLS baseline: a least
 //   squares fit of signs means nothing next to a margin loss.
 // - Any other loss: its train/test value.
+// With n = "online" or "infinite" there is no finite training set: the train
+// column is the population loss (the test loss), and the OLS baseline is the
+// population least-squares line E[x y] (the best linear predictor under
+// N(0, I) inputs), from the teacher's closed form (docs/science.md §8).
 #include <relulab/relulab.hpp>
 #include <relulab/math/linalg.hpp>
 
@@ -29,7 +33,8 @@ class Losses final : public Metric {
         mode_(p.text("test")),
         loss_name_(ctx.loss ? ctx.loss->name() : "mse"),
         squared_error_(loss_name_ == "mse"),
-        classification_(ctx.loss && ctx.loss->needs_sign_labels()) {
+        classification_(ctx.loss && ctx.loss->needs_sign_labels()),
+        finite_(ctx.training_set == TrainingSet::Finite) {
     if (mode_ == "exact" && !squared_error_)
       throw ParameterError("test", "test = \"exact\" is the Gaussian closed form of the squared error; the loss is " +
                                        loss_name_ + ": use test = \"auto\" or \"sample\"");
@@ -68,6 +73,7 @@ class Losses final : public Metric {
     if (mode_ == "exact" && !risk_)
       throw std::runtime_error("losses: test = \"exact\" needs the exact test loss in closed form; this data has none");
     if (!squared_error_) return;
+    if (!finite_) return population_ols(data);
     const Vector beta = math::ordinary_least_squares(train.X, train.y);
     ols_train_ = math::mean_squared_residual(train.X, train.y, beta);
     ols_test_ = risk_       ? risk_->linear_mse(beta)
@@ -76,8 +82,8 @@ class Losses final : public Metric {
   }
 
   void evaluate(const Snapshot& s, std::span<double> out) override {
-    out[0] = s.model.loss_and_gradient(s.train, {}, nullptr);
     out[1] = test_loss(s);
+    out[0] = finite_ ? s.model.loss_and_gradient(s.train, {}, nullptr) : out[1];
     if (squared_error_) {
       out[2] = ols_train_;
       out[3] = ols_test_;
@@ -107,6 +113,7 @@ class Losses final : public Metric {
       }
     }
     r << "\n  test loss: " << (test_exact_ ? "exact (Gaussian closed form)" : test_source_);
+    if (!finite_) r << "\n  no finite training set: train = the population (test) loss, OLS = the population line";
     if (const Teacher* teacher = teacher_of(data); teacher && squared_error_) {
       std::snprintf(buf, sizeof buf, "\n  noise level sigma^2 = %.6f", teacher->noise_variance());
       r << buf;
@@ -115,6 +122,19 @@ class Losses final : public Metric {
   }
 
  private:
+  // Infinite data: the population least-squares line beta = E[x y] = sum_i a*_i w*_i / 2 + beta*
+  // (E[relu(<w,x>) x] = w/2), whose loss is the same on "train" and test.
+  void population_ols(const DataGenerator& data) {
+    const auto* teacher = capability<GaussianTeacher>(data);
+    const auto* risk = capability<PopulationRisk>(data);
+    ols_train_ = ols_test_ = kNone;
+    if (!teacher || !risk) return;
+    const math::gaussian::ReluExpansion f = teacher->expansion();
+    Vector beta = 0.5 * (f.W.transpose() * f.a);
+    if (f.beta.size() > 0) beta += f.beta;
+    ols_train_ = ols_test_ = risk->linear_mse(beta);
+  }
+
   double test_loss(const Snapshot& s) {
     std::optional<double> exact;
     if (squared_error_ && risk_) exact = risk_->network_mse(s.model.view());
@@ -138,6 +158,7 @@ class Losses final : public Metric {
   Index test_samples_;
   std::string mode_, loss_name_;
   bool squared_error_, classification_;
+  bool finite_;  // a finite training set (else n = "online" or "infinite": train = population loss)
   bool test_exact_ = false;
   bool has_test_ = true;
   const PopulationRisk* risk_ = nullptr;  // the data's closed form (set in prepare), unless test = "sample"

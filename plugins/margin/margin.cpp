@@ -23,6 +23,7 @@ using namespace relulab;
 class Margin final : public Metric {
  public:
   Margin(const Params&, const BuildContext& ctx) {
+    require_finite_training_set(ctx, "margin", "the normalised margin (and the hard-margin SVM)");
     if (ctx.loss && !ctx.loss->needs_sign_labels())
       throw ParameterError("plugin",
                            "margin measures a classifier: it needs a classification loss (logistic or "

@@ -9,7 +9,7 @@ namespace {
 
 using namespace relulab;
 
-class ReluTeacher final : public TeacherGenerator, public PopulationRisk {
+class ReluTeacher final : public TeacherGenerator, public PopulationRisk, public GaussianTeacher {
  public:
   ReluTeacher(const Params& p, const BuildContext& ctx)
       : stop_(ctx.stop),
@@ -42,11 +42,17 @@ class ReluTeacher final : public TeacherGenerator, public PopulationRisk {
 
   Dataset sample(Index n, Rng& rng) const override {
     Dataset ds{RowMatrix(n, d_), Vector(n)};
-    for (Index k = 0; k < n; ++k) {
-      for (Index i = 0; i < d_; ++i) ds.X(k, i) = rng.normal();
-      ds.y[k] = target(ds.X.row(k).data()) + noise_std_ * rng.normal();
-    }
+    draw(rng, ds);
     return ds;
+  }
+
+  // In place, sample by sample: online data draws a batch at every step.
+  void draw(Rng& rng, Dataset& ds) const override {
+    for (Index k = 0; k < ds.size(); ++k) {
+      for (Index i = 0; i < d_; ++i) ds.X(k, i) = rng.normal();
+      pre_.noalias() = W_ * ds.X.row(k).transpose();  // target()'s arithmetic, without its temporary
+      ds.y[k] = a_.dot(pre_.cwiseMax(0.0)) + noise_std_ * rng.normal();
+    }
   }
 
   double target(const double* x) const override {
@@ -54,8 +60,10 @@ class ReluTeacher final : public TeacherGenerator, public PopulationRisk {
     return a_.dot(pre.cwiseMax(0.0));
   }
 
+  math::gaussian::ReluExpansion expansion() const override { return {W_, a_, no_linear_}; }
+
   void* find_capability(std::string_view name) override {
-    return offer<PopulationRisk>(this, name, TeacherGenerator::find_capability(name));
+    return offer<PopulationRisk, GaussianTeacher>(this, name, TeacherGenerator::find_capability(name));
   }
 
   std::optional<double> network_mse(const TwoLayerView& s) const override {
@@ -77,6 +85,8 @@ class ReluTeacher final : public TeacherGenerator, public PopulationRisk {
   double noise_std_;
   Eigen::MatrixXd W_;
   Vector a_;
+  Vector no_linear_;  // f* has no linear part
+  mutable Vector pre_ = Vector(k_);  // draw()'s pre-activations
 };
 
 PluginDescriptor describe() {

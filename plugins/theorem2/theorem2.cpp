@@ -18,6 +18,7 @@ class Theorem2 final : public Metric {
  public:
   Theorem2(const Params& p, const BuildContext& ctx) : d_(ctx.input_dim) {
     require_relu_and_squared_error(ctx, "theorem2");
+    require_finite_training_set(ctx, "theorem2", "the minimal-norm interpolators on each side");
     if (p.has("axis")) {
       const auto& v = p.reals("axis");
       if (static_cast<Index>(v.size()) != d_)

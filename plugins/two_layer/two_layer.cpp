@@ -8,6 +8,7 @@
 // loops run over neurons, contiguous and vectorisable), then a (m), then b (m,
 // only with a hidden bias).
 #include <relulab/relulab.hpp>
+#include <relulab/math/population.hpp>
 
 #include "kernel.hpp"
 #include "worker_pool.hpp"
@@ -49,7 +50,7 @@ two_layer::Activation activation_named(const std::string& name) {
   return two_layer::Activation::Relu;
 }
 
-class TwoLayer final : public Model {
+class TwoLayer final : public Model, public PopulationTraining {
  public:
   TwoLayer(const Params& p, const BuildContext& ctx)
       : stop_(ctx.stop),
@@ -147,6 +148,45 @@ class TwoLayer final : public Model {
   void predict(const RowMatrix& X, Vector& out) const override {
     out.resize(X.rows());
     for (Index k = 0; k < X.rows(); ++k) out[k] = forward(X.row(k).data());
+  }
+
+  void* find_capability(std::string_view name) override { return offer<PopulationTraining>(this, name); }
+
+  // The population loss (n = "infinite") is the closed form of a bias-free
+  // ReLU or leaky ReLU network (docs/science.md §8), computed in float64.
+  Refusal population_refusal() const override {
+    if (bias_)
+      return {"bias", "the population loss has a closed form for networks without a hidden bias only; set bias = "
+                      "false, or give n a number"};
+    if (activation_ == two_layer::Activation::Gelu)
+      return {"activation", "the population loss has a closed form for relu and leaky_relu (the arc-cosine kernel), "
+                            "not for gelu; give n a number to train a GeLU network on samples"};
+    if (float32_)
+      return {"precision", "the population loss is a closed form computed in float64; precision = \"float32\" "
+                           "applies to steps on samples"};
+    return {};
+  }
+
+  void use_teacher(const math::gaussian::ReluExpansion& teacher, double noise_variance) override {
+    teacher_W_ = teacher.W, teacher_a_ = teacher.a, teacher_beta_ = teacher.beta;
+    population_ = std::make_unique<math::population::StudentPopulationLoss>(m_, d_, slope_, teacher_expansion(),
+                                                                             noise_variance, stop_);
+  }
+
+  double population_loss_and_gradient(double* gradient) const override {
+    if (!population_) throw std::logic_error("two_layer: population_loss_and_gradient before use_teacher");
+    const Eigen::Map<const Eigen::MatrixXd> W(theta_.data(), m_, d_);
+    const Eigen::Map<const Vector> a(theta_.data() + d_ * m_, m_);
+    population_->begin(W, a, teacher_expansion());
+    PopulationCall call{this, gradient != nullptr};
+    if (pool_) pool_->run(&population_parts, &call);
+    else population_parts(&call, 0);
+    if (!gradient) return population_->finish(W, a, teacher_expansion(), nullptr, nullptr);
+    Eigen::Map<Eigen::MatrixXd> gW(gradient, m_, d_);
+    Eigen::Map<Vector> ga(gradient + d_ * m_, m_);
+    Eigen::Ref<Eigen::MatrixXd> grad_W(gW);
+    Eigen::Ref<Vector> grad_a(ga);
+    return population_->finish(W, a, teacher_expansion(), &grad_W, &grad_a);
   }
 
   // Training steps (a gradient is asked for) run in the model's precision;
@@ -286,6 +326,21 @@ class TwoLayer final : public Model {
     return loss;
   }
 
+  struct PopulationCall {
+    const TwoLayer* model;
+    bool gradient;
+  };
+  // Worker w's share of the population sums: parts w, w + workers, ... (the parts are fixed, so the bytes
+  // do not depend on the number of threads).
+  static void population_parts(void* context, int w) {
+    const auto& call = *static_cast<const PopulationCall*>(context);
+    const TwoLayer& self = *call.model;
+    const Eigen::Map<const Eigen::MatrixXd> W(self.theta_.data(), self.m_, self.d_);
+    for (int part = w; part < self.population_->parts(); part += self.workers_)
+      self.population_->run(W, self.teacher_expansion(), part, call.gradient);
+  }
+  math::gaussian::ReluExpansion teacher_expansion() const { return {teacher_W_, teacher_a_, teacher_beta_}; }
+
   Index loss_scratch_offset() const { return two_layer::scratch_size(d_, m_, chunk_, keeps_activations_, activation_); }
 
   // sigma(z) for predictions (not a hot path; the kernel's vector forms are in activation.hpp).
@@ -331,6 +386,9 @@ class TwoLayer final : public Model {
   std::unique_ptr<two_layer::WorkerPool> pool_;  // with more than one worker
   mutable std::vector<double> accumulated_, block_gradient_;  // kAccumulators and workers_ gradients
   mutable std::array<double, kAccumulators> accumulated_loss_{};
+  Eigen::MatrixXd teacher_W_;  // n = "infinite": the teacher's units, output weights and linear part
+  Vector teacher_a_, teacher_beta_;
+  std::unique_ptr<math::population::StudentPopulationLoss> population_;  // its working space
 };
 
 PluginDescriptor describe() {

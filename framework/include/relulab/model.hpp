@@ -10,6 +10,10 @@
 
 namespace relulab {
 
+namespace math::gaussian {
+struct ReluExpansion;  // relulab/math/gaussian.hpp
+}
+
 // Non-owning view of the two layers, for metrics and closed-form risks.
 // W is m x d with neuron j in row j; b has size 0 when the model has no bias.
 struct TwoLayerView {
@@ -59,6 +63,27 @@ class Model : public PluginObject {
   // The same on inputs X against labels y (one per row of X; label noise
   // passes perturbed copies of the training labels).
   virtual double loss_and_gradient_for(const RowMatrix& X, const Vector& y, Rows rows, double* gradient) const = 0;
+};
+
+// A capability of a model: training on infinite data (n = "infinite"), the
+// exact population loss E[(h(x) - y)^2] against a Gaussian teacher and its
+// gradient (docs/science.md §8, relulab/math/population.hpp).
+class PopulationTraining {
+ public:
+  static constexpr const char* kCapability = "population_training";
+  static constexpr const char* kDescription = "the exact population loss and its gradient (n = \"infinite\")";
+  virtual ~PopulationTraining() = default;
+  // Why this model, as configured, has no closed form: the key to blame
+  // ("activation", "bias") and the reason; an empty reason when it has one.
+  struct Refusal {
+    std::string key, reason;
+  };
+  virtual Refusal population_refusal() const = 0;
+  // The teacher f* (copied) and the label noise; sizes the working space once.
+  virtual void use_teacher(const math::gaussian::ReluExpansion& teacher, double noise_variance) = 0;
+  // E[(h(x) - y)^2] at the live parameters and, if `gradient` is not null,
+  // its gradient in the layout of parameters(). Allocates nothing.
+  virtual double population_loss_and_gradient(double* gradient) const = 0;
 };
 
 }  // namespace relulab

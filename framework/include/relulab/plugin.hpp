@@ -86,10 +86,16 @@ constexpr PluginKind kind_of() {
 template <class T>
 inline constexpr PluginKind kind_of = detail::kind_of<T>();
 
+// What the optimizer trains on ([data] n, docs/science.md §8): a finite
+// training set of n samples, fresh samples at every step (n = "online"), or
+// the exact population loss (n = "infinite").
+enum class TrainingSet { Finite, Online, Infinite };
+
 // What the host knows when it builds a plugin object.
 struct BuildContext {
   Index input_dim = 0;  // d of the data generator (0 while building it)
-  Index num_samples = 0;  // n of the training set
+  Index num_samples = 0;  // n of the training set (0 unless it is finite)
+  TrainingSet training_set = TrainingSet::Finite;
   std::filesystem::path experiment_dir;  // folder of the experiment file, for relative paths
   const Loss* loss = nullptr;  // the experiment's loss (built before the model; outlives it)
   const Model* model = nullptr;  // the model, once built (optimizers and metrics may check it)
@@ -98,6 +104,16 @@ struct BuildContext {
   std::uint64_t noise_seed = 0;  // seed of the noise stream of the policy being built (its own)
   StopToken stop;  // the host's stop request, for computations that take seconds by themselves (stop.hpp)
 };
+
+// For a plugin that reads a finite training set (the OLS fit on it, its
+// drift D_n): refuses online and infinite data at its `plugin` key, saying
+// what `who` computes and why there is nothing to compute it on.
+inline void require_finite_training_set(const BuildContext& ctx, const std::string& who, const std::string& what) {
+  if (ctx.training_set == TrainingSet::Finite) return;
+  throw ParameterError("plugin", who + " computes " + what + " of the training set; with n = \"" +
+                                     (ctx.training_set == TrainingSet::Online ? "online" : "infinite") +
+                                     "\" there is no finite training set. Leave this metric out, or give n a number");
+}
 
 // How a plugin's own code was compiled. A plugin built without optimisation
 // (CMake with no build type gives -O0) runs many times slower than a bundled

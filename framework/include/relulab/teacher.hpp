@@ -7,6 +7,9 @@
 //   PopulationDrift  E[1{<w,x> > 0} y x] and its extremal       drift_concentration, extremal_vectors
 //                    vectors in closed form
 //   LinearTarget     beta* of a linear f*(x) = <beta*, x>       theorem2
+//   FreshSamples     samples drawn into given storage           online data (n = "online")
+//   GaussianTeacher  f* as ReLU units plus a linear part,        the population objective (n = "infinite")
+//                    under x ~ N(0, I_d)
 //
 // A teacher plugin derives from TeacherGenerator (a DataGenerator that offers
 // Teacher) and from the closed forms it knows, and lists them in
@@ -14,6 +17,7 @@
 #pragma once
 
 #include <relulab/capability.hpp>
+#include <relulab/math/gaussian.hpp>
 #include <relulab/data_generator.hpp>
 #include <relulab/model.hpp>
 #include <relulab/params.hpp>
@@ -81,10 +85,42 @@ inline Vector beta_star_of(const Params& p, Index d) {
   return Eigen::Map<const Vector>(b.data(), d);
 }
 
-// A data generator that is a teacher.
-class TeacherGenerator : public DataGenerator, public Teacher {
+// Online data (n = "online"): the next samples of the stream, drawn into
+// storage the host sized once, one sample after the other as sample() draws
+// them (so k draws of b samples are the samples of one sample(k b)).
+class FreshSamples {
  public:
-  void* find_capability(std::string_view name) override { return offer<Teacher>(this, name); }
+  static constexpr const char* kCapability = "fresh_samples";
+  static constexpr const char* kDescription = "fresh samples on demand (a teacher to draw from)";
+  virtual ~FreshSamples() = default;
+  // Fills every row of `into` (X n x d, y n; n unchanged).
+  virtual void draw(Rng& rng, Dataset& into) const = 0;
+};
+
+// The teacher's f*(x) = sum_i a*_i relu(<w*_i, x>) + <beta*, x> under
+// x ~ N(0, I_d), the labels y = f*(x) + noise: what the population loss and
+// its gradient are computed from (relulab/math/population.hpp).
+class GaussianTeacher {
+ public:
+  static constexpr const char* kCapability = "gaussian_teacher";
+  static constexpr const char* kDescription =
+      "a teacher with Gaussian inputs whose f* is ReLU units and a linear part (linear_teacher, relu_teacher)";
+  virtual ~GaussianTeacher() = default;
+  // Views into the teacher: valid as long as it lives.
+  virtual math::gaussian::ReluExpansion expansion() const = 0;
+};
+
+// A data generator that is a teacher. Every teacher can draw fresh samples:
+// through sample() unless it overrides draw() to fill the storage in place
+// (the bundled teachers do; sample() allocates a data set at every step).
+class TeacherGenerator : public DataGenerator, public Teacher, public FreshSamples {
+ public:
+  void* find_capability(std::string_view name) override { return offer<Teacher, FreshSamples>(this, name); }
+  void draw(Rng& rng, Dataset& into) const override {
+    Dataset fresh = sample(into.size(), rng);
+    into.X = fresh.X;
+    into.y = fresh.y;
+  }
 };
 
 // The teacher behind a data generator, or null (a data set whose law is unknown).

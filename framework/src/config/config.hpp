@@ -73,7 +73,8 @@ struct Experiment {
   std::map<std::string, std::uint64_t> stream_roots;  // stream -> root seed (experiment.seed unless overridden)
   std::filesystem::path output;  // root folder for run directories
   double checkpoint_seconds = 60;
-  Index n = 0;
+  Index n = 0;  // a finite training set's size (0 for online and infinite data)
+  TrainingSet training_set = TrainingSet::Finite;  // [data] n: a number, "online" or "infinite"
   std::string warm_start;  // [model] warm_start: a run directory or checkpoint to start from
   bool warm_start_check_data = true;  // refuse a warm start from a run trained on other data
   Section data, model, loss, optimizer;

@@ -45,7 +45,10 @@ const Schema& experiment_schema() {
 const Schema& data_host_schema() {
   static const Schema s = [] {
     Schema x;
-    x.integer("n", "number of training samples").at_least(1).at_most(1e12);
+    x.integer("n", "number of training samples; or \"online\" (a fresh batch at every step) or \"infinite\" (the "
+                   "exact population loss)")
+        .at_least(1)
+        .at_most(1e12);
     return x;
   }();
   return s;
@@ -345,6 +348,36 @@ void resolve(Experiment& ex, const Params& exp, const Params& data_host, const P
 
 }  // namespace
 
+namespace {
+
+// [data] with its n: a number of samples, or the words "online" and
+// "infinite" (docs/science.md §8), which the schema's integer cannot hold.
+void read_data_section(Experiment& ex, SectionReader& reader, const RawExperiment& raw, Params& data_host) {
+  const toml::table& table = section_table(raw, "data");
+  const toml::node* n = table.get("n");
+  const PluginKind kind = PluginKind::DataGenerator;
+  if (!n || !n->is_string()) {
+    ex.data = reader.read(table, "data", "data", data_host_schema(), &kind, data_host);
+    ex.n = static_cast<Index>(data_host.integer("n"));
+    return;
+  }
+  ex.data = reader.read(table, "data", "data", empty_schema(), &kind, data_host, {"n"});  // n is the data's only host key
+  const Location where = location_of(raw, "data.n", table.find("n")->first.source());
+  ex.data.where["n"] = where;
+  const std::string word = n->as_string()->get();
+  if (word == "online") ex.training_set = TrainingSet::Online;
+  else if (word == "infinite") ex.training_set = TrainingSet::Infinite;
+  else {
+    std::string msg = "expected a number of samples, \"online\" or \"infinite\", found string \"" + word + "\"";
+    if (auto guess = did_you_mean(word, {"online", "infinite"}); !guess.empty()) msg += " (did you mean '" + guess + "'?)";
+    throw ConfigError(located(where, "data", "n", msg));
+  }
+  data_host.set("n", ParamValue(word));
+  ex.n = 0;
+}
+
+}  // namespace
+
 Experiment validate_experiment(const RawExperiment& raw, Registry& registry) {
   Experiment ex;
   ex.file = raw.file;
@@ -352,9 +385,8 @@ Experiment validate_experiment(const RawExperiment& raw, Registry& registry) {
   refuse_unknown_sections(raw);
   const Params exp = read_experiment_section(ex, reader, raw, registry);
   Params data_host, model_host, none;
-  const PluginKind k_data = PluginKind::DataGenerator, k_model = PluginKind::Model, k_opt = PluginKind::Optimizer;
-  ex.data = reader.read(section_table(raw, "data"), "data", "data", data_host_schema(), &k_data, data_host);
-  ex.n = static_cast<Index>(data_host.integer("n"));
+  const PluginKind k_model = PluginKind::Model, k_opt = PluginKind::Optimizer;
+  read_data_section(ex, reader, raw, data_host);
   ex.model = reader.read(section_table(raw, "model"), "model", "model", model_host_schema(), &k_model, model_host);
   if (model_host.has("warm_start")) ex.warm_start = model_host.text("warm_start");
   ex.warm_start_check_data = model_host.flag("warm_start_check_data");

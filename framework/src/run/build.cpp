@@ -1,5 +1,7 @@
 #include "run/build.hpp"
 
+#include "run/training_set.hpp"
+
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -60,6 +62,7 @@ Built build(const Experiment& ex, StopToken stop) {
   ctx.stop = stop;
   ctx.experiment_dir = ex.file.parent_path();
   ctx.num_samples = ex.n;
+  ctx.training_set = ex.training_set;
   b.data = make_section<DataGenerator>(ex, ex.data, ctx);
   ctx.input_dim = b.data->dim();
   ctx.data = b.data.get();
@@ -71,6 +74,7 @@ Built build(const Experiment& ex, StopToken stop) {
   ctx.optimizer = b.optimizer.get();
   b.policies = build_policies(ex, *b.optimizer, ctx);
   for (const auto& m : ex.metrics) b.metrics.push_back(make_section<Metric>(ex, m, ctx));
+  check_training_set(ex, b);
   return b;
 }
 

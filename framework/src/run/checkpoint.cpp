@@ -1,6 +1,7 @@
 #include "run/checkpoint.hpp"
 
 #include "io/output.hpp"
+#include "run/training_set.hpp"
 
 #include <iterator>
 #include <stdexcept>
@@ -42,6 +43,7 @@ State compose_checkpoint(const Experiment& ex, const RunParts& parts, const RunP
   const auto theta = parts.model.parameters();
   s.put_doubles("model.theta", theta.data(), static_cast<std::size_t>(theta.size()));
   s.put_text("rng.batches", parts.batch_rng.save());
+  if (parts.online) parts.online->save(s);
   State optimizer;
   parts.optimizer.save_state(optimizer);
   nest(s, "optimizer.", optimizer);
@@ -86,6 +88,7 @@ RunProgressMark restore_checkpoint(const State& checkpoint, RunParts& parts, con
     throw std::runtime_error("checkpoint in " + where + " does not match the model's size");
   checkpoint.doubles("model.theta", parts.model.parameters().data(), size);
   parts.batch_rng.restore(checkpoint.text("rng.batches"));
+  if (parts.online) parts.online->restore(checkpoint, where);
   parts.optimizer.load_state(extract(checkpoint, "optimizer."));
   for (std::size_t i = 0; i < parts.metrics.size(); ++i)
     parts.metrics[i]->load_state(extract(checkpoint, metric_prefix(i)));

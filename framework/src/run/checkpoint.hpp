@@ -2,6 +2,7 @@
 //   config_hash            the experiment it belongs to
 //   model.theta            the parameter vector
 //   rng.batches            the batch stream
+//   rng.data, online.X/y   online data: the data stream and the batch it drew for the next step
 //   optimizer.<key>        the optimizer's own state
 //   metric<i>.<key>        metric i's own state
 //   csv.bytes              metrics.csv's size at the checkpoint (later rows are cut on resume)
@@ -25,6 +26,7 @@ struct RunParts {
   Optimizer& optimizer;
   std::vector<std::unique_ptr<Metric>>& metrics;
   Rng& batch_rng;
+  class OnlineObjective* online = nullptr;  // n = "online": the held batch and the data stream
 };
 
 // What the host itself keeps in a checkpoint beside the plugins' states.

@@ -7,6 +7,7 @@
 #include "run/recorder.hpp"
 #include "run/run_directory.hpp"
 #include "run/summary.hpp"
+#include "run/training_set.hpp"
 #include "run/warm_start.hpp"
 
 #include <algorithm>
@@ -138,6 +139,7 @@ class Run {
         dir_(folder_.path()),
         seeds_(stream_seeds(ex)),
         batch_rng_(seeds_.at("batches")),
+        data_rng_(seeds_.at("data")),
         parts_{*built_.model, *built_.optimizer, built_.metrics, batch_rng_},
         sink_(dir_) {}
 
@@ -164,16 +166,36 @@ class Run {
   }
 
   void prepare_data_and_model() {
-    Rng data_rng(seeds_.at("data")), init_rng(seeds_.at("init"));
-    train_ = built_.data->sample(ex_.n, data_rng);
+    Rng init_rng(seeds_.at("init"));
+    const Index d = built_.data->dim();
+    train_ = ex_.training_set == TrainingSet::Finite ? built_.data->sample(ex_.n, data_rng_) : Dataset{RowMatrix(0, d), Vector(0)};
     require_sign_labels(ex_, *built_.loss, train_);
     built_.model->initialize(init_rng);
     if (!ex_.warm_start.empty()) apply_warm_start(ex_, *built_.model, train_);
+    if (ex_.training_set == TrainingSet::Online) start_online_data(d);
+    if (ex_.training_set == TrainingSet::Infinite) start_population();
     prepare_metrics();  // before any file is written: a metric that refuses the data leaves nothing behind
     if (!resuming_) {
-      write_training_set(dir_, train_);
+      if (ex_.training_set == TrainingSet::Finite) write_training_set(dir_, train_);
       write_weights(dir_, "init", *built_.model);
     }
+  }
+
+  // n = "online": the data stream draws every step's batch (the first one now); nothing is stored.
+  void start_online_data(Index d) {
+    online_ = std::make_unique<OnlineObjective>(*built_.model, *capability<FreshSamples>(*built_.data), data_rng_,
+                                                online_batch_size(ex_), d);
+    parts_.online = online_.get();
+    require_sign_labels(ex_, *built_.loss, online_->held());
+  }
+
+  // n = "infinite": the model's closed form against the teacher (check_training_set made sure both exist).
+  void start_population() {
+    auto& population = *capability<PopulationTraining>(*built_.model);
+    const Teacher* teacher = teacher_of(*built_.data);
+    population.use_teacher(capability<GaussianTeacher>(*built_.data)->expansion(),
+                           teacher ? teacher->noise_variance() : 0.0);
+    population_ = std::make_unique<PopulationObjective>(*built_.model, population);
   }
 
   // A metric that refuses the training set (the margin metric and non-separable
@@ -269,7 +291,10 @@ class Run {
   }
 
   void run_optimizer(ProgressPrinter& progress) {
-    ModelObjective objective(*built_.model, train_);
+    ModelObjective finite(*built_.model, train_);
+    Objective& objective = online_       ? static_cast<Objective&>(*online_)
+                           : population_ ? static_cast<Objective&>(*population_)
+                                         : static_cast<Objective&>(finite);
     try {
       built_.optimizer->run(objective, *monitor_, batch_rng_);
     } catch (const StoppedDuringRecord&) {
@@ -369,9 +394,12 @@ class Run {
   fs::path dir_;
   StreamSeeds seeds_;
   Rng batch_rng_;
+  Rng data_rng_;  // the training set's stream, or online data's
   RunParts parts_;
   FileArraySink sink_;
-  Dataset train_;
+  Dataset train_;  // empty for online and infinite data
+  std::unique_ptr<OnlineObjective> online_;  // n = "online"
+  std::unique_ptr<PopulationObjective> population_;  // n = "infinite"
   bool resuming_ = false;
   std::optional<PendingRecord> pending_;  // a record a stop abandoned, made first on resume
   RunMonitor* monitor_ = nullptr;

@@ -84,7 +84,8 @@ void apply_warm_start(const Experiment& ex, Model& model, const Dataset& train) 
   const fs::path source = resolve_source(ex);
   const fs::path run_dir = fs::is_directory(source) ? source : source.parent_path();
   if (!fs::exists(source)) fail(ex, "no such run directory or checkpoint: " + source.string());
-  if (ex.warm_start_check_data) check_same_data(ex, run_dir, train);
+  // Online and infinite data have no training set to compare.
+  if (ex.warm_start_check_data && ex.training_set == TrainingSet::Finite) check_same_data(ex, run_dir, train);
   try {
     if (fs::is_directory(source) && fs::exists(source / "W_final.npy")) load_final_weights(ex, source, model);
     else load_checkpoint_weights(ex, source, model);
