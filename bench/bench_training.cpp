@@ -389,6 +389,36 @@ void PopulationLoss(benchmark::State& state) {
 }
 BENCHMARK(PopulationLoss)->Arg(1000)->Unit(benchmark::kMillisecond);
 
+// n = "infinite": the model's population loss alone and with its gradient
+// (relulab/math/population.hpp), against the same teacher and student as
+// PopulationLoss. Arguments: width, threads. The allocations per call are
+// counted after a first call (which sizes nothing: use_teacher did).
+void population_call(benchmark::State& state, bool gradient) {
+  const Index d = 5, width = state.range(0);
+  BuildContext ctx;
+  const auto& teacher = registry().find(PluginKind::DataGenerator, "linear_teacher")->descriptor;
+  auto gen = teacher.make<DataGenerator>(defaults(teacher.schema, {{"d", std::int64_t(d)}}), ctx);
+  Problem p = make_problem(10, d, width, "float64", state.range(1));
+  auto& population = *capability<PopulationTraining>(*p.model);
+  population.use_teacher(capability<GaussianTeacher>(*gen)->expansion(), 0.09);
+  Vector g(p.model->num_parameters());
+  double* out = gradient ? g.data() : nullptr;
+  benchmark::DoNotOptimize(population.population_loss_and_gradient(out));
+  const long before = host::heap_allocations();
+  long calls = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(population.population_loss_and_gradient(out));
+    ++calls;
+  }
+  state.counters["allocs/call"] = static_cast<double>(host::heap_allocations() - before) / static_cast<double>(calls);
+  state.counters["neuron pairs/s"] = benchmark::Counter(static_cast<double>(width) * static_cast<double>(width),
+                                                        benchmark::Counter::kIsIterationInvariantRate);
+}
+void PopulationObjectiveLoss(benchmark::State& state) { population_call(state, false); }
+void PopulationGradient(benchmark::State& state) { population_call(state, true); }
+BENCHMARK(PopulationObjectiveLoss)->Args({1000, 1})->Args({1000, 2})->Unit(benchmark::kMillisecond);
+BENCHMARK(PopulationGradient)->Args({1000, 1})->Args({1000, 2})->Unit(benchmark::kMillisecond);
+
 }  // namespace
 
 BENCHMARK_MAIN();

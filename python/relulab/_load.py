@@ -113,7 +113,12 @@ class Run:
 
     @property
     def data(self):
-        """The training set (X, y) the run used."""
+        """The training set (X, y) the run used. Runs with data.n = "online" or "infinite" have none."""
+        n = self.config.get("data", {}).get("n")
+        if isinstance(n, str):
+            raise ValueError(f"{self.path}: data.n = {n!r} trains without a finite training set, so there is no "
+                             "X_train.npy (online data draws fresh samples at every step; infinite data is the "
+                             "population loss)")
         return np.load(self.path / "X_train.npy"), np.load(self.path / "y_train.npy")
 
     def predict(self, X, which: str = "final"):

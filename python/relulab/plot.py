@@ -27,9 +27,27 @@ def _labels(runs) -> dict:
     return {}
 
 
+# Sample sizes without a number (data.n = "online" or "infinite"): drawn as levels, the curve's limit.
+_LIMITS = {"online": "online", "infinite": "∞ (population)"}
+
+
+def _split_limits(table, x):
+    """(rows with a numeric x, x made numeric; rows whose x is "online" or "infinite")."""
+    words = table[x].astype(str).isin(_LIMITS)
+    finite = table[~words].copy()
+    finite[x] = pd.to_numeric(finite[x], errors="coerce")
+    return finite[finite[x].notna()], table[words]
+
+
+def _numeric_key(table, k):
+    finite, _ = _split_limits(table, k)
+    return len(finite) > 0 and len(finite) + (table[k].astype(str).isin(_LIMITS)).sum() == len(table)
+
+
 def _natural_x(sw, table, seed_key):
-    """The swept numeric key (seeds aside) with the most distinct values."""
-    numeric = [k for k in sw.keys if k != seed_key and pd.api.types.is_numeric_dtype(table[k])]
+    """The swept numeric key (seeds aside) with the most distinct values; sample sizes may mix
+    numbers with "online" and "infinite"."""
+    numeric = [k for k in sw.keys if k != seed_key and _numeric_key(table, k)]
     if not numeric:
         raise ValueError(f"{sw.path}: no numeric swept key other than {seed_key}; pass x=")
     return max(numeric, key=lambda k: table[k].nunique())
@@ -59,6 +77,7 @@ def sweep(sw, x=None, y=None, logx=None, logy=None, ax=None, seed_key="experimen
     t = sw.table()
     t = t[t["status"] == "completed"]
     x = x or _natural_x(sw, t, seed_key)
+    t, limits = _split_limits(t, x)
     metrics = [y] if isinstance(y, str) else list(y or [c for c in t.columns if _is_loss(c)])
     labels = _labels(run for _, run in sw.cells)
     others = [k for k in sw.keys if k not in (x, seed_key)]
@@ -76,6 +95,7 @@ def sweep(sw, x=None, y=None, logx=None, logy=None, ax=None, seed_key="experimen
             ax.errorbar(stats.index, stats["mean"], yerr=stats["std"].fillna(0), color=colour, ls=style,
                         marker="o", ms=3, capsize=2, label=label)
     noise = _noise_variance(sw)
+    _draw_limits(ax, limits, x, metrics, labels, noise)
     if noise and all(_is_loss(m) for m in metrics):
         ax.axhline(noise, color="grey", ls=":", label="noise level σ²")
     values = t[metrics].to_numpy(dtype=float)
@@ -89,6 +109,21 @@ def sweep(sw, x=None, y=None, logx=None, logy=None, ax=None, seed_key="experimen
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
     ax.figure.tight_layout()
     return ax
+
+
+def _draw_limits(ax, limits, x, metrics, labels, noise):
+    """A level per metric for the cells at n = "online" or "infinite" (the mean over their seeds). Without
+    a finite training set train and test coincide, and a linear teacher's OLS line is σ² itself: each
+    value is drawn once per word."""
+    for word, rows in limits.groupby(x):
+        drawn = set()
+        for metric in metrics:
+            level = float(rows[metric].mean())
+            if not np.isfinite(level) or level in drawn or level == noise:
+                continue
+            drawn.add(level)
+            ax.axhline(level, color="black", ls="-." if word == "infinite" else (0, (1, 2)), lw=1,
+                       label=f"{labels.get(metric, metric)} at n = {_LIMITS[word]}")
 
 
 def _noise_variance(sw):

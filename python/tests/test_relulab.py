@@ -66,6 +66,20 @@ def test_a_sweep_with_a_diverged_cell_loads_and_says_which(tmp_path):
     assert agg.loc[0.05, ("train_mse", "mean")] == pytest.approx(mean, rel=1e-15)
 
 
+def test_a_sweep_over_n_with_online_data_draws_its_limit_as_a_level(tmp_path):
+    sw = relulab.run(small(sweep={"data.n": [60, 120, "online"]}), out=tmp_path / "sweep", progress=False)
+    t = sw.table()
+    assert list(t["data.n"]) == [60, 120, "online"] and (t["status"] == "completed").all()
+    online = t[t["data.n"] == "online"].iloc[0]
+    assert online["train_mse"] == online["test_mse"]  # no finite training set: train is the population loss
+    ax = relulab.plot.sweep(sw)
+    levels = [line for line in ax.get_lines() if "at n = online" in line.get_label()]
+    assert len(levels) == 1 and levels[0].get_ydata()[0] == pytest.approx(online["train_mse"], rel=1e-15)
+    cell = sw.cells[2][1]
+    with pytest.raises(ValueError, match="without a finite training set"):
+        cell.data
+
+
 def test_a_configuration_error_raises_with_its_file_and_line(tmp_path):
     doc = small()
     doc["optimizer"]["lrr"] = 0.1

@@ -176,7 +176,11 @@ Figure run_figure(const PlotOptions& o) {
   return fig;
 }
 
+// A sample size without a number: data.n = "online" or "infinite" (docs/science.md §8), drawn as a level.
+bool limit_word(const std::string& cell) { return cell == "online" || cell == "infinite"; }
+
 // The swept key a figure puts on x: the numeric one (seeds aside) with the most distinct values.
+// Sample sizes may mix numbers with the words "online" and "infinite".
 std::string natural_x(const Table& t, std::size_t status) {
   std::string best;
   std::size_t most = 0;
@@ -185,8 +189,8 @@ std::string natural_x(const Table& t, std::size_t status) {
     bool numeric = true;
     for (const auto& row : t.rows) {
       double v;
-      numeric = numeric && number(row[c], v);
-      if (numeric) distinct.insert(v);
+      numeric = numeric && (number(row[c], v) || limit_word(row[c]));
+      if (numeric && number(row[c], v)) distinct.insert(v);
     }
     if (numeric && t.header[c] != "experiment.seed" && distinct.size() > most)
       best = t.header[c], most = distinct.size();
@@ -239,6 +243,29 @@ std::vector<Series> sweep_series(const Table& t, std::size_t xi, const std::vect
   return out;
 }
 
+// The cells whose x is "online" or "infinite" (no place on the axis): one level per metric and
+// word, the mean over their seeds, drawn across the figure as the limit of the curve. Without a
+// finite training set train and test columns coincide, and the OLS line of a linear teacher is
+// sigma^2 itself: a value already drawn for the word (or the noise level) is drawn once.
+void add_limits(Figure& fig, const Table& t, std::size_t xi, const std::vector<std::string>& ys,
+                const RunFacts& facts) {
+  const std::size_t status = column(t.header, "status", "column");
+  std::map<std::string, std::set<double>> drawn;
+  for (const auto& y : ys) {
+    const std::size_t yi = column(t.header, y, "metric");
+    std::map<std::string, std::vector<double>> by_word;
+    for (const auto& row : t.rows) {
+      double v;
+      if (row[status] == "completed" && limit_word(row[xi]) && number(row[yi], v)) by_word[row[xi]].push_back(v);
+    }
+    for (const auto& [word, values] : by_word) {
+      const double level = mean_sd(0, values)[1];
+      if (!drawn[word].insert(level).second || (facts.noise_variance && level == *facts.noise_variance)) continue;
+      add_level(fig, label_of(y, facts) + " at n = " + (word == "infinite" ? "∞ (population)" : "online"), level);
+    }
+  }
+}
+
 // The facts of the sweep's first cell that has a summary.
 RunFacts sweep_facts(const fs::path& dir, const Json& manifest) {
   for (const auto& c : manifest.value("cells", Json::array())) {
@@ -268,6 +295,7 @@ Figure sweep_figure(const PlotOptions& o) {
   const RunFacts facts = sweep_facts(o.dir, manifest);
   Figure fig;
   fig.series = sweep_series(t, xi, ys, facts);
+  add_limits(fig, t, xi, ys, facts);
   const auto logs = manifest.value("log_keys", std::vector<std::string>{});
   fig.logx =
       o.logx.value_or(std::count(logs.begin(), logs.end(), x) > 0 || spans_decades(coordinates(fig.series, 0), 2));
