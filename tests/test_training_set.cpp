@@ -129,6 +129,29 @@ TEST_CASE("online SGD resumes byte for byte, its stream in the checkpoint, and w
   fs::remove_all(dir);
 }
 
+TEST_CASE("online data works with every first-order rule and policy, and resumes byte for byte with them",
+          "[training_set][resume][policies]") {
+  // Label noise perturbs the held batch's labels (TrainingLabels of the online objective), clipping and
+  // decay act on the step: each run is checked against its own uninterrupted twin.
+  const std::vector<std::string> optimizers{
+      "[optimizer]\nplugin = \"adam\"\nlr = 0.01\nbatch_size = 8\niterations = 400\n"
+      "policies = [{ plugin = \"label_noise\" }, { plugin = \"clip_gradient\", max = 1.0 }]\n",
+      "[optimizer]\nplugin = \"momentum\"\nlr = 0.01\nbatch_size = 8\niterations = 400\n"
+      "policies = [{ plugin = \"weight_decay\", rate = 0.01 }]\n"};
+  for (std::size_t i = 0; i < optimizers.size(); ++i) {
+    const fs::path dir = temp_dir("online_rules");
+    const auto ex = experiment_from_text(experiment("\"online\"", optimizers[i]));
+    REQUIRE(run_into(ex, dir / "straight").outcome == host::Outcome::Completed);
+    std::atomic<int> stop{2};
+    REQUIRE(run_into(ex, dir / "split", &stop).outcome == host::Outcome::Interrupted);
+    REQUIRE(run_into(ex, dir / "split").outcome == host::Outcome::Completed);
+    INFO(optimizers[i]);
+    CHECK(slurp(dir / "straight" / "metrics.csv") == slurp(dir / "split" / "metrics.csv"));
+    CHECK(slurp(dir / "straight" / "W_final.npy") == slurp(dir / "split" / "W_final.npy"));
+    fs::remove_all(dir);
+  }
+}
+
 TEST_CASE("the population objective: gradient descent approaches sigma^2, and threads do not change a byte",
           "[training_set]") {
   const fs::path dir = temp_dir("population");
