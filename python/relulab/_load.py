@@ -35,6 +35,8 @@ def diff(a, b) -> pd.DataFrame:
 
 
 _MISSING = object()
+# The statuses whose final values are results: completed, or stopped early by an [experiment] stop condition.
+FINISHED = ("completed", "stopped")
 
 
 def _flatten(doc, prefix="") -> dict:
@@ -170,11 +172,12 @@ class Sweep:
 
     @property
     def incomplete(self) -> list:
-        """(index, status, reason) of every cell that has not completed: running, diverged, failed, ..."""
+        """(index, status, reason) of every cell that has not finished (completed, or stopped by a condition):
+        running, diverged, failed, ..."""
         out = []
         for i, (_, run) in enumerate(self.cells):
             s = run.status if (run.path / "config.toml").exists() else "not started"
-            if s != "completed":
+            if s not in FINISHED:
                 out.append((i, s, run.summary.get("reason", "")))
         return out
 
@@ -217,7 +220,7 @@ class Sweep:
     def aggregate(self, over: str = "experiment.seed") -> pd.DataFrame:
         """Mean and standard deviation of the final metrics over one swept key (completed cells only)."""
         t = self.table()
-        t = t[t["status"] == "completed"]
+        t = t[t["status"].isin(FINISHED)]
         if over not in t:
             raise KeyError(f"{over!r} is not a swept key of this sweep (keys: {', '.join(self.keys)})")
         keys = [k for k in self.keys if k != over]

@@ -75,7 +75,7 @@ def sweep(sw, x=None, y=None, logx=None, logy=None, ax=None, seed_key="experimen
     plt = _plt()
     ax = ax or plt.subplots(figsize=(7.2, 4.4))[1]
     t = sw.table()
-    t = t[t["status"] == "completed"]
+    t = t[t["status"].isin(("completed", "stopped"))]  # stopped: ended early by a stop condition
     x = x or _natural_x(sw, t, seed_key)
     t, limits = _split_limits(t, x)
     metrics = [y] if isinstance(y, str) else list(y or [c for c in t.columns if _is_loss(c)])

@@ -80,6 +80,20 @@ def test_a_sweep_over_n_with_online_data_draws_its_limit_as_a_level(tmp_path):
         cell.data
 
 
+def test_cells_stopped_by_a_condition_count_as_results(tmp_path):
+    # width 12 x d 3 = 48 parameters: n = 10 fits below 0.01 and stops; n = 120 ends near 0.075 > 0.01.
+    experiment = {"name": "py", "seed": 3, "stop": [{"metric": "train_mse", "below": 0.01}]}
+    doc = small(experiment=experiment, sweep={"data.n": [10, 120], "experiment.seed": [0, 1]})
+    doc["optimizer"]["iterations"] = 4000
+    sw = relulab.run(doc, out=tmp_path / "sweep", jobs=2, progress=False)
+    t = sw.table()
+    assert (t[t["data.n"] == 10]["status"] == "stopped").all()
+    assert (t[t["data.n"] == 120]["status"] == "completed").all()
+    assert sw.incomplete == []
+    agg = sw.aggregate(over="experiment.seed")
+    assert agg.loc[10, ("train_mse", "count")] == 2 and agg.loc[10, ("train_mse", "mean")] < 0.01
+
+
 def test_a_configuration_error_raises_with_its_file_and_line(tmp_path):
     doc = small()
     doc["optimizer"]["lrr"] = 0.1

@@ -304,6 +304,7 @@ int report_sweep(const Sweep& sweep, const SweepResult& r, const Options& o) {
   for (const auto& c : r.outcomes)
     if (c.outcome != Outcome::NotRun) ++ran, ++count[c.outcome];
   std::cout << sweep.name << ": " << count[Outcome::Completed] << " of " << ran << " cells completed";
+  if (count[Outcome::Stopped]) std::cout << ", " << count[Outcome::Stopped] << " stopped early by a condition";
   if (count[Outcome::Diverged]) std::cout << ", " << count[Outcome::Diverged] << " diverged";
   if (count[Outcome::Failed]) std::cout << ", " << count[Outcome::Failed] << " failed";
   std::cout << " in " << r.wall_seconds << " s\n  sweep directory: " << sweep.dir.string() << "\n";
@@ -356,6 +357,11 @@ int report_run(const Experiment& ex, const RunResult& r, const Options& o) {
     case Outcome::Interrupted:
       std::cerr << "relulab: " << r.reason << "; checkpoint saved in " << r.dir.string()
                 << "\n  resume with: " << resume_command(o) << "\n";
+      break;
+    case Outcome::Stopped:
+      std::cout << ex.name << ": stopped: " << r.reason << ", in " << r.wall_seconds
+                << " s (a result: final weights and summary written)\n  run directory: " << r.dir.string() << "\n"
+                << r.report;
       break;
     case Outcome::Diverged:
       std::cout << ex.name << ": diverged: " << r.reason << "\n  run directory: " << r.dir.string()

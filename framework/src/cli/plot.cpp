@@ -176,6 +176,9 @@ Figure run_figure(const PlotOptions& o) {
   return fig;
 }
 
+// A cell whose final values are a result: completed, or ended early by a stop condition.
+bool finished_cell(const std::string& status) { return status == "completed" || status == "stopped"; }
+
 // A sample size without a number: data.n = "online" or "infinite" (docs/science.md §8), drawn as a level.
 bool limit_word(const std::string& cell) { return cell == "online" || cell == "infinite"; }
 
@@ -224,7 +227,7 @@ std::vector<Series> sweep_series(const Table& t, std::size_t xi, const std::vect
     std::map<std::string, std::map<double, std::vector<double>>> groups;
     for (const auto& row : t.rows) {
       double xv, yv;
-      if (row[status] != "completed" || !number(row[xi], xv) || !number(row[yi], yv)) continue;
+      if (!finished_cell(row[status]) || !number(row[xi], xv) || !number(row[yi], yv)) continue;
       std::string label;
       for (std::size_t c = 1; c < status; ++c)
         if (c != xi && t.header[c] != "experiment.seed")
@@ -256,7 +259,7 @@ void add_limits(Figure& fig, const Table& t, std::size_t xi, const std::vector<s
     std::map<std::string, std::vector<double>> by_word;
     for (const auto& row : t.rows) {
       double v;
-      if (row[status] == "completed" && limit_word(row[xi]) && number(row[yi], v)) by_word[row[xi]].push_back(v);
+      if (finished_cell(row[status]) && limit_word(row[xi]) && number(row[yi], v)) by_word[row[xi]].push_back(v);
     }
     for (const auto& [word, values] : by_word) {
       const double level = mean_sd(0, values)[1];

@@ -66,6 +66,19 @@ inline const std::vector<std::pair<std::string, std::string>> kStreamSeedKeys = 
                                                                                  {"test_seed", "test"},
                                                                                  {"noise_seed", "noise"}};
 
+// [experiment] stop = [{ metric = "train_mse", below = 1e-6, records = 1 }, ...]: the run ends at
+// the first record where a condition has held for `records` consecutive records of its column.
+struct StopCondition {
+  std::string metric;  // a metric column
+  std::optional<double> below, above;  // every bound given must hold (at least one is)
+  std::int64_t records = 1;  // consecutive records of the column
+  Location where;  // the condition's table, for errors
+  bool holds(double value) const {
+    return (!below || value < *below) && (!above || value > *above);  // NaN holds no bound
+  }
+  std::string text() const;  // "train_mse below 1e-06"
+};
+
 struct Experiment {
   std::filesystem::path file;
   std::string name;
@@ -80,6 +93,7 @@ struct Experiment {
   Section data, model, loss, optimizer;
   std::vector<Section> policies;  // [optimizer] policies, in the order written
   std::vector<MetricSection> metrics;
+  std::vector<StopCondition> stop;  // [experiment] stop: any one ends the run early
   toml::table resolved;  // the canonical configuration, every default filled in
   std::string hash;  // of `resolved`: names the run directory
 

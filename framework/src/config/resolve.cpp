@@ -38,7 +38,7 @@ const Schema& experiment_schema() {
     x.text("output", "folder that receives run directories (relative to the working directory)").def("runs");
     x.texts("plugin_paths", "extra plugin folders, relative to this file").def(ParamValue(std::vector<std::string>{}));
     x.real("checkpoint_seconds", "wall-clock seconds between checkpoints (0: only at the end)").def(60).at_least(0);
-    return x;
+    return x;  // and `stop`, a list of conditions (read_stop_conditions)
   }();
   return s;
 }
@@ -66,6 +66,19 @@ const Schema& model_host_schema() {
   return s;
 }
 }  // namespace
+
+std::string StopCondition::text() const {
+  auto number = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return std::string(buf);
+  };
+  std::string t = metric;
+  if (below) t += " below " + number(*below);
+  if (above) t += std::string(below ? " and" : "") + " above " + number(*above);
+  if (records > 1) t += " for " + std::to_string(records) + " consecutive records";
+  return t;
+}
 
 Location Experiment::locate(const Section& s, const std::string& key) const {
   if (auto it = s.where.find(key); it != s.where.end()) return it->second;
@@ -127,11 +140,71 @@ const toml::table& section_table(const RawExperiment& raw, const std::string& na
   return *n->as_table();
 }
 
+// One condition of [experiment] stop: its keys checked here (the column once the metrics are built).
+StopCondition read_stop_condition(const RawExperiment& raw, const toml::node& node, const Location& where) {
+  const auto* t = node.as_table();
+  if (!t) throw ConfigError(located(where, "experiment", "stop", "expected a table such as { metric = \"train_mse\", below = 1e-6 }"));
+  StopCondition c;
+  c.where = location_of(raw, "experiment.stop", node.source());
+  for (auto&& [k, v] : *t) {
+    const std::string key(k.str());
+    const auto number = v.value<double>();
+    if (key == "metric" && v.is_string()) c.metric = *v.value<std::string>();
+    else if ((key == "below" || key == "above") && number && !v.is_boolean()) (key == "below" ? c.below : c.above) = *number;
+    else if (key == "records" && v.is_integer() && *v.value<std::int64_t>() >= 1) c.records = *v.value<std::int64_t>();
+    else {
+      const std::vector<std::string> keys{"metric", "below", "above", "records"};
+      const bool known = std::find(keys.begin(), keys.end(), key) != keys.end();
+      std::string msg = known ? "stop." + key + ": expected " +
+                                    (key == "metric" ? "a metric column name" : key == "records" ? "an integer of at least 1" : "a number")
+                              : "stop: unknown key '" + key + "'";
+      if (!known)
+        if (auto guess = did_you_mean(key, keys); !guess.empty()) msg += " (did you mean '" + guess + "'?)";
+      throw ConfigError(located(c.where, "experiment", "", msg + "; a condition is { metric = \"train_mse\", below = 1e-6 } "
+                                                           "with below, above or both, and optionally records = N"));
+    }
+  }
+  if (c.metric.empty() || (!c.below && !c.above))
+    throw ConfigError(located(c.where, "experiment", "",
+                              std::string("stop: ") + (c.metric.empty() ? "a condition needs metric = \"<column>\"" : "a condition needs below = x, above = x or both") +
+                                  ", e.g. { metric = \"train_mse\", below = 1e-6 }"));
+  return c;
+}
+
+std::vector<StopCondition> read_stop_conditions(const RawExperiment& raw, const toml::table& experiment) {
+  std::vector<StopCondition> out;
+  const toml::node* node = experiment.get("stop");
+  if (!node) return out;
+  const Location where = location_of(raw, "experiment.stop", experiment.find("stop")->first.source());
+  const auto* list = node->as_array();
+  if (!list) {
+    out.push_back(read_stop_condition(raw, *node, where));  // one condition may be written without the brackets
+    return out;
+  }
+  for (const auto& item : *list) out.push_back(read_stop_condition(raw, item, where));
+  return out;
+}
+
+toml::array stop_table(const std::vector<StopCondition>& conditions) {
+  toml::array a;
+  for (const auto& c : conditions) {
+    toml::table t;
+    t.insert("metric", c.metric);
+    if (c.below) t.insert("below", *c.below);
+    if (c.above) t.insert("above", *c.above);
+    t.insert("records", c.records);
+    t.is_inline(true);
+    a.push_back(std::move(t));
+  }
+  return a;
+}
+
 // [experiment] first: its plugin_paths must be scanned before plugins are named.
 Params read_experiment_section(Experiment& ex, SectionReader& reader, const RawExperiment& raw, Registry& registry) {
   Params exp;
-  const Section section =
-      reader.read(section_table(raw, "experiment"), "experiment", "experiment", experiment_schema(), nullptr, exp);
+  const toml::table& table = section_table(raw, "experiment");
+  const Section section = reader.read(table, "experiment", "experiment", experiment_schema(), nullptr, exp, {"stop"});
+  ex.stop = read_stop_conditions(raw, table);
   ex.name = exp.has("name") ? exp.text("name") : raw.file.stem().string();
   // A folder name: no '/', and no control characters (a newline in a folder
   // name breaks every line-oriented tool that lists it). Spaces and quotes are fine.
@@ -308,6 +381,7 @@ void erase_same_results(toml::table& t, const Section& s) {
 void resolve(Experiment& ex, const Params& exp, const Params& data_host, const Params& model_host) {
   toml::table r;
   r.insert("experiment", to_toml(exp));
+  if (!ex.stop.empty()) r["experiment"].as_table()->insert("stop", stop_table(ex.stop));  // absent: old hashes kept
   r.insert("data", section_with_plugin(ex.data, data_host));
   r.insert("model", section_with_plugin(ex.model, model_host));
   r.insert("loss", section_with_plugin(ex.loss, Params{}));

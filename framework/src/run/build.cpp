@@ -1,10 +1,12 @@
 #include "run/build.hpp"
 
+#include "config/toml_values.hpp"
 #include "run/training_set.hpp"
 
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace relulab::host {
@@ -54,6 +56,21 @@ std::vector<std::unique_ptr<Policy>> build_policies(const Experiment& ex, Optimi
   return policies;
 }
 
+// Each [experiment] stop condition names a column some metric records.
+void check_stop_conditions(const Experiment& ex, const Built& b) {
+  if (ex.stop.empty()) return;
+  std::vector<std::string> columns;
+  for (const auto& m : b.metrics)
+    for (const auto& c : m->columns()) columns.push_back(c);
+  for (const auto& c : ex.stop) {
+    if (std::find(columns.begin(), columns.end(), c.metric) != columns.end()) continue;
+    std::string msg = "stop: no metric column '" + c.metric + "'";
+    if (auto guess = did_you_mean(c.metric, columns); !guess.empty()) msg += " (did you mean '" + guess + "'?)";
+    throw ConfigError(located(c.where, "experiment", "",
+                              msg + "; the metrics record: " + (columns.empty() ? "nothing (add a [[metrics]] entry)" : join(columns))));
+  }
+}
+
 }  // namespace
 
 Built build(const Experiment& ex, StopToken stop) {
@@ -75,6 +92,7 @@ Built build(const Experiment& ex, StopToken stop) {
   b.policies = build_policies(ex, *b.optimizer, ctx);
   for (const auto& m : ex.metrics) b.metrics.push_back(make_section<Metric>(ex, m, ctx));
   check_training_set(ex, b);
+  check_stop_conditions(ex, b);
   return b;
 }
 

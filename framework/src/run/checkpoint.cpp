@@ -54,6 +54,7 @@ State compose_checkpoint(const Experiment& ex, const RunParts& parts, const RunP
   }
   s.put_u64("csv.bytes", mark.csv_bytes);
   s.put_f64("wall_seconds", mark.wall_seconds);
+  if (!mark.stop_counts.empty()) s.put_u64s("stop.counts", mark.stop_counts.data(), mark.stop_counts.size());
   return s;
 }
 
@@ -93,7 +94,11 @@ RunProgressMark restore_checkpoint(const State& checkpoint, RunParts& parts, con
   for (std::size_t i = 0; i < parts.metrics.size(); ++i)
     parts.metrics[i]->load_state(extract(checkpoint, metric_prefix(i)));
   refuse_beyond_horizon(parts.optimizer, where);
-  const RunProgressMark mark{checkpoint.u64("csv.bytes"), checkpoint.f64("wall_seconds")};
+  RunProgressMark mark{checkpoint.u64("csv.bytes"), checkpoint.f64("wall_seconds"), {}};
+  if (checkpoint.has("stop.counts")) {
+    mark.stop_counts.resize(checkpoint.count_u64s("stop.counts"));
+    checkpoint.u64s("stop.counts", mark.stop_counts.data(), mark.stop_counts.size());
+  }
   if (!(mark.wall_seconds >= 0 && mark.wall_seconds < 1e12))
     throw std::runtime_error("checkpoint in " + where + " records a wall time of " +
                              format_number(mark.wall_seconds) + " s, which no run takes");

@@ -7,6 +7,7 @@
 //   metric<i>.<key>        metric i's own state
 //   csv.bytes              metrics.csv's size at the checkpoint (later rows are cut on resume)
 //   wall_seconds           wall time spent so far
+//   stop.counts            per stop condition, the consecutive records it has held
 #pragma once
 
 #include "config/config.hpp"
@@ -33,6 +34,7 @@ struct RunParts {
 struct RunProgressMark {
   std::uint64_t csv_bytes = 0;
   double wall_seconds = 0;
+  std::vector<std::uint64_t> stop_counts;  // per [experiment] stop condition: consecutive records it has held
 };
 
 State compose_checkpoint(const Experiment& ex, const RunParts& parts, const RunProgressMark& mark);

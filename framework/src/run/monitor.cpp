@@ -27,6 +27,8 @@ RunMonitor::RunMonitor(const Experiment& ex, const Model& model, Clock clock, Ho
       stop_signal_(stop_signal),
       wall_before_(wall_before) {
   for (const auto& m : ex.metrics) next_metric_.push_back(m.schedule.next_after(clock.start, !clock.continuous));
+  stop_counts_ = clock.stop_counts.size() == ex.stop.size() ? clock.stop_counts
+                                                            : std::vector<std::uint64_t>(ex.stop.size(), 0);
   if (clock_.continuous) tick_ = clock_.horizon / 1000;
   next_tick_ = clock_.start + tick_;
   started_ = last_tick_wall_ = last_checkpoint_ = SteadyClock::now();
@@ -110,6 +112,25 @@ void RunMonitor::record(std::uint64_t iteration, double time, const std::vector<
   last_record_seconds_ = seconds_since(start);
 }
 
+// After a record: a condition of [experiment] stop that has now held for its
+// number of consecutive records of its column ends the run (not at its end,
+// where the run completes anyway). A record without the column counts neither way.
+bool RunMonitor::stop_condition_met(const Progress& p, const std::vector<bool>& due) {
+  for (std::size_t i = 0; i < ex_.stop.size(); ++i) {
+    const StopCondition& c = ex_.stop[i];
+    const std::optional<double> value = hooks_.recorded ? hooks_.recorded(c.metric, due) : std::nullopt;
+    if (!value) continue;
+    stop_counts_[i] = c.holds(*value) ? stop_counts_[i] + 1 : 0;
+    if (stop_counts_[i] >= static_cast<std::uint64_t>(c.records)) {
+      outcome_ = Outcome::Stopped;
+      reason_ = c.text() + " at iteration " + std::to_string(p.iteration) +
+                (clock_.continuous ? " (time " + format_number(p.time) + ")" : "");
+      return true;
+    }
+  }
+  return false;
+}
+
 Directive RunMonitor::report(const Progress& p) {
   const double now = now_of(p);
   last_loss_ = p.loss;
@@ -122,6 +143,7 @@ Directive RunMonitor::report(const Progress& p) {
     if (!model_.parameters().allFinite())
       return diverged("the weights became non-finite by iteration " + std::to_string(p.iteration));
     record(p.iteration, p.time, due);
+    if (!end && stop_condition_met(p, due)) return Directive::Stop;
   }
   if (end) return Directive::Continue;  // the optimizer returns by itself
   retune_tick(now);

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,11 +25,14 @@ class RunMonitor final : public Monitor {
     std::function<void(std::uint64_t iteration, double time, const std::vector<bool>& due)> record;
     std::function<void()> checkpoint;
     std::function<double()> shown_loss;  // what the progress line shows (NaN: the optimizer's loss)
+    // The value a record just made for metric column `column`, or nothing when its metric was not due.
+    std::function<std::optional<double>(const std::string& column, const std::vector<bool>& due)> recorded;
   };
   struct Clock {
     bool continuous = false;  // the optimizer's clock is continuous time, not iterations
     double horizon = 0;  // where the run ends, on that clock
     double start = 0;  // where it starts (a resumed run: the checkpoint's point)
+    std::vector<std::uint64_t> stop_counts;  // a resumed run's stop-condition counts (empty: zeros)
   };
 
   RunMonitor(const Experiment& ex, const Model& model, Clock clock, Hooks hooks, ProgressPrinter& progress,
@@ -46,6 +50,8 @@ class RunMonitor final : public Monitor {
               ", during its metric record (made first on resume)";
   }
   const std::string& reason() const { return reason_; }
+  // Per [experiment] stop condition, the consecutive records it has held (checkpointed).
+  const std::vector<std::uint64_t>& stop_counts() const { return stop_counts_; }
   double elapsed() const;
   // The progress line where the run is now (forced: a run that stops draws where it stopped).
   void show_progress(std::uint64_t iteration, double time, bool force);
@@ -63,6 +69,7 @@ class RunMonitor final : public Monitor {
   std::vector<bool> due_metrics(double now, bool at_end);
   void retune_tick(double now);
   bool stop_requested() const;
+  bool stop_condition_met(const Progress& p, const std::vector<bool>& due);
   void checkpoint_if_due();
 
   const Experiment& ex_;
@@ -82,6 +89,7 @@ class RunMonitor final : public Monitor {
   double last_loss_ = 0;
   Outcome outcome_ = Outcome::Completed;
   std::string reason_;
+  std::vector<std::uint64_t> stop_counts_;
 };
 
 }  // namespace relulab::host

@@ -5,13 +5,14 @@
 namespace relulab::host {
 
 namespace {
-constexpr Outcome kOutcomes[] = {Outcome::Completed, Outcome::Diverged, Outcome::Interrupted, Outcome::Failed,
+constexpr Outcome kOutcomes[] = {Outcome::Completed, Outcome::Stopped, Outcome::Diverged, Outcome::Interrupted, Outcome::Failed,
                                  Outcome::NotRun};
 }
 
 const char* outcome_name(Outcome outcome) {
   switch (outcome) {
     case Outcome::Completed: return "completed";
+    case Outcome::Stopped: return "stopped";
     case Outcome::Diverged: return "diverged";
     case Outcome::Interrupted: return "interrupted";
     case Outcome::Failed: return "failed";
@@ -29,6 +30,7 @@ std::optional<Outcome> parse_outcome(std::string_view name) {
 int exit_code(Outcome outcome, int signal_number) {
   switch (outcome) {
     case Outcome::Completed:
+    case Outcome::Stopped:
     case Outcome::NotRun: return 0;
     case Outcome::Diverged: return 3;
     case Outcome::Failed: return 2;

@@ -151,7 +151,7 @@ class Run {
     const RunProgressMark mark = resuming_ ? resume() : RunProgressMark{};
     recorder_.start(dir_ / "metrics.csv", mark.csv_bytes, resuming_);
     if (!resuming_) warn_if_stationary();
-    train(mark.wall_seconds);
+    train(mark);
     return finish();
   }
 
@@ -251,28 +251,47 @@ class Run {
     try {
       recorder_.record(Snapshot{*built_.model, train_, *built_.data, iteration, time, sink_}, due);
     } catch (const Interrupted&) {
-      const RunProgressMark mark{recorder_.flush(), monitor_ ? monitor_->elapsed() : wall_seconds_};
-      write_checkpoint(dir_, compose_pending_checkpoint(ex_, parts_, mark, states_before, {iteration, time, due}));
+      write_checkpoint(dir_, compose_pending_checkpoint(ex_, parts_, progress_mark(), states_before, {iteration, time, due}));
       throw StoppedDuringRecord{iteration};
     }
   }
 
-  void save_checkpoint() {
-    const RunProgressMark mark{recorder_.flush(), monitor_ ? monitor_->elapsed() : wall_seconds_};
-    write_checkpoint(dir_, compose_checkpoint(ex_, parts_, mark));
+  void save_checkpoint() { write_checkpoint(dir_, compose_checkpoint(ex_, parts_, progress_mark())); }
+
+  // What the host keeps beside the plugins' states: the CSV's length, the wall time, the stop counts.
+  RunProgressMark progress_mark() {
+    return {recorder_.flush(), monitor_ ? monitor_->elapsed() : wall_seconds_,
+            monitor_ ? monitor_->stop_counts() : stop_counts_};
+  }
+
+  // For [experiment] stop: the value the record just made of `column`, if its metric was due.
+  std::optional<double> recorded(const std::string& column, const std::vector<bool>& due) const {
+    std::size_t first = 0;
+    for (std::size_t i = 0; i < built_.metrics.size(); ++i) {
+      const auto values = recorder_.last_of(i);
+      const auto& names = recorder_.columns();
+      for (std::size_t c = 0; c < values.size(); ++c)
+        if (names[first + c] == column) return due[i] ? std::optional<double>(values[c]) : std::nullopt;
+      first += values.size();
+    }
+    return std::nullopt;
   }
 
   double shown_loss() const { return recorder_.last().empty() ? NAN : recorder_.last()[0]; }
 
-  void train(double wall_before) {
+  void train(const RunProgressMark& mark) {
     const Optimizer& opt = *built_.optimizer;
     const bool continuous = opt.clock() == relulab::Clock::ContinuousTime;
+    stop_counts_ = mark.stop_counts;
     const RunMonitor::Clock clock{continuous, opt.horizon(),
-                                  continuous ? opt.time() : static_cast<double>(opt.iteration())};
+                                  continuous ? opt.time() : static_cast<double>(opt.iteration()), mark.stop_counts};
     RunMonitor::Hooks hooks{[this](std::uint64_t it, double t, const std::vector<bool>& due) { record(it, t, due); },
-                            [this] { save_checkpoint(); }, [this] { return shown_loss(); }};
+                            [this] { save_checkpoint(); }, [this] { return shown_loss(); },
+                            [this](const std::string& column, const std::vector<bool>& due) {
+                              return recorded(column, due);
+                            }};
     ProgressPrinter progress(log_, options_.progress, 0.2, 10.0);
-    RunMonitor monitor(ex_, *built_.model, clock, std::move(hooks), progress, options_.stop_signal, wall_before);
+    RunMonitor monitor(ex_, *built_.model, clock, std::move(hooks), progress, options_.stop_signal, mark.wall_seconds);
     monitor_ = &monitor;
     try {
       if (!resuming_) record(0, 0, std::vector<bool>(built_.metrics.size(), true));  // the initial point
@@ -287,6 +306,7 @@ class Run {
     outcome_ = monitor.outcome();
     reason_ = monitor.reason();
     wall_seconds_ = monitor.elapsed();
+    stop_counts_ = monitor.stop_counts();
     monitor_ = nullptr;
   }
 
@@ -354,7 +374,7 @@ class Run {
     // to write (a full disk), the same command then writes them without training again.
     save_checkpoint();
     try {
-      if (outcome_ == Outcome::Completed) write_weights(dir_, "final", *built_.model);
+      if (ended_as_planned(outcome_)) write_weights(dir_, "final", *built_.model);
       write_summary(dir_, summary_of(r));  // marks the run finished
     } catch (const OutputError& e) {
       throw OutputError(std::string(e.what()) + "\n  kept in " + dir_.string() +
@@ -407,6 +427,7 @@ class Run {
   Outcome outcome_ = Outcome::Completed;
   std::string reason_;
   double wall_seconds_ = 0;
+  std::vector<std::uint64_t> stop_counts_;  // the stop conditions' counts outside train()
 };
 
 }  // namespace

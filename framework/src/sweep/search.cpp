@@ -259,7 +259,7 @@ class SearchRun {
   }
 
   bool record(const Cell& cell, const CellOutcome& outcome, int round) {
-    if (outcome.outcome != Outcome::Completed) {
+    if (!ended_as_planned(outcome.outcome)) {
       result_.message = "cell " + cell.dir.string() + " " + outcome_name(outcome.outcome) + ": " + outcome.reason;
       return false;
     }

@@ -14,6 +14,12 @@
 
 namespace relulab::host {
 
+namespace {
+// Cells whose final values are a result: completed, or ended early by an [experiment] stop condition.
+bool finished(const std::string& status) { return status == "completed" || status == "stopped"; }
+}  // namespace
+
+
 using Json = nlohmann::json;
 
 Table sweep_table(const fs::path& dir) {
@@ -94,13 +100,13 @@ Table aggregate_table(const Table& t, const std::string& over) {
     const auto& rows = groups[key];
     std::vector<std::string> line = key;
     std::size_t completed = 0;
-    for (auto* r : rows) completed += (*r)[status_idx] == "completed";
+    for (auto* r : rows) completed += finished((*r)[status_idx]);
     line.push_back(std::to_string(completed));
     for (std::size_t c = status_idx + 1; c < t.header.size(); ++c) {
       double sum = 0, sq = 0;
       std::size_t count = 0;
       for (auto* r : rows) {
-        if ((*r)[status_idx] != "completed" || (*r)[c].empty()) continue;  // diverged cells stay out of the mean
+        if (!finished((*r)[status_idx]) || (*r)[c].empty()) continue;  // diverged cells stay out of the mean
         const double v = std::stod((*r)[c]);
         sum += v, sq += v * v, ++count;
       }
