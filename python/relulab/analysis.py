@@ -1,0 +1,227 @@
+"""Analysis of relulab runs and sweeps: each definition stated once, with a test.
+
+    python -m relulab.analysis limit SWEEP --flow RUN --csv out.csv --figure out.png
+    python -m relulab.analysis plateau SWEEP --csv out.csv --figure out.png
+    python -m relulab.analysis flow RUN --csv out.csv
+
+`limit`: the finite-n cells of a sweep over data.n against its online cell (n = "online") and the
+population flow (n = "infinite"): where each finite n leaves the online curve.
+`plateau`: the time the population flow's loss takes to fall half-way from its start to the noise
+level, against the initial scale and the width (docs/science.md §8).
+`flow`: a population-flow run's excess test MSE over σ² and its alignment at a few times.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+import numpy as np
+import pandas as pd
+
+from ._load import Run, load
+
+# Relative gap, |finite − online| / online, beyond which a finite-n curve has left the online one.
+# The online curve's own record-to-record changes at Figure 1's settings (batch 32, lr 0.01), once it
+# sits at σ², are 0.05 % at the median and 0.4 % at most: 2 % is five times the largest of them.
+DEPARTURE_TOLERANCE = 0.02
+
+
+def crossing_time(t, y, level) -> float:
+    """The first time y falls to `level` or below, interpolated linearly in log t between the two
+    records around it (records are geometric in t); NaN if it never does, t[0] if it starts there."""
+    t, y = np.asarray(t, float), np.asarray(y, float)
+    below = np.flatnonzero(y <= level)
+    if below.size == 0:
+        return math.nan
+    k = below[0]
+    if k == 0:
+        return float(t[0])
+    t0, t1, y0, y1 = t[k - 1], t[k], y[k - 1], y[k]
+    share = (y0 - level) / (y0 - y1)
+    if t0 <= 0:
+        return float(t0 + share * (t1 - t0))
+    return float(math.exp(math.log(t0) + share * (math.log(t1) - math.log(t0))))
+
+
+def departure(t, y, reference, tolerance=DEPARTURE_TOLERANCE) -> float:
+    """The time a curve leaves a reference curve for good: the first record after the last one
+    where |y − reference| ≤ tolerance × reference. NaN if the last record is still within it (it
+    never left); t[0] if no record is."""
+    t, y, reference = (np.asarray(v, float) for v in (t, y, reference))
+    within = np.flatnonzero(np.abs(y - reference) <= tolerance * np.abs(reference))
+    if within.size == 0:
+        return float(t[0])
+    last = within[-1]
+    return math.nan if last == len(t) - 1 else float(t[last + 1])
+
+
+def _curve(run: Run, column: str) -> pd.Series:
+    m = run.metrics
+    return pd.Series(m[column].to_numpy(), index=m["time"].to_numpy(), name=column)
+
+
+def limit_table(sweep, tolerance=DEPARTURE_TOLERANCE) -> pd.DataFrame:
+    """One row per finite n of a sweep over data.n with an online cell: the time t (= Σ lr) at which
+    its test MSE leaves the online cell's (records at the same iterations), and its final values.
+    The test MSE is the comparison because both are population losses; a finite train set's MSE
+    differs from the population's by sampling from the first record on (1.7 % at n = 1 262 at t = 0)."""
+    cells = {labels["data.n"]: run for labels, run in sweep.cells}
+    if "online" not in cells:
+        raise ValueError(f"{sweep.path}: no data.n = \"online\" cell to compare with")
+    online = _curve(cells.pop("online"), "test_mse")
+    rows = []
+    for n, run in sorted(cells.items(), key=lambda kv: float(kv[0])):
+        test = _curve(run, "test_mse")
+        both = pd.concat([test, online], axis=1, join="inner")
+        rows.append({"n": int(n), "leaves_online_at_t": departure(both.index, both.iloc[:, 0], both.iloc[:, 1], tolerance),
+                     "final_test_mse": test.iloc[-1], "final_train_mse": run.metrics["train_mse"].iloc[-1]})
+    return pd.DataFrame(rows)
+
+
+def plateau_table(sweep, noise_variance=None) -> pd.DataFrame:
+    """One row per cell of a population-flow sweep over init_scale and width: the time the test MSE
+    takes to fall half-way from its initial value to the noise level σ²."""
+    rows = []
+    for labels, run in sweep.cells:
+        curve = _curve(run, "test_mse")
+        sigma2 = noise_variance if noise_variance is not None else run.summary["noise_variance"]
+        half = 0.5 * (curve.iloc[0] + sigma2)
+        rows.append({"init_scale": float(labels["model.init_scale"]), "width": int(labels["model.width"]),
+                     "initial_mse": curve.iloc[0], "half_time": crossing_time(curve.index, curve.values, half),
+                     "final_mse_minus_sigma2": curve.iloc[-1] - sigma2})
+    return pd.DataFrame(rows).sort_values(["width", "init_scale"], ascending=[True, False]).reset_index(drop=True)
+
+
+def plateau_slopes(table: pd.DataFrame) -> dict:
+    """Least-squares fit half_time = c + p·log(1/s) + q·log(m): {"log(1/s)": p, "log(m)": q, "c": c}."""
+    X = np.column_stack([np.ones(len(table)), np.log(1 / table["init_scale"]), np.log(table["width"])])
+    c, p, q = np.linalg.lstsq(X, table["half_time"].to_numpy(), rcond=None)[0]
+    return {"c": c, "log(1/s)": p, "log(m)": q}
+
+
+def flow_table(run: Run, times=(1, 3, 5, 10, 100, 1e3, 1e4, 8e4)) -> pd.DataFrame:
+    """The population flow at a few times (the record nearest each): the excess test MSE over σ²
+    and the alignment metrics' columns where the run has them."""
+    m = run.metrics.reset_index()
+    sigma2 = run.summary["noise_variance"]
+    rows = []
+    for t in times:
+        r = m.iloc[(m["time"] - t).abs().argmin()]
+        row = {"t": r["time"], "test_mse_minus_sigma2": r["test_mse"] - sigma2}
+        for c in ("aligned_mass", "aligned_neurons", "effective_width"):
+            if c in m:
+                row[c] = r[c]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def power_law_exponent(t, y) -> float:
+    """The least-squares slope of log y against log t."""
+    return float(np.polyfit(np.log(np.asarray(t, float)), np.log(np.asarray(y, float)), 1)[0])
+
+
+def markdown(table: pd.DataFrame, digits=3) -> str:
+    """A Markdown table of a DataFrame, numbers to `digits` significant digits, NaN as '—'."""
+    def cell(v):
+        if isinstance(v, (int, np.integer)):
+            return f"{v:,}".replace(",", " ")
+        if isinstance(v, float):
+            return "—" if math.isnan(v) else f"{v:.{digits}g}"
+        return str(v)
+    head = "| " + " | ".join(table.columns) + " |\n|" + "---:|" * len(table.columns) + "\n"
+    return head + "".join("| " + " | ".join(cell(v) for v in row) + " |\n" for row in table.itertuples(index=False))
+
+
+def _limit_figure(sweep, flow: Run | None, table: pd.DataFrame, out):
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), constrained_layout=True)
+    cells = {labels["data.n"]: run for labels, run in sweep.cells}
+    finite = sorted((n for n in cells if n != "online"), key=float)
+    colours = plt.get_cmap("viridis")(np.linspace(0, 0.92, len(finite)))
+    for ax, column, title in zip(axes, ("test_mse", "train_mse"), ("test MSE", "train MSE")):
+        for n, colour in zip(finite, colours):
+            curve = _curve(cells[n], column)
+            ax.plot(curve.index[1:], curve.values[1:], color=colour, lw=1.2, label=f"n = {int(n):,}")
+            leaves = table.loc[table["n"] == int(n), "leaves_online_at_t"].iloc[0]
+            if column == "test_mse" and not math.isnan(leaves):
+                ax.plot([leaves], [curve.loc[leaves]], "o", color=colour, ms=8, mec="black", mew=1, zorder=5)
+        online = _curve(cells["online"], column)
+        ax.plot(online.index[1:], online.values[1:], color="black", lw=2, label="online SGD")
+        if flow is not None:
+            f = _curve(flow, "test_mse")  # without a training set, train is the population loss
+            ax.plot(f.index[1:], f.values[1:], color="crimson", ls="--", lw=1.6, label="population flow (n = ∞)")
+        ax.axhline(sweep.cells[0][1].summary.get("noise_variance") or 0.09, color="grey", lw=0.8, ls=":")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("t = Σ learning rates")
+        ax.set_ylabel(title)
+        ax.set_title(f"{title} (dots: where a finite n leaves the online curve for good, ±{DEPARTURE_TOLERANCE:.0%})"
+                     if column == "test_mse" else f"{title} (online and ∞: the population loss)", fontsize=10)
+    for ax in axes:
+        ax.set_xlim(0.3, 1.5e5)  # the plateau before t = 0.3 is flat
+    axes[0].set_ylim(0.08, 1.3)
+    axes[1].set_ylim(1e-6, 1.3)
+    axes[1].legend(fontsize=8, loc="lower left", ncol=2)
+    fig.savefig(out, dpi=150)
+
+
+def _plateau_figure(table: pd.DataFrame, slopes: dict, out):
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), constrained_layout=True)
+    for (m, rows), marker in zip(table.groupby("width"), "os^"):
+        x = np.log(1 / rows["init_scale"])
+        ax.plot(x, rows["half_time"], marker, ms=7, label=f"m = {m:,}")
+        fit = slopes["c"] + slopes["log(1/s)"] * x + slopes["log(m)"] * math.log(m)
+        ax.plot(x, fit, "-", lw=0.8, color=ax.lines[-1].get_color())
+    ax.set_xlabel("log(1/s)")
+    ax.set_ylabel("half-way time of the population flow")
+    ax.set_title(f"fit: slope {slopes['log(1/s)']:.3f} in log(1/s), {slopes['log(m)']:.3f} in log m\n"
+                 "(the linearised early flow predicts 1/|β*| and -1/(2|β*|))", fontsize=10)
+    ax.legend()
+    fig.savefig(out, dpi=150)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m relulab.analysis", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    lim = commands.add_parser("limit", help="finite n against online SGD and the population flow")
+    lim.add_argument("sweep")
+    lim.add_argument("--flow", help="the population-flow run (n = \"infinite\") to draw beside them")
+    plat = commands.add_parser("plateau", help="the population flow's plateau against s and m")
+    plat.add_argument("sweep")
+    flow = commands.add_parser("flow", help="a population-flow run's approach to the noise level")
+    flow.add_argument("run")
+    for p in (lim, plat, flow):
+        p.add_argument("--csv")
+        p.add_argument("--figure")
+    args = parser.parse_args(argv)
+    if args.command == "flow":
+        run = load(args.run)
+        table = flow_table(run)
+        late = run.metrics[run.metrics["time"] >= 1e3]
+        exponent = power_law_exponent(late["time"], late["test_mse"] - run.summary["noise_variance"])
+        print(f"test MSE - sigma^2 ~ t^{exponent:.3f} for t >= 1000")
+        if args.csv:
+            table.to_csv(args.csv, index=False)
+        sys.stdout.write(markdown(table))
+        return 0
+    sweep = load(args.sweep)
+    if args.command == "limit":
+        table = limit_table(sweep)
+        if args.figure:
+            _limit_figure(sweep, load(args.flow) if args.flow else None, table, args.figure)
+    else:
+        table = plateau_table(sweep)
+        slopes = plateau_slopes(table)
+        print("fit: " + ", ".join(f"{k} {v:.4f}" for k, v in slopes.items()))
+        if args.figure:
+            _plateau_figure(table, slopes, args.figure)
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    sys.stdout.write(markdown(table))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
