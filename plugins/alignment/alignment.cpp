@@ -6,7 +6,8 @@
 //                      angle_deg of an extremal vector of their sign (sign of a_j)
 //   aligned_neurons    the same share counted in neurons
 //   effective_width    number of direction clusters (cluster_angle_deg, per sign)
-//                      carrying all but `delta` of the norm mass
+//                      carrying all but `delta` of the norm mass (relulab/math/clusters.hpp;
+//                      the neuron_clusters metric reports the clusters themselves)
 //   alignment_time     the first recorded time at which aligned_neurons reached
 //                      aligned_fraction: the end of early alignment (NaN before)
 // With n = "online" or "infinite" the targets are the population drift's
@@ -14,6 +15,7 @@
 // for the linear teacher); without such a teacher the metric is refused.
 // Array alignment/angles_<iteration>.npy: each neuron's angle (degrees) to the
 // nearest extremal vector of its sign (NaN for a neuron with a_j = 0 or w_j = 0).
+#include <relulab/math/clusters.hpp>
 #include <relulab/math/extremal.hpp>
 #include <relulab/paper_setting.hpp>
 #include <relulab/relulab.hpp>
@@ -64,22 +66,11 @@ class Alignment final : public Metric {
   static Measures measure(const TwoLayerView& v, const std::vector<math::extremal::ExtremalVector>& targets,
                           double angle, double cluster_angle, double delta) {
     const Index m = v.width();
-    double mass_total = 0, mass_aligned = 0;
+    double mass_aligned = 0;
     Index neurons_aligned = 0;
-    struct Cluster {
-      Vector center;
-      int sign;
-      double mass;
-    };
-    std::vector<Cluster> clusters;
     std::vector<double> angles(static_cast<std::size_t>(m), NAN);
-    std::vector<Index> order(static_cast<std::size_t>(m));
-    for (Index j = 0; j < m; ++j) order[static_cast<std::size_t>(j)] = j;
-    const Vector mass = v.a.cwiseAbs().cwiseProduct(v.W.rowwise().norm());
-    std::sort(order.begin(), order.end(), [&](Index x, Index y) { return mass[x] > mass[y]; });
-    for (Index j : order) {
+    for (Index j = 0; j < m; ++j) {
       const double norm = v.W.row(j).norm();
-      mass_total += mass[j];
       if (norm == 0 || v.a[j] == 0) continue;
       const Vector u = v.W.row(j).transpose() / norm;
       const int sign = v.a[j] > 0 ? 1 : -1;
@@ -87,27 +78,11 @@ class Alignment final : public Metric {
       for (const auto& t : targets)
         if (t.sign == sign) nearest = std::min(nearest, math::extremal::angle(u, t.direction));
       angles[static_cast<std::size_t>(j)] = nearest * 180 / std::numbers::pi;
-      if (nearest <= angle) mass_aligned += mass[j], ++neurons_aligned;
-      // Greedy clustering, heaviest neurons first: each joins the first cluster of its sign within reach.
-      bool joined = false;
-      for (auto& c : clusters)
-        if (c.sign == sign && math::extremal::angle(u, c.center) <= cluster_angle) {
-          c.mass += mass[j];
-          joined = true;
-          break;
-        }
-      if (!joined) clusters.push_back({u, sign, mass[j]});
+      if (nearest <= angle) mass_aligned += std::abs(v.a[j]) * norm, ++neurons_aligned;
     }
-    std::sort(clusters.begin(), clusters.end(), [](const auto& x, const auto& y) { return x.mass > y.mass; });
-    double covered = 0;
-    int width = 0;
-    for (const auto& c : clusters) {
-      if (covered >= (1 - delta) * mass_total) break;
-      covered += c.mass;
-      ++width;
-    }
-    return {mass_total > 0 ? mass_aligned / mass_total : 0.0, m > 0 ? double(neurons_aligned) / m : 0.0,
-            static_cast<double>(width), std::move(angles)};
+    const math::clusters::Clustering c = math::clusters::cluster_directions(v, cluster_angle);
+    return {c.total_mass > 0 ? mass_aligned / c.total_mass : 0.0, m > 0 ? double(neurons_aligned) / m : 0.0,
+            static_cast<double>(c.carrying(delta)), std::move(angles)};
   }
 
   void evaluate(const Snapshot& s, std::span<double> out) override {
