@@ -21,6 +21,14 @@ class Exponential final : public Loss {
       if (derivative) derivative[k] = -weight * y[k] * value;
     }
   }
+
+  // d^2l/dh^2 = y^2 e^{-m}.
+  bool has_second_derivative() const override { return true; }
+  void second_derivative(const double* h, const double* y, std::ptrdiff_t count, double weight,
+                         double* second) const override {
+    for (std::ptrdiff_t k = 0; k < count; ++k)
+      second[k] = weight * y[k] * y[k] * math::losses::exponential(y[k] * h[k]);
+  }
 };
 
 PluginDescriptor describe() {

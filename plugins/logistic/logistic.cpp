@@ -22,6 +22,16 @@ class Logistic final : public Loss {
       if (derivative) derivative[k] = -weight * y[k] * math::losses::logistic_slope(margin);
     }
   }
+
+  // d^2l/dh^2 = y^2 q (1 - q) with q = 1 / (1 + e^{m}); y^2 = 1 for labels +-1.
+  bool has_second_derivative() const override { return true; }
+  void second_derivative(const double* h, const double* y, std::ptrdiff_t count, double weight,
+                         double* second) const override {
+    for (std::ptrdiff_t k = 0; k < count; ++k) {
+      const double q = math::losses::logistic_slope(y[k] * h[k]);
+      second[k] = weight * y[k] * y[k] * q * (1.0 - q);
+    }
+  }
 };
 
 PluginDescriptor describe() {

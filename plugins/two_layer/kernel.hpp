@@ -71,6 +71,31 @@ inline Index scratch32_size(Index d, Index m, bool bias, Index chunk, bool keep_
 
 using KernelFunction = double (*)(const KernelArgs&);
 
+// One Hessian-vector product H v of the training loss (1/count) sum_k l(h(x_k), y_k), float64
+// (hessian_isa.cpp, docs/science.md §9). Writes (not adds) `product`; returns the loss.
+struct HessianArgs {
+  const double* theta;  // the layout of KernelArgs::theta
+  const double* v;  // the direction, in the same layout
+  double* product;  // H v, in the same layout
+  Index d, m;
+  bool bias;
+  const double* X;  // n x d, row-major
+  const double* y;  // n
+  const Index* rows;  // the samples to use, or null for all n
+  Index count;  // rows' length, or n
+  double* scratch;  // hessian_scratch_size(d, m, chunk) doubles
+  Index chunk;  // samples per chunk
+  Activation activation;
+  double slope;  // leaky ReLU's alpha
+  const Loss* loss;  // its derivative and second derivative
+};
+
+// A chunk's pre-activations z and their derivatives along v (2 chunk m), its inputs (chunk d), and
+// per sample the output, its derivative along v, the loss's first and second derivatives and the label.
+inline Index hessian_scratch_size(Index d, Index m, Index chunk) { return chunk * (2 * m + d + 5); }
+
+using HessianFunction = double (*)(const HessianArgs&);
+
 // GeLU's value and derivative at n points, computed as the kernel computes them.
 template <class T>
 using GeluFunction = void (*)(const T* z, Index n, T* value, T* derivative);
@@ -80,6 +105,7 @@ struct Kernel {
   KernelFunction loss_and_gradient;
   GeluFunction<double> gelu;  // for the accuracy tests (test_activations.cpp)
   GeluFunction<float> gelu32;
+  HessianFunction hessian_vector_product;
 };
 
 // One per compiled instruction set (null when this build did not compile it).

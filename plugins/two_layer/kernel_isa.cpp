@@ -609,9 +609,13 @@ double loss_and_gradient(const KernelArgs& args) {
 
 namespace relulab::two_layer {
 
+namespace RELULAB_KERNEL_NS {
+double hessian_vector_product(const HessianArgs& args);  // hessian_isa.cpp
+}
+
 Kernel RELULAB_KERNEL_ENTRY() {
   return {RELULAB_KERNEL_NAME, &RELULAB_KERNEL_NS::loss_and_gradient, &RELULAB_KERNEL_NS::gelu_values<double>,
-          &RELULAB_KERNEL_NS::gelu_values<float>};
+          &RELULAB_KERNEL_NS::gelu_values<float>, &RELULAB_KERNEL_NS::hessian_vector_product};
 }
 
 }  // namespace relulab::two_layer

@@ -5,10 +5,10 @@
 namespace relulab::two_layer {
 
 #ifdef RELULAB_WITHOUT_KERNEL_avx2
-Kernel kernel_avx2() { return {"avx2", nullptr, nullptr, nullptr}; }
+Kernel kernel_avx2() { return {"avx2", nullptr, nullptr, nullptr, nullptr}; }
 #endif
 #ifdef RELULAB_WITHOUT_KERNEL_avx512
-Kernel kernel_avx512() { return {"avx512", nullptr, nullptr, nullptr}; }
+Kernel kernel_avx512() { return {"avx512", nullptr, nullptr, nullptr, nullptr}; }
 #endif
 
 }  // namespace relulab::two_layer

@@ -50,7 +50,7 @@ two_layer::Activation activation_named(const std::string& name) {
   return two_layer::Activation::Relu;
 }
 
-class TwoLayer final : public Model, public PopulationTraining {
+class TwoLayer final : public Model, public PopulationTraining, public HessianProducts {
  public:
   TwoLayer(const Params& p, const BuildContext& ctx)
       : stop_(ctx.stop),
@@ -150,7 +150,28 @@ class TwoLayer final : public Model, public PopulationTraining {
     for (Index k = 0; k < X.rows(); ++k) out[k] = forward(X.row(k).data());
   }
 
-  void* find_capability(std::string_view name) override { return offer<PopulationTraining>(this, name); }
+  void* find_capability(std::string_view name) override {
+    if (void* p = offer<PopulationTraining>(this, name)) return p;
+    return offer<HessianProducts>(this, name);
+  }
+
+  // Hessian-vector products (hessian_isa.cpp), in float64 whatever the
+  // training precision, on one thread; the working space is sized at the first call.
+  double hessian_vector_product(const RowMatrix& X, const Vector& y, Rows rows, const double* v,
+                                double* product) const override {
+    if (y.size() != X.rows())
+      throw std::invalid_argument(std::to_string(y.size()) + " labels for " + std::to_string(X.rows()) + " samples");
+    if (!loss_->has_second_derivative())
+      throw std::invalid_argument("the loss '" + loss_->name() + "' gives no second derivative (Loss::second_derivative)");
+    constexpr Index kHessianChunk = 32;
+    if (hessian_scratch_.empty())
+      hessian_scratch_.resize(static_cast<std::size_t>(two_layer::hessian_scratch_size(d_, m_, kHessianChunk)));
+    const two_layer::HessianArgs args{theta_.data(), v,       product, d_, m_, bias_, X.data(), y.data(),
+                                      rows.empty() ? nullptr : rows.data(),
+                                      rows.empty() ? X.rows() : static_cast<Index>(rows.size()),
+                                      hessian_scratch_.data(), kHessianChunk, activation_, slope_, loss_};
+    return kernel_.hessian_vector_product(args);
+  }
 
   // The population loss (n = "infinite") is the closed form of a bias-free
   // ReLU or leaky ReLU network (docs/science.md §8), computed in float64.
@@ -384,6 +405,7 @@ class TwoLayer final : public Model, public PopulationTraining {
   mutable std::vector<std::vector<double, CacheLineAllocator<double>>> scratch_;  // per worker, sized once
   mutable std::vector<std::vector<float, CacheLineAllocator<float>>> scratch32_;  // per worker, float32 only
   std::unique_ptr<two_layer::WorkerPool> pool_;  // with more than one worker
+  mutable std::vector<double> hessian_scratch_;  // the Hessian-vector product's, sized at its first call
   mutable std::vector<double> accumulated_, block_gradient_;  // kAccumulators and workers_ gradients
   mutable std::array<double, kAccumulators> accumulated_loss_{};
   Eigen::MatrixXd teacher_W_;  // n = "infinite": the teacher's units, output weights and linear part

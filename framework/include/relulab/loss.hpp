@@ -1,5 +1,5 @@
 // Loss interface: the per-sample loss l(h, y) of the network's output h on a
-// label y, and its derivative dl/dh. The model's kernel computes the outputs
+// label y, its derivative dl/dh, and (optionally) its second derivative. The model's kernel computes the outputs
 // of a chunk of samples, hands them here, and back-propagates the derivatives
 // it gets, so a new loss is a plugin of a few lines and the kernel never
 // changes. The training loss is (1/n) sum_k l(h_k, y_k).
@@ -29,6 +29,13 @@ class Loss : public PluginObject {
   // to derivative[k]. The hot path: it allocates nothing.
   virtual void accumulate(const double* h, const double* y, std::ptrdiff_t count, double weight, double& sum,
                           double* derivative) const = 0;
+
+  // The curvature, for Hessian-vector products (the sharpness metric): for
+  // k < count writes weight * d^2 l / dh^2 (h_k, y_k) to second[k]. A loss that
+  // does not give it keeps the default, and what needs it refuses the loss.
+  virtual bool has_second_derivative() const { return false; }
+  virtual void second_derivative(const double* /*h*/, const double* /*y*/, std::ptrdiff_t /*count*/,
+                                 double /*weight*/, double* /*second*/) const {}
 };
 
 // The squared error (h - y)^2 (PyTorch's MSELoss over the samples): the
@@ -45,6 +52,11 @@ class SquaredError : public Loss {
       sum += r * r;
       if (derivative) derivative[k] = twice_weight * r;
     }
+  }
+  bool has_second_derivative() const override { return true; }
+  void second_derivative(const double*, const double*, std::ptrdiff_t count, double weight,
+                         double* second) const override {
+    for (std::ptrdiff_t k = 0; k < count; ++k) second[k] = 2.0 * weight;  // (h - y)^2'' = 2
   }
 };
 

@@ -86,4 +86,20 @@ class PopulationTraining {
   virtual double population_loss_and_gradient(double* gradient) const = 0;
 };
 
+// A capability of a model: exact Hessian-vector products of its training
+// loss (docs/science.md §9), for the sharpness metric and second-order tools.
+class HessianProducts {
+ public:
+  static constexpr const char* kCapability = "hessian_products";
+  static constexpr const char* kDescription = "exact Hessian-vector products of the training loss";
+  virtual ~HessianProducts() = default;
+  // H v of (1/|B|) sum_k l(h(x_k), y_k) over the rows B of X (empty: every
+  // row) at the live parameters, in float64, written to product[0 ..
+  // num_parameters()); v in the layout of parameters(). Returns the loss.
+  // The first call sizes its working space; later calls allocate nothing.
+  // The loss must give its second derivative (Loss::has_second_derivative).
+  virtual double hessian_vector_product(const RowMatrix& X, const Vector& y, Rows rows, const double* v,
+                                        double* product) const = 0;
+};
+
 }  // namespace relulab
