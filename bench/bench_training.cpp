@@ -419,6 +419,32 @@ void PopulationGradient(benchmark::State& state) { population_call(state, true);
 BENCHMARK(PopulationObjectiveLoss)->Args({1000, 1})->Args({1000, 2})->Unit(benchmark::kMillisecond);
 BENCHMARK(PopulationGradient)->Args({1000, 1})->Args({1000, 2})->Unit(benchmark::kMillisecond);
 
+// A Hessian-vector product over the whole training set (hessian_isa.cpp), d = 5, width 1000, one
+// thread, against FullBatchGradient/<n> (the same samples and width; the target is at most 3x).
+// Arguments: n, activation (0 relu, 1 gelu); GeLU's gradient for comparison is FullBatchGradientGelu.
+void HessianVectorProduct(benchmark::State& state) {
+  const Index n = state.range(0), d = 5, width = 1000;
+  Problem p = make_problem(n, d, width, "float64", 1, state.range(1) ? "gelu" : "relu");
+  auto& hessian = *capability<HessianProducts>(*p.model);
+  const Vector v = Vector::LinSpaced(p.model->num_parameters(), -1, 1);
+  Vector product(v.size());
+  hessian.hessian_vector_product(p.data.X, p.data.y, {}, v.data(), product.data());  // sizes the working space
+  const long before = host::heap_allocations();
+  long calls = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(hessian.hessian_vector_product(p.data.X, p.data.y, {}, v.data(), product.data()));
+    ++calls;
+  }
+  state.counters["allocs/call"] = static_cast<double>(host::heap_allocations() - before) / static_cast<double>(calls);
+}
+BENCHMARK(HessianVectorProduct)->Args({1000, 0})->Args({10000, 0})->Args({1000, 1})->Unit(benchmark::kMillisecond);
+void FullBatchGradientGelu(benchmark::State& state) {
+  Problem p = make_problem(state.range(0), 5, 1000, "float64", 1, "gelu");
+  Vector grad(p.model->num_parameters());
+  for (auto _ : state) benchmark::DoNotOptimize(p.model->loss_and_gradient(p.data, {}, grad.data()));
+}
+BENCHMARK(FullBatchGradientGelu)->Arg(1000)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 
 BENCHMARK_MAIN();

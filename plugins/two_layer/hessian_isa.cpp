@@ -14,9 +14,9 @@
 // gradient takes it (0 for ReLU, alpha for leaky ReLU), so H is the Hessian
 // wherever the loss is twice differentiable: no sample on a kink.
 //
-// A chunk of samples goes through two passes: the first computes z, dz, h and
-// dh and keeps z and dz; the loss then gives g and H for the chunk; the second
-// accumulates the product. Cost per sample: three passes over the m x d
+// A chunk of samples goes through two passes, each by blocks of neurons: the
+// first computes z, dz, h and dh and keeps z and dz; the loss then gives g and
+// H for the chunk; the second accumulates the product. Cost per sample: three passes over the m x d
 // weights (z, dz and the product's W part) against the gradient's two.
 #include "kernel.hpp"
 
@@ -31,7 +31,7 @@ struct ReluSecond {
   static constexpr bool kCurved = false;
   double slope;  // unused
   double value(double z) const { return z > 0 ? z : 0.0; }
-  double first(double z) const { return z > 0 ? 1.0 : 0.0; }
+  double first(double z) const { return static_cast<double>(z > 0); }
   double second(double) const { return 0.0; }
 };
 
@@ -63,65 +63,71 @@ Layout layout(const double* p, const HessianArgs& A) {
   return {p, a, A.bias ? a + A.m : nullptr};
 }
 
-// Pass 1 for sample k of a chunk: z and dz into their rows, the output and its derivative along v.
-template <class Act>
-void forward(const HessianArgs& A, const Act& act, const double* x, double* z, double* dz, double& h, double& dh) {
-  const Index m = A.m;
+// The loops run over a block of neurons for one sample at a time: the block's
+// weights, direction and product (d x kBlock values each) stay in L1 while a
+// chunk's samples pass; z and dz of the chunk are kept for pass 2 (chunk x m
+// each, in L2). Plain pointers and branch-free bodies, so that every loop over
+// neurons vectorises.
+constexpr Index kBlock = 128;
+
+struct Span {
+  Index first, size;  // neurons [first, first + size)
+};
+
+// Pass 1 for one sample and one block: z and dz into their rows, adding to the output and its
+// derivative along v. Vectorised across neurons, the sum over inputs kept in registers.
+template <int D, bool Bias, class Act>
+void forward(const HessianArgs& A, const Act act, Span J, const double* x, double* __restrict z,
+             double* __restrict dz, double& h, double& dh) {
+  const Index m = A.m, f = J.first, n = J.size, d = D ? D : A.d;
   const Layout p = layout(A.theta, A), v = layout(A.v, A);
-#pragma omp simd
-  for (Index j = 0; j < m; ++j) {
-    z[j] = p.b ? p.b[j] : 0.0;
-    dz[j] = v.b ? v.b[j] : 0.0;
-  }
-  for (Index i = 0; i < A.d; ++i) {
-    const double xi = x[i];
-    const double *Wi = p.W + i * m, *dWi = v.W + i * m;
-#pragma omp simd
-    for (Index j = 0; j < m; ++j) {
-      z[j] += xi * Wi[j];
-      dz[j] += xi * dWi[j];
-    }
-  }
+  const double* __restrict W = p.W + f;
+  const double* __restrict dW = v.W + f;
+  const double* __restrict a = p.a + f;
+  const double* __restrict da = v.a + f;
+  const double* __restrict b = p.b ? p.b + f : nullptr;
+  const double* __restrict db = v.b ? v.b + f : nullptr;
   double out = 0.0, slope = 0.0;
 #pragma omp simd reduction(+ : out, slope)
-  for (Index j = 0; j < m; ++j) {
-    const double s = act.value(z[j]);
-    out += p.a[j] * s;
-    slope += v.a[j] * s + p.a[j] * act.first(z[j]) * dz[j];
+  for (Index j = 0; j < n; ++j) {
+    double zj = 0.0, dzj = 0.0;
+    if constexpr (Bias) zj = b[j], dzj = db[j];
+    for (Index i = 0; i < d; ++i) {
+      zj += x[i] * W[i * m + j];
+      dzj += x[i] * dW[i * m + j];
+    }
+    z[j] = zj;
+    dz[j] = dzj;
+    const double s = act.value(zj);
+    out += a[j] * s;
+    slope += da[j] * s + a[j] * act.first(zj) * dzj;
   }
-  h = out;
-  dh = slope;
+  h += out;
+  dh += slope;
 }
 
-// Pass 2 for sample k: adds its terms to the product; dz is overwritten with p_kj.
-template <class Act>
-void backward(const HessianArgs& A, const Act& act, const double* x, const double* z, double* dz, double g,
-              double dg) {
-  const Index m = A.m;
-  const Layout p = layout(A.theta, A), v = layout(A.v, A);
-  double* out_a = A.product + A.d * m;
-  double* out_b = A.bias ? out_a + m : nullptr;
+// Pass 2 for one sample and one block: adds its terms to the product.
+template <int D, bool Bias, class Act>
+void backward(const HessianArgs& A, const Act act, Span J, const double* x, const double* __restrict z,
+              const double* __restrict dz, double g, double dg) {
+  const Index m = A.m, f = J.first, n = J.size, d = D ? D : A.d;
+  const double* __restrict a = A.theta + d * m + f;
+  const double* __restrict da = A.v + d * m + f;
+  double* __restrict out_W = A.product + f;
+  double* __restrict out_a = A.product + d * m + f;
+  double* __restrict out_b = A.bias ? out_a + m : nullptr;
 #pragma omp simd
-  for (Index j = 0; j < m; ++j) {
+  for (Index j = 0; j < n; ++j) {
     const double s1 = act.first(z[j]);
     out_a[j] += dg * act.value(z[j]) + g * s1 * dz[j];
-    double pj = (dg * p.a[j] + g * v.a[j]) * s1;
-    if constexpr (Act::kCurved) pj += g * p.a[j] * act.second(z[j]) * dz[j];
-    dz[j] = pj;
-  }
-  if (out_b) {
-#pragma omp simd
-    for (Index j = 0; j < m; ++j) out_b[j] += dz[j];
-  }
-  for (Index i = 0; i < A.d; ++i) {
-    const double xi = x[i];
-    double* out_Wi = A.product + i * m;
-#pragma omp simd
-    for (Index j = 0; j < m; ++j) out_Wi[j] += xi * dz[j];
+    double pj = (dg * a[j] + g * da[j]) * s1;
+    if constexpr (Act::kCurved) pj += g * a[j] * act.second(z[j]) * dz[j];
+    if constexpr (Bias) out_b[j] += pj;
+    for (Index i = 0; i < d; ++i) out_W[i * m + j] += x[i] * pj;
   }
 }
 
-template <class Act>
+template <int D, bool Bias, class Act>
 double product_with(const HessianArgs& A, const Act act) {
   const Index d = A.d, m = A.m, c = A.chunk;
   std::fill(A.product, A.product + (d + 1 + (A.bias ? 1 : 0)) * m, 0.0);
@@ -137,24 +143,54 @@ double product_with(const HessianArgs& A, const Act act) {
       const Index row = A.rows ? A.rows[first + k] : first + k;
       std::copy_n(A.X + row * d, d, x + k * d);
       y[k] = A.y[row];
-      forward(A, act, x + k * d, Z + k * m, dZ + k * m, h[k], dh[k]);
+      h[k] = dh[k] = 0.0;
+    }
+    for (Index f = 0; f < m; f += kBlock) {
+      const Span J{f, std::min(kBlock, m - f)};
+      for (Index k = 0; k < n; ++k) forward<D, Bias>(A, act, J, x + k * d, Z + k * m + f, dZ + k * m + f, h[k], dh[k]);
     }
     A.loss->accumulate(h, y, n, weight, sum, g);
     A.loss->second_derivative(h, y, n, weight, H);
-    for (Index k = 0; k < n; ++k) backward(A, act, x + k * d, Z + k * m, dZ + k * m, g[k], H[k] * dh[k]);
+    for (Index k = 0; k < n; ++k) dh[k] *= H[k];  // dg_k = H_k dh_k
+    for (Index f = 0; f < m; f += kBlock) {
+      const Span J{f, std::min(kBlock, m - f)};
+      for (Index k = 0; k < n; ++k) backward<D, Bias>(A, act, J, x + k * d, Z + k * m + f, dZ + k * m + f, g[k], dh[k]);
+    }
   }
   return sum * weight;
+}
+
+// The input dimension as a constant up to 8, so that the sums over inputs unroll and the loops over
+// neurons vectorise (as the gradient kernel specialises); wider inputs take the general loops.
+template <int D, class Act>
+double product_in(const HessianArgs& args, const Act act) {
+  return args.bias ? product_with<D, true>(args, act) : product_with<D, false>(args, act);
+}
+
+template <class Act>
+double product(const HessianArgs& args, const Act act) {
+  switch (args.d) {
+    case 1: return product_in<1>(args, act);
+    case 2: return product_in<2>(args, act);
+    case 3: return product_in<3>(args, act);
+    case 4: return product_in<4>(args, act);
+    case 5: return product_in<5>(args, act);
+    case 6: return product_in<6>(args, act);
+    case 7: return product_in<7>(args, act);
+    case 8: return product_in<8>(args, act);
+    default: return product_in<0>(args, act);
+  }
 }
 
 }  // namespace
 
 double hessian_vector_product(const HessianArgs& args) {
   switch (args.activation) {
-    case Activation::LeakyRelu: return product_with(args, LeakySecond{args.slope});
-    case Activation::Gelu: return product_with(args, GeluSecond{0.0});
+    case Activation::LeakyRelu: return product(args, LeakySecond{args.slope});
+    case Activation::Gelu: return product(args, GeluSecond{0.0});
     case Activation::Relu: break;
   }
-  return product_with(args, ReluSecond{0.0});
+  return product(args, ReluSecond{0.0});
 }
 
 }  // namespace relulab::two_layer::RELULAB_KERNEL_NS

@@ -163,7 +163,7 @@ class TwoLayer final : public Model, public PopulationTraining, public HessianPr
       throw std::invalid_argument(std::to_string(y.size()) + " labels for " + std::to_string(X.rows()) + " samples");
     if (!loss_->has_second_derivative())
       throw std::invalid_argument("the loss '" + loss_->name() + "' gives no second derivative (Loss::second_derivative)");
-    constexpr Index kHessianChunk = 32;
+    constexpr Index kHessianChunk = 16;
     if (hessian_scratch_.empty())
       hessian_scratch_.resize(static_cast<std::size_t>(two_layer::hessian_scratch_size(d_, m_, kHessianChunk)));
     const two_layer::HessianArgs args{theta_.data(), v,       product, d_, m_, bias_, X.data(), y.data(),
