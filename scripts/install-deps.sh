@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build git pkg-config
   make                           # out-of-tree plugins: CMake's default generator (docs/plugins.md)
-  libeigen3-dev libboost-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
+  libeigen3-dev libspectra-dev libboost-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   catch2 libbenchmark-dev
   liblinear-dev                  # tests: our hard-margin SVM is checked against LIBLINEAR
   python3 python3-numpy python3-pandas python3-matplotlib   # the Python package, scripts/plot_by_axis.py
