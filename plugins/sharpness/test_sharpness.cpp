@@ -3,6 +3,8 @@
 
 #include "plugin_support.hpp"
 
+#include <relulab/math/extremal.hpp>
+
 #include <Eigen/Eigenvalues>
 
 using namespace relulab;
@@ -99,4 +101,30 @@ TEST_CASE("sharpness in a run: recorded, resumed to the same bytes, bad input lo
   CHECK_THAT(error_of(replaced(text, "samples = 100", "samples = 500")),
              Contains("exp.toml:26:1: [metrics[1]] samples:") && Contains("training set of n = 200"));
   CHECK_THAT(error_of(replaced(text, "n = 200", "n = \"online\"")), Contains("no finite training set"));
+}
+
+TEST_CASE("sharpness at a tiny initialisation is twice the largest early-alignment drift", "[sharpness][extremal]") {
+  // With the network ~0 (outputs O(m s^2)), the squared error's Hessian is its residual part:
+  // per neuron the block [[0, -2 D_n(w_j)^T], [-2 D_n(w_j), 0]] over (a_j, w_j), with D_n the drift
+  // (docs/science.md §3 and §9), whose eigenvalues are +-2 |D_n(w_j)|; the Gauss-Newton part is O(s^2).
+  auto model = make_network(4, 30, false, "relu", nullptr, {{"init_scale", 1e-6}});
+  Rng rng(8);
+  model->initialize(rng);
+  const Dataset ds = random_dataset(300, 4, 9);
+  const TwoLayerView v = model->view();
+  double largest = 0;
+  for (Index j = 0; j < v.width(); ++j)
+    largest = std::max(largest, math::extremal::drift(ds.X, ds.y, Vector(v.W.row(j).transpose())).norm());
+  BuildContext ctx;
+  ctx.input_dim = 4;
+  ctx.num_samples = 300;
+  ctx.model = model.get();
+  auto metric = sharpness(ctx);
+  Rng metric_rng(1);
+  metric->prepare(ds, *static_cast<const DataGenerator*>(nullptr), metric_rng);
+  NoArrays sink;
+  std::vector<double> values(2);
+  metric->evaluate(Snapshot{*model, ds, *static_cast<const DataGenerator*>(nullptr), 0, 0, sink}, values);
+  // Corrections are O(s) = 1e-6 relative to the O(1) drift; Lanczos's tolerance is 1e-8.
+  CHECK(values[0] == Approx(2 * largest).epsilon(1e-5));
 }
