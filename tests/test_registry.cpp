@@ -29,7 +29,7 @@ TEST_CASE("the build tree's plugins are found with their kinds", "[registry]") {
   CHECK(reg.names(PluginKind::Optimizer) == std::vector<std::string>{"adam", "gradient_flow", "momentum", "sgd"});
   CHECK(reg.names(PluginKind::Metric) == std::vector<std::string>{"alignment", "drift_concentration",
                                                                   "extremal_vectors", "losses", "margin",
-                                                                  "neuron_snapshots", "theorem2"});
+                                                                  "neuron_clusters", "neuron_snapshots", "sharpness", "theorem2"});
   CHECK(reg.refused().empty());
 }
 

@@ -6,7 +6,7 @@ namespace {
 
 using namespace relulab;
 
-class Exponential final : public Loss {
+class Exponential final : public Loss, public LossCurvature {
  public:
   Exponential(const Params&, const BuildContext&) {}
   std::string name() const override { return "exponential"; }
@@ -23,7 +23,7 @@ class Exponential final : public Loss {
   }
 
   // d^2l/dh^2 = y^2 e^{-m}.
-  bool has_second_derivative() const override { return true; }
+  void* find_capability(std::string_view name) override { return offer<LossCurvature>(this, name); }
   void second_derivative(const double* h, const double* y, std::ptrdiff_t count, double weight,
                          double* second) const override {
     for (std::ptrdiff_t k = 0; k < count; ++k)

@@ -7,7 +7,7 @@ namespace {
 
 using namespace relulab;
 
-class Logistic final : public Loss {
+class Logistic final : public Loss, public LossCurvature {
  public:
   Logistic(const Params&, const BuildContext&) {}
   std::string name() const override { return "logistic"; }
@@ -24,7 +24,7 @@ class Logistic final : public Loss {
   }
 
   // d^2l/dh^2 = y^2 q (1 - q) with q = 1 / (1 + e^{m}); y^2 = 1 for labels +-1.
-  bool has_second_derivative() const override { return true; }
+  void* find_capability(std::string_view name) override { return offer<LossCurvature>(this, name); }
   void second_derivative(const double* h, const double* y, std::ptrdiff_t count, double weight,
                          double* second) const override {
     for (std::ptrdiff_t k = 0; k < count; ++k) {

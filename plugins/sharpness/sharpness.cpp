@@ -51,9 +51,7 @@ class Sharpness final : public Metric {
     if (!ctx.model || !capability<HessianProducts>(*ctx.model))
       throw ParameterError("plugin", "sharpness needs Hessian-vector products from the model (capability "
                                      "'hessian_products'), which this model does not offer");
-    if (ctx.loss && !ctx.loss->has_second_derivative())
-      throw ParameterError("plugin", "sharpness needs the loss's second derivative, which the loss '" +
-                                         ctx.loss->name() + "' does not give (Loss::second_derivative)");
+    if (ctx.loss) require_capability<LossCurvature>(ctx.loss, "sharpness", "the loss '" + ctx.loss->name() + "'");
     parameters_ = ctx.model->num_parameters();
     if (k_ >= parameters_)
       throw ParameterError("k", "k = " + std::to_string(k_) + " eigenvalues, but the model has " +

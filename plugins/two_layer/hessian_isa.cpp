@@ -150,7 +150,7 @@ double product_with(const HessianArgs& A, const Act act) {
       for (Index k = 0; k < n; ++k) forward<D, Bias>(A, act, J, x + k * d, Z + k * m + f, dZ + k * m + f, h[k], dh[k]);
     }
     A.loss->accumulate(h, y, n, weight, sum, g);
-    A.loss->second_derivative(h, y, n, weight, H);
+    A.curvature->second_derivative(h, y, n, weight, H);
     for (Index k = 0; k < n; ++k) dh[k] *= H[k];  // dg_k = H_k dh_k
     for (Index f = 0; f < m; f += kBlock) {
       const Span J{f, std::min(kBlock, m - f)};

@@ -87,7 +87,8 @@ struct HessianArgs {
   Index chunk;  // samples per chunk
   Activation activation;
   double slope;  // leaky ReLU's alpha
-  const Loss* loss;  // its derivative and second derivative
+  const Loss* loss;  // its derivative
+  const LossCurvature* curvature;  // its second derivative
 };
 
 // A chunk's pre-activations z and their derivatives along v (2 chunk m), its inputs (chunk d), and

@@ -161,15 +161,16 @@ class TwoLayer final : public Model, public PopulationTraining, public HessianPr
                                 double* product) const override {
     if (y.size() != X.rows())
       throw std::invalid_argument(std::to_string(y.size()) + " labels for " + std::to_string(X.rows()) + " samples");
-    if (!loss_->has_second_derivative())
-      throw std::invalid_argument("the loss '" + loss_->name() + "' gives no second derivative (Loss::second_derivative)");
+    const auto* curvature = capability<LossCurvature>(loss_);
+    if (!curvature)
+      throw std::invalid_argument("the loss '" + loss_->name() + "' gives no second derivative (capability 'loss_curvature')");
     constexpr Index kHessianChunk = 16;
     if (hessian_scratch_.empty())
       hessian_scratch_.resize(static_cast<std::size_t>(two_layer::hessian_scratch_size(d_, m_, kHessianChunk)));
     const two_layer::HessianArgs args{theta_.data(), v,       product, d_, m_, bias_, X.data(), y.data(),
                                       rows.empty() ? nullptr : rows.data(),
                                       rows.empty() ? X.rows() : static_cast<Index>(rows.size()),
-                                      hessian_scratch_.data(), kHessianChunk, activation_, slope_, loss_};
+                                      hessian_scratch_.data(), kHessianChunk, activation_, slope_, loss_, curvature};
     return kernel_.hessian_vector_product(args);
   }
 

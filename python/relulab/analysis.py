@@ -3,12 +3,15 @@
     python -m relulab.analysis limit SWEEP --flow RUN --csv out.csv --figure out.png
     python -m relulab.analysis plateau SWEEP --csv out.csv --figure out.png
     python -m relulab.analysis flow RUN --csv out.csv
+    python -m relulab.analysis eos SWEEP --flow RUN --csv out.csv --figure out.png
+    python -m relulab.analysis clusters SWEEP --csv out.csv
 
 `limit`: the finite-n cells of a sweep over data.n against its online cell (n = "online") and the
 population flow (n = "infinite"): where each finite n leaves the online curve.
 `plateau`: the time the population flow's loss takes to fall half-way from its start to the noise
 level, against the initial scale and the width (docs/science.md §8).
 `flow`: a population-flow run's excess test MSE over σ² and its alignment at a few times.
+`eos`: gradient descent's sharpness against 2/η, the edge of stability (docs/science.md §9).
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from ._load import Run, load
+from ._load import FINISHED, Run, load
 
 # Relative gap, |finite − online| / online, beyond which a finite-n curve has left the online one.
 # The online curve's own record-to-record changes at Figure 1's settings (batch 32, lr 0.01), once it
@@ -121,6 +124,47 @@ def power_law_exponent(t, y) -> float:
     return float(np.polyfit(np.log(np.asarray(t, float)), np.log(np.asarray(y, float)), 1)[0])
 
 
+def edge_of_stability_table(sweep, late=0.5) -> pd.DataFrame:
+    """One row per step size η of a gradient-descent sweep recording `sharpness`: 2/η, the largest
+    sharpness reached, the median sharpness over the last `late` share of the records (and its ratio to
+    2/η), and the train loss's minimum and end. At the edge of stability the late median sits at 2/η."""
+    rows = []
+    for labels, run in sweep.cells:
+        lr = float(labels["optimizer.lr"])
+        m = run.metrics
+        tail = m.iloc[int(len(m) * (1 - late)):]
+        loss = m[[c for c in m.columns if c.startswith("train_")][0]]
+        rows.append({"lr": lr, "two_over_lr": 2 / lr, "max_sharpness": m["sharpness"].max(),
+                     "late_sharpness": tail["sharpness"].median(),
+                     "late_over_edge": tail["sharpness"].median() * lr / 2,
+                     "min_train_loss": loss.min(), "final_train_loss": loss.iloc[-1]})
+    return pd.DataFrame(rows).sort_values("lr").reset_index(drop=True)
+
+
+def clusters_table(sweep, early=1000) -> pd.DataFrame:
+    """One row per cell of a sweep over data.n recording `neuron_clusters`: the number of clusters and
+    the heaviest cluster's share of the norm mass (and the clusters carrying 90 % of it) after early alignment (the record at iteration
+    `early`) and at the end, with the mass share on clusters within 5 degrees of an extremal vector
+    (column 3 of clusters/<iteration>.npy) at both points."""
+    rows = []
+    for labels, run in sweep.cells:
+        if run.status not in FINISHED:
+            continue  # not run yet, or still running
+        m = run.metrics.reset_index()
+        recorded = m.dropna(subset=["clusters"])
+        first, last = recorded[recorded["iteration"] == early].iloc[0], recorded.iloc[-1]
+        row = {"n": labels["data.n"]}
+        for name, rec in (("early", first), ("end", last)):
+            table = np.load(run.path / "clusters" / f"{int(rec['iteration'])}.npy")
+            row[f"clusters_{name}"] = int(rec["clusters"])
+            # The fewest clusters carrying 90 % (the array's rows are the 99 % ones, heaviest first).
+            row[f"clusters90_{name}"] = int(np.searchsorted(np.cumsum(table[:, 2]), 0.9) + 1)
+            row[f"heaviest_share_{name}"] = rec["heaviest_cluster_share"]
+            row[f"extremal_share_{name}"] = float(table[table[:, 3] <= 5, 2].sum()) if len(table) else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def markdown(table: pd.DataFrame, digits=3) -> str:
     """A Markdown table of a DataFrame, numbers to `digits` significant digits, NaN as '—'."""
     def cell(v):
@@ -182,6 +226,34 @@ def _plateau_figure(table: pd.DataFrame, slopes: dict, out):
     fig.savefig(out, dpi=150)
 
 
+def _eos_figure(sweep, flow: Run | None, out):
+    import matplotlib.pyplot as plt
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7), sharex=True, constrained_layout=True)
+    cells = sorted(sweep.cells, key=lambda c: float(c[0]["optimizer.lr"]))
+    colours = plt.get_cmap("plasma")(np.linspace(0, 0.85, len(cells)))
+    for (labels, run), colour in zip(cells, colours):
+        lr = float(labels["optimizer.lr"])
+        m = run.metrics.iloc[1:]  # t = 0 has no place on a log axis
+        t = m["time"]
+        top.plot(t, m["sharpness"], color=colour, lw=1.2, label=f"GD, η = {lr:g} (2/η = {2 / lr:.3g})")
+        top.axhline(2 / lr, color=colour, ls=":", lw=1)
+        bottom.plot(t, m["train_mse"], color=colour, lw=1)
+    if flow is not None:
+        f = flow.metrics.iloc[1:]
+        top.plot(f["time"], f["sharpness"], color="black", lw=2, label="gradient flow")
+        bottom.plot(f["time"], f["train_mse"], color="black", lw=2)
+    highest = max(run.metrics["sharpness"].max() for _, run in cells)
+    top.set_ylim(0, 1.15 * highest)  # a 2/η far above every curve is off the axis (named in the legend)
+    top.set_ylabel("sharpness (top Hessian eigenvalue)")
+    top.set_title("dotted: 2/η for each step size", fontsize=10)
+    top.legend(fontsize=8, loc="lower right")
+    bottom.set_yscale("log")
+    bottom.set_ylabel("train MSE")
+    bottom.set_xlabel("t = η × iterations")
+    bottom.set_xscale("log")
+    fig.savefig(out, dpi=150)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m relulab.analysis", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -192,7 +264,12 @@ def main(argv=None) -> int:
     plat.add_argument("sweep")
     flow = commands.add_parser("flow", help="a population-flow run's approach to the noise level")
     flow.add_argument("run")
-    for p in (lim, plat, flow):
+    clusters = commands.add_parser("clusters", help="neuron clusters after early alignment and at the end, against n")
+    clusters.add_argument("sweep")
+    eos = commands.add_parser("eos", help="gradient descent's sharpness against 2/η (the edge of stability)")
+    eos.add_argument("sweep")
+    eos.add_argument("--flow", help="a gradient-flow run on the same data to draw beside them")
+    for p in (lim, plat, flow, eos, clusters):
         p.add_argument("--csv")
         p.add_argument("--figure")
     args = parser.parse_args(argv)
@@ -207,7 +284,13 @@ def main(argv=None) -> int:
         sys.stdout.write(markdown(table))
         return 0
     sweep = load(args.sweep)
-    if args.command == "limit":
+    if args.command == "clusters":
+        table = clusters_table(sweep)
+    elif args.command == "eos":
+        table = edge_of_stability_table(sweep)
+        if args.figure:
+            _eos_figure(sweep, load(args.flow) if args.flow else None, args.figure)
+    elif args.command == "limit":
         table = limit_table(sweep)
         if args.figure:
             _limit_figure(sweep, load(args.flow) if args.flow else None, table, args.figure)

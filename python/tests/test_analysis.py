@@ -69,3 +69,45 @@ def test_limit_table_on_a_real_sweep_compares_each_n_with_the_online_cell(tmp_pa
 def test_power_law_exponent_of_an_exact_power_law():
     t = np.array([1e3, 1e4, 1e5])
     assert analysis.power_law_exponent(t, 3 * t ** -0.6) == pytest.approx(-0.6, abs=1e-12)
+
+
+def test_edge_of_stability_table_on_a_small_gradient_descent_sweep(tmp_path):
+    doc = {
+        "experiment": {"name": "eos", "seed": 1},
+        "data": {"plugin": "linear_teacher", "d": 3, "n": 50, "noise_std": 0.3},
+        "model": {"plugin": "two_layer", "width": 10, "init_scale": 0.5},
+        "optimizer": {"plugin": "sgd", "lr": 0.05, "batch_size": 0, "iterations": 100},
+        "metrics": [{"plugin": "losses", "schedule": {"every": 10}},
+                    {"plugin": "sharpness", "schedule": {"every": 10}}],
+        "sweep": {"optimizer.lr": [0.05, 0.1]},
+    }
+    sw = relulab.run(doc, out=tmp_path / "sweep", jobs=2, progress=False)
+    table = analysis.edge_of_stability_table(sw)
+    assert list(table["lr"]) == [0.05, 0.1] and list(table["two_over_lr"]) == [40.0, 20.0]
+    m = sw.cells[0][1].metrics
+    tail = m.iloc[len(m) // 2:]  # records from the middle on: 11 records, rows 5..10
+    assert table.loc[0, "late_sharpness"] == tail["sharpness"].median()
+    assert table.loc[0, "late_over_edge"] == pytest.approx(tail["sharpness"].median() * 0.05 / 2, rel=1e-15)
+    assert table.loc[0, "max_sharpness"] == m["sharpness"].max()
+
+
+def test_clusters_table_reads_the_metric_and_its_arrays(tmp_path):
+    doc = {
+        "experiment": {"name": "cl", "seed": 1},
+        "data": {"plugin": "linear_teacher", "d": 3, "n": 100, "noise_std": 0.3},
+        "model": {"plugin": "two_layer", "width": 40, "init_scale": 0.01},
+        "optimizer": {"plugin": "sgd", "lr": 0.05, "batch_size": 10, "iterations": 3000},
+        "metrics": [{"plugin": "losses", "schedule": {"every": 500}},
+                    {"plugin": "neuron_clusters", "schedule": {"points": [1000, 3000]}, "starts": 8}],
+        "sweep": {"data.n": [50, 100]},
+    }
+    sw = relulab.run(doc, out=tmp_path / "sweep", jobs=2, progress=False)
+    table = analysis.clusters_table(sw, early=1000)
+    assert list(table["n"]) == ["50", "100"] or list(table["n"]) == [50, 100]
+    run = sw.cells[0][1]
+    arrays = np.load(run.path / "clusters" / "3000.npy")
+    m = run.metrics.dropna(subset=["clusters"])
+    assert table.loc[0, "clusters_end"] == len(arrays) == int(m["clusters"].iloc[-1])
+    shares = np.cumsum(arrays[:, 2])
+    assert table.loc[0, "clusters90_end"] == 1 + int(np.argmax(shares >= 0.9))  # by hand: first index reaching 90 %
+    assert table.loc[0, "extremal_share_end"] == pytest.approx(arrays[arrays[:, 3] <= 5, 2].sum(), rel=1e-15)

@@ -13,7 +13,7 @@
 #include <cstddef>
 
 // Bump when any SDK interface (a virtual function, a struct layout) changes.
-#define RELULAB_ABI_VERSION 9
+#define RELULAB_ABI_VERSION 8
 
 #ifdef RELULAB_TEST_ABI_OVERRIDE  // only the refusal tests build plugins with a foreign ABI
 #undef RELULAB_ABI_VERSION

@@ -1,5 +1,5 @@
 // Loss interface: the per-sample loss l(h, y) of the network's output h on a
-// label y, its derivative dl/dh, and (optionally) its second derivative. The model's kernel computes the outputs
+// label y and its derivative dl/dh (and, as the capability LossCurvature, its second derivative). The model's kernel computes the outputs
 // of a chunk of samples, hands them here, and back-propagates the derivatives
 // it gets, so a new loss is a plugin of a few lines and the kernel never
 // changes. The training loss is (1/n) sum_k l(h_k, y_k).
@@ -8,6 +8,7 @@
 // instruction set, calls through it.
 #pragma once
 
+#include <relulab/capability.hpp>
 #include <relulab/plugin_object.hpp>
 
 #include <cstddef>
@@ -29,18 +30,23 @@ class Loss : public PluginObject {
   // to derivative[k]. The hot path: it allocates nothing.
   virtual void accumulate(const double* h, const double* y, std::ptrdiff_t count, double weight, double& sum,
                           double* derivative) const = 0;
+};
 
-  // The curvature, for Hessian-vector products (the sharpness metric): for
-  // k < count writes weight * d^2 l / dh^2 (h_k, y_k) to second[k]. A loss that
-  // does not give it keeps the default, and what needs it refuses the loss.
-  virtual bool has_second_derivative() const { return false; }
-  virtual void second_derivative(const double* /*h*/, const double* /*y*/, std::ptrdiff_t /*count*/,
-                                 double /*weight*/, double* /*second*/) const {}
+// A capability of a loss: its curvature, for Hessian-vector products (the
+// sharpness metric, docs/science.md §9). For k < count writes
+// weight * d^2 l / dh^2 (h_k, y_k) to second[k]; allocates nothing.
+class LossCurvature {
+ public:
+  static constexpr const char* kCapability = "loss_curvature";
+  static constexpr const char* kDescription = "the loss's second derivative d^2 l / dh^2";
+  virtual ~LossCurvature() = default;
+  virtual void second_derivative(const double* h, const double* y, std::ptrdiff_t count, double weight,
+                                 double* second) const = 0;
 };
 
 // The squared error (h - y)^2 (PyTorch's MSELoss over the samples): the
 // `mse` plugin, and the model's loss when it is built without one.
-class SquaredError : public Loss {
+class SquaredError : public Loss, public LossCurvature {
  public:
   std::string name() const override { return "mse"; }
   void accumulate(const double* h, const double* y, std::ptrdiff_t count, double weight, double& sum,
@@ -53,11 +59,11 @@ class SquaredError : public Loss {
       if (derivative) derivative[k] = twice_weight * r;
     }
   }
-  bool has_second_derivative() const override { return true; }
   void second_derivative(const double*, const double*, std::ptrdiff_t count, double weight,
                          double* second) const override {
     for (std::ptrdiff_t k = 0; k < count; ++k) second[k] = 2.0 * weight;  // (h - y)^2'' = 2
   }
+  void* find_capability(std::string_view name) override { return offer<LossCurvature>(this, name); }
 };
 
 }  // namespace relulab

@@ -97,7 +97,7 @@ class HessianProducts {
   // row) at the live parameters, in float64, written to product[0 ..
   // num_parameters()); v in the layout of parameters(). Returns the loss.
   // The first call sizes its working space; later calls allocate nothing.
-  // The loss must give its second derivative (Loss::has_second_derivative).
+  // The loss must offer its second derivative (capability LossCurvature, loss.hpp).
   virtual double hessian_vector_product(const RowMatrix& X, const Vector& y, Rows rows, const double* v,
                                         double* product) const = 0;
 };

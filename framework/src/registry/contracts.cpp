@@ -393,6 +393,28 @@ ContractCheck check_loss_derivative(const RigRun& run, const std::string& name) 
   return passed(name, "32 points");
 }
 
+// A loss offering its curvature (LossCurvature): d^2l/dh^2 against central differences of its derivative.
+ContractCheck check_loss_curvature(const RigRun& run, const std::string& name) {
+  const Built b = build(run.ex);
+  const Loss& loss = *b.loss;
+  const auto* curvature = capability<LossCurvature>(b.loss.get());
+  if (!curvature) return skipped(name, "it does not offer its second derivative (capability 'loss_curvature')");
+  Rng draw(29);
+  const double h = 1e-6;
+  for (int k = 0; k < 32; ++k) {
+    const double y = loss.needs_sign_labels() ? (draw.coin() ? 1.0 : -1.0) : draw.normal();
+    const double at = 2 * draw.normal(), above = at + h, below = at - h;
+    double second = 0, sum = 0, up = 0, down = 0;
+    curvature->second_derivative(&at, &y, 1, 1.0, &second);
+    loss.accumulate(&above, &y, 1, 1.0, sum, &up);
+    loss.accumulate(&below, &y, 1, 1.0, sum, &down);
+    if (!agrees(second, (up - down) / (2 * h)))
+      return failed(name, "at h = " + format_double(at) + ", y = " + format_double(y) + ": second derivative " +
+                              format_double(second) + ", differences " + format_double((up - down) / (2 * h)));
+  }
+  return passed(name, "32 points");
+}
+
 ContractCheck check_loss_allocations(const RigRun& run, const std::string& name) {
   if (!kCountsAllocations) return skipped(name, "allocations are not counted under AddressSanitizer");
   const Built b = build(run.ex);
@@ -455,6 +477,7 @@ std::vector<NamedCheck> kind_checks(PluginKind kind, const std::filesystem::path
               {"the same seed gives the same start", check_initialisation}};
     case PluginKind::Loss:
       return {{"its derivative agrees with central differences", check_loss_derivative},
+              {"its second derivative, if offered, agrees with central differences", check_loss_curvature},
               {"accumulate allocates nothing", check_loss_allocations}};
     case PluginKind::Metric: return {{"its columns and values are the same after a checkpoint", check_metric_resume}};
   }
