@@ -106,24 +106,43 @@ void forward(const HessianArgs& A, const Act act, Span J, const double* x, doubl
   dh += slope;
 }
 
-// Pass 2 for one sample and one block: adds its terms to the product.
+// What pass 2 needs of one sample: its input, its z and dz rows, g and dg.
+struct Pass2Sample {
+  const double *x, *z, *dz;
+  double g, dg;
+};
+
+// One sample's contribution at one neuron: adds to the product's a entry, returns p_kj.
+template <class Act>
+inline double term(const Act& act, double a, double da, double z, double dz, double g, double dg, double& out_a) {
+  const double s1 = act.first(z);
+  out_a += dg * act.value(z) + g * s1 * dz;
+  double p = (dg * a + g * da) * s1;
+  if constexpr (Act::kCurved) p += g * a * act.second(z) * dz;
+  return p;
+}
+
+// Pass 2 for one or two samples (`second`: the other sample's values, or null) and one block: adds
+// their terms to the product. Two at a time halve the loads and stores of the product's W part.
 template <int D, bool Bias, class Act>
-void backward(const HessianArgs& A, const Act act, Span J, const double* x, const double* __restrict z,
-              const double* __restrict dz, double g, double dg) {
+void backward(const HessianArgs& A, const Act act, Span J, const Pass2Sample& s0, const Pass2Sample* second) {
   const Index m = A.m, f = J.first, n = J.size, d = D ? D : A.d;
   const double* __restrict a = A.theta + d * m + f;
   const double* __restrict da = A.v + d * m + f;
   double* __restrict out_W = A.product + f;
   double* __restrict out_a = A.product + d * m + f;
   double* __restrict out_b = A.bias ? out_a + m : nullptr;
+  const Pass2Sample s1 = second ? *second : Pass2Sample{s0.x, s0.z, s0.dz, 0.0, 0.0};  // a zero-weight twin
+  const double* __restrict z0 = s0.z + f;
+  const double* __restrict dz0 = s0.dz + f;
+  const double* __restrict z1 = s1.z + f;
+  const double* __restrict dz1 = s1.dz + f;
 #pragma omp simd
   for (Index j = 0; j < n; ++j) {
-    const double s1 = act.first(z[j]);
-    out_a[j] += dg * act.value(z[j]) + g * s1 * dz[j];
-    double pj = (dg * a[j] + g * da[j]) * s1;
-    if constexpr (Act::kCurved) pj += g * a[j] * act.second(z[j]) * dz[j];
-    if constexpr (Bias) out_b[j] += pj;
-    for (Index i = 0; i < d; ++i) out_W[i * m + j] += x[i] * pj;
+    const double p0 = term(act, a[j], da[j], z0[j], dz0[j], s0.g, s0.dg, out_a[j]);
+    const double p1 = term(act, a[j], da[j], z1[j], dz1[j], s1.g, s1.dg, out_a[j]);
+    if constexpr (Bias) out_b[j] += p0 + p1;
+    for (Index i = 0; i < d; ++i) out_W[i * m + j] += s0.x[i] * p0 + s1.x[i] * p1;
   }
 }
 
@@ -154,7 +173,15 @@ double product_with(const HessianArgs& A, const Act act) {
     for (Index k = 0; k < n; ++k) dh[k] *= H[k];  // dg_k = H_k dh_k
     for (Index f = 0; f < m; f += kBlock) {
       const Span J{f, std::min(kBlock, m - f)};
-      for (Index k = 0; k < n; ++k) backward<D, Bias>(A, act, J, x + k * d, Z + k * m + f, dZ + k * m + f, g[k], dh[k]);
+      for (Index k = 0; k < n; k += 2) {
+        const Pass2Sample s0{x + k * d, Z + k * m, dZ + k * m, g[k], dh[k]};
+        if (k + 1 == n) {
+          backward<D, Bias>(A, act, J, s0, nullptr);
+          break;
+        }
+        const Pass2Sample s1{x + (k + 1) * d, Z + (k + 1) * m, dZ + (k + 1) * m, g[k + 1], dh[k + 1]};
+        backward<D, Bias>(A, act, J, s0, &s1);
+      }
     }
   }
   return sum * weight;
