@@ -28,8 +28,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # extremal-vector search against the enumeration (its 16 x 1000 searches take
 # 6 minutes under ASan against 10 s without; the extremal code runs under ASan
 # in the other [extremal] tests). For the same reason, three tests whose cost is
-# their scale, not new code (100 s, 41 s and 40 s under ASan, against 8 s, 2 s
-# and 2 s without): the 2 x 2 sweep killed with -9 (its resume is the SIGINT
+# their scale, not new code (104 s, 41 s and 41 s under ASan, against 2 s, 6 s
+# and 12 s without): the 2 x 2 sweep killed with -9 (its resume is the SIGINT
 # test's, which stays), the large-n extremal search and the clusters' angle to
 # the extremal vectors (they search 2·10⁴ and 10⁵ samples; the small-n cases stay).
 heavy="^d = 2: the search finds exactly the extremal vectors"
