@@ -12,6 +12,25 @@ def _plt():
 
 _LINE_STYLES = {"train": "-", "test": "--"}
 
+# One look for every figure the package draws, relulab.analysis's included: type large enough to read on
+# a slide at the saved size, a layout that keeps labels inside the canvas, no chart junk.
+STYLE = {"font.size": 11, "axes.titlesize": 11, "axes.labelsize": 11, "legend.fontsize": 9,
+         "xtick.labelsize": 10, "ytick.labelsize": 10, "figure.constrained_layout.use": True,
+         "axes.spines.top": False, "axes.spines.right": False, "savefig.dpi": 150, "lines.linewidth": 1.6}
+
+
+def style():
+    """A context in which figures take relulab's style: `with relulab.plot.style(): ...`."""
+    import matplotlib
+    return matplotlib.rc_context(STYLE)
+
+
+def save(fig, path):
+    """Saves a figure at the style's resolution and closes it."""
+    fig.savefig(path)
+    _plt().close(fig)
+    print(f"wrote {path}")
+
 
 def _is_loss(column: str) -> bool:
     """The columns a loss figure shows: MSEs, and the train_/test_ losses and errors."""

@@ -1,10 +1,4 @@
-"""Analysis of relulab runs and sweeps: each definition stated once, with a test.
-
-    python -m relulab.analysis limit SWEEP --flow RUN --csv out.csv --figure out.png
-    python -m relulab.analysis plateau SWEEP --csv out.csv --figure out.png
-    python -m relulab.analysis flow RUN --csv out.csv
-    python -m relulab.analysis eos SWEEP --flow RUN --csv out.csv --figure out.png
-    python -m relulab.analysis clusters SWEEP --csv out.csv
+"""Limits and diagnostics: n = ∞ against finite n, the plateau, the edge of stability, the clusters.
 
 `limit`: the finite-n cells of a sweep over data.n against its online cell (n = "online") and the
 population flow (n = "infinite"): where each finite n leaves the online curve.
@@ -22,7 +16,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from ._load import FINISHED, Run, load
+from .._load import FINISHED, Run
 
 # Relative gap, |finite − online| / online, beyond which a finite-n curve has left the online one.
 # The online curve's own record-to-record changes at Figure 1's settings (batch 32, lr 0.01), once it
@@ -165,18 +159,6 @@ def clusters_table(sweep, early=1000) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def markdown(table: pd.DataFrame, digits=3) -> str:
-    """A Markdown table of a DataFrame, numbers to `digits` significant digits, NaN as '—'."""
-    def cell(v):
-        if isinstance(v, (int, np.integer)):
-            return f"{v:,}".replace(",", " ")
-        if isinstance(v, float):
-            return "—" if math.isnan(v) else f"{v:.{digits}g}"
-        return str(v)
-    head = "| " + " | ".join(table.columns) + " |\n|" + "---:|" * len(table.columns) + "\n"
-    return head + "".join("| " + " | ".join(cell(v) for v in row) + " |\n" for row in table.itertuples(index=False))
-
-
 def _limit_figure(sweep, flow: Run | None, table: pd.DataFrame, out):
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), constrained_layout=True)
@@ -252,59 +234,3 @@ def _eos_figure(sweep, flow: Run | None, out):
     bottom.set_xlabel("t = η × iterations")
     bottom.set_xscale("log")
     fig.savefig(out, dpi=150)
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m relulab.analysis", description=__doc__.split("\n\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    lim = commands.add_parser("limit", help="finite n against online SGD and the population flow")
-    lim.add_argument("sweep")
-    lim.add_argument("--flow", help="the population-flow run (n = \"infinite\") to draw beside them")
-    plat = commands.add_parser("plateau", help="the population flow's plateau against s and m")
-    plat.add_argument("sweep")
-    flow = commands.add_parser("flow", help="a population-flow run's approach to the noise level")
-    flow.add_argument("run")
-    clusters = commands.add_parser("clusters", help="neuron clusters after early alignment and at the end, against n")
-    clusters.add_argument("sweep")
-    eos = commands.add_parser("eos", help="gradient descent's sharpness against 2/η (the edge of stability)")
-    eos.add_argument("sweep")
-    eos.add_argument("--flow", help="a gradient-flow run on the same data to draw beside them")
-    for p in (lim, plat, flow, eos, clusters):
-        p.add_argument("--csv")
-        p.add_argument("--figure")
-    args = parser.parse_args(argv)
-    if args.command == "flow":
-        run = load(args.run)
-        table = flow_table(run)
-        late = run.metrics[run.metrics["time"] >= 1e3]
-        exponent = power_law_exponent(late["time"], late["test_mse"] - run.summary["noise_variance"])
-        print(f"test MSE - sigma^2 ~ t^{exponent:.3f} for t >= 1000")
-        if args.csv:
-            table.to_csv(args.csv, index=False)
-        sys.stdout.write(markdown(table))
-        return 0
-    sweep = load(args.sweep)
-    if args.command == "clusters":
-        table = clusters_table(sweep)
-    elif args.command == "eos":
-        table = edge_of_stability_table(sweep)
-        if args.figure:
-            _eos_figure(sweep, load(args.flow) if args.flow else None, args.figure)
-    elif args.command == "limit":
-        table = limit_table(sweep)
-        if args.figure:
-            _limit_figure(sweep, load(args.flow) if args.flow else None, table, args.figure)
-    else:
-        table = plateau_table(sweep)
-        slopes = plateau_slopes(table)
-        print("fit: " + ", ".join(f"{k} {v:.4f}" for k, v in slopes.items()))
-        if args.figure:
-            _plateau_figure(table, slopes, args.figure)
-    if args.csv:
-        table.to_csv(args.csv, index=False)
-    sys.stdout.write(markdown(table))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,221 @@
+"""python -m relulab.analysis COMMAND ...: the command line of relulab.analysis."""
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+
+import pandas as pd
+
+from .. import plot
+from .._load import load
+from . import __doc__ as PACKAGE_DOC
+from . import cells as C
+from . import figures, limits, report, reproduction, tables
+from .threshold import thresholds
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+
+
+def _out(table: pd.DataFrame, args, pm=None, header=None):
+    if getattr(args, "csv", None):
+        table.to_csv(args.csv, index=False, lineterminator="\n")
+        print(f"wrote {args.csv}")
+    sys.stdout.write(tables.markdown(table, pm=pm, header=header))
+
+
+def _cells(args) -> pd.DataFrame:
+    cells = C.read(*args.cells)
+    return C.select(cells, args.name, args.precision, args.optimizer, args.activation)
+
+
+def cmd_collect(args):
+    table, new = C.merge(args.csv, C.collect(*args.roots))
+    print(f"{args.csv}: {len(table)} cells ({new} new)")
+
+
+def cmd_seeds(args):
+    cells = _cells(args)
+    t = tables.seed_table(cells)
+    pm = {c: (f"{c}_mean", f"{c}_std") for c in tables.LOSSES}
+    _out(t, args, pm=pm, header=["n", "seeds", *pm])
+    if args.figure:
+        figures.seeds(C.first_per(cells, ["n", "data_seed"]), args.figure)
+
+
+def cmd_thresholds(args):
+    t = thresholds(_cells(args), args.by.split(","), statistic=args.statistic, level=args.level)
+    _out(t, args)
+
+
+def _series(args):
+    cells = C.read(*args.cells)
+    out = {}
+    for item in args.series:
+        label, spec = item.split("=", 1)
+        name, precision, optimizer, activation = spec.split(":")
+        s = C.select(cells, [name], precision, optimizer, activation)
+        out[label] = C.first_per(s[s["data_seed"] == args.seed], ["n"])
+    return out
+
+
+def cmd_compare(args):
+    series = _series(args)
+    _out(tables.side_by_side(series), args)
+    sys.stdout.write(tables.markdown(tables.crossings(series, level=args.level)))
+    if args.figure:
+        figures.compare(series, args.figure)
+
+
+def cmd_precision(args):
+    cells = C.read(*args.cells)
+    single = C.select(cells, args.f32, "float32")
+    double = C.select(cells, args.f64, "float64")
+    _out(tables.paired_precision(single, double), args)
+    if args.figure:
+        figures.precision(single, double, args.figure)
+
+
+def cmd_finals(args):
+    t = load(args.sweep).table()
+    for expression in args.eval or []:
+        t = t.eval(expression)
+    if args.over:
+        keys = [k for k in load(args.sweep).keys if k != args.over]
+        t = tables.over_seeds(t, keys, args.columns.split(","), seed=args.over)
+    else:
+        t = t[t["status"].isin(C.FINISHED)][args.columns.split(",")]
+    _out(t, args)
+    if getattr(args, "figure", None) and args.over:
+        figures.variants(t, args.figure, by=keys[0], variant=keys[-1])
+
+
+def cmd_records(args):
+    m = load(args.run).metrics
+    at = [int(i) for i in args.at.split(",")]
+    _out(m.loc[at, args.columns.split(",")].reset_index(), args)
+
+
+def cmd_report(args):
+    changed = report.report(args.doc, args.data, reproduction.TABLES, check=args.check)
+    if args.check and changed:
+        print(f"{args.doc}: these tables differ from their CSVs: {', '.join(changed)}\n"
+              f"run `python -m relulab.analysis report` to regenerate them", file=sys.stderr)
+        return 1
+    print(f"{args.doc}: {len(reproduction.TABLES)} tables, " +
+          (f"{len(changed)} regenerated" if not args.check else "all equal to their CSVs"))
+    return 0
+
+
+def cmd_lyu(args):
+    figures.lyu_width(args.a, pathlib.Path(args.figure_dir) / "lyu2021_a_width.png")
+    figures.lyu_early(args.b, pathlib.Path(args.figure_dir) / "lyu2021_b_early_phase.png")
+    figures.lyu_fragile(args.c, pathlib.Path(args.figure_dir) / "lyu2021_c_fragile.png")
+
+
+def cmd_limits(args):
+    """limit, plateau, flow, eos and clusters (limits.py)."""
+    if args.command == "flow":
+        run = load(args.run)
+        late = run.metrics[run.metrics["time"] >= 1e3]
+        exponent = limits.power_law_exponent(late["time"], late["test_mse"] - run.summary["noise_variance"])
+        print(f"test MSE - sigma^2 ~ t^{exponent:.3f} for t >= 1000")
+        return _out(limits.flow_table(run), args)
+    sweep = load(args.sweep)
+    flow = load(args.flow) if getattr(args, "flow", None) else None
+    if args.command == "clusters":
+        table = limits.clusters_table(sweep)
+    elif args.command == "eos":
+        table = limits.edge_of_stability_table(sweep)
+        if args.figure:
+            limits._eos_figure(sweep, flow, args.figure)
+    elif args.command == "limit":
+        table = limits.limit_table(sweep)
+        if args.figure:
+            limits._limit_figure(sweep, flow, table, args.figure)
+    else:
+        table = limits.plateau_table(sweep)
+        slopes = limits.plateau_slopes(table)
+        print("fit: " + ", ".join(f"{k} {v:.4f}" for k, v in slopes.items()))
+        if args.figure:
+            limits._plateau_figure(table, slopes, args.figure)
+    _out(table, args)
+
+
+def _cell_filters(p, names=None):
+    p.add_argument("cells", nargs="+", help="cell CSVs (collect); for the same cell, the file read first wins")
+    p.add_argument("--name", action="append", default=names, help="experiment names to keep (repeatable)")
+    p.add_argument("--precision")
+    p.add_argument("--optimizer")
+    p.add_argument("--activation")
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m relulab.analysis", description=PACKAGE_DOC,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("collect", help="finished cells below the roots, merged into a CSV by configuration hash")
+    p.add_argument("csv"), p.add_argument("roots", nargs="+")
+    p.set_defaults(run=cmd_collect)
+    p = sub.add_parser("seeds", help="mean ± std over data seeds per n")
+    _cell_filters(p)
+    p.set_defaults(run=cmd_seeds)
+    p = sub.add_parser("thresholds", help="the bracket and crossing per setting ([search]'s rule)")
+    _cell_filters(p)
+    p.add_argument("--by", default="d,width,init_scale,precision,seed", help="the columns that make a setting")
+    p.add_argument("--statistic", default="train_mse", help=f"train_mse (final) or {C.LATE}")
+    p.add_argument("--level", type=float, default=0.045)
+    p.set_defaults(run=cmd_thresholds)
+    p = sub.add_parser("compare", help="settings side by side on one data seed, with their crossings")
+    p.add_argument("cells", nargs="+")
+    p.add_argument("--series", action="append", required=True, help="LABEL=NAME:PRECISION:OPTIMIZER:ACTIVATION")
+    p.add_argument("--seed", type=int, default=0, help="the data seed")
+    p.add_argument("--level", type=float, default=0.045)
+    p.set_defaults(run=cmd_compare)
+    p = sub.add_parser("precision", help="float32 against float64 on the same seeds")
+    p.add_argument("cells", nargs="+")
+    p.add_argument("--f32", action="append", default=None)
+    p.add_argument("--f64", action="append", default=None)
+    p.set_defaults(run=cmd_precision)
+    p = sub.add_parser("finals", help="a sweep's final values (--over KEY: mean ± std over that key)")
+    p.add_argument("sweep")
+    p.add_argument("--columns", required=True)
+    p.add_argument("--eval", action="append", help="a derived column, pandas eval syntax: 'x = 1 - cos_svm'")
+    p.add_argument("--over", help="the swept key to average over (experiment.seed)")
+    p.set_defaults(run=cmd_finals)
+    p = sub.add_parser("records", help="a run's metrics at chosen iterations")
+    p.add_argument("run"), p.add_argument("--at", required=True), p.add_argument("--columns", required=True)
+    p.set_defaults(run=cmd_records)
+    p = sub.add_parser("report", help="docs/reproduction.md's tables, regenerated from their CSVs")
+    p.add_argument("--doc", default=str(ROOT / "docs" / "reproduction.md"))
+    p.add_argument("--data", default=str(ROOT / "docs" / "reproduction" / "data"))
+    p.add_argument("--check", action="store_true", help="change nothing; exit 1 if a table differs")
+    p.set_defaults(run=cmd_report)
+    p = sub.add_parser("lyu", help="the three figures of the Lyu et al. section")
+    p.add_argument("a"), p.add_argument("b"), p.add_argument("c"), p.add_argument("--figure-dir", required=True)
+    p.set_defaults(run=cmd_lyu)
+    for name, what, help_ in (("limit", "sweep", "finite n against online SGD and the population flow"),
+                              ("plateau", "sweep", "the population flow's plateau against s and m"),
+                              ("flow", "run", "a population-flow run's approach to the noise level"),
+                              ("clusters", "sweep", "neuron clusters after early alignment and at the end"),
+                              ("eos", "sweep", "gradient descent's sharpness against 2/η")):
+        p = sub.add_parser(name, help=help_)
+        p.add_argument(what)
+        if name in ("limit", "eos"):
+            p.add_argument("--flow", help="a population-flow (gradient-flow) run to draw beside them")
+        p.set_defaults(run=cmd_limits)
+    for p in sub.choices.values():
+        if p.get_default("run") not in (cmd_collect, cmd_report, cmd_lyu):
+            p.add_argument("--csv")
+            p.add_argument("--figure")
+    return ap
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    with plot.style():
+        return args.run(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,275 @@
+"""The tables of docs/reproduction.md, each a function of the data folder (docs/reproduction/data/).
+
+Each function reads CSVs only: cells collected from run folders (`python -m relulab.analysis collect`),
+tables the other commands wrote, or a record of an earlier run whose folders are gone (a `*_record.csv`,
+transcribed from the document as printed then, with its commit; data/README.md lists them).
+"""
+from __future__ import annotations
+
+import math
+import pathlib
+
+import pandas as pd
+
+from . import cells as C
+from .tables import markdown, paired_precision, seed_table, side_by_side
+from .threshold import thresholds
+
+LOSS_TITLES = {"n": "n", "train_mse": "train MSE", "test_mse": "test MSE", "ols_train_mse": "OLS train",
+               "ols_test_mse": "OLS test"}
+
+
+def _csv(data: pathlib.Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(data / name, float_precision="round_trip", dtype={"commit": str})
+
+
+def _titled(frame: pd.DataFrame, titles: dict, digits=3) -> str:
+    shown = frame[list(titles)].rename(columns=titles)
+    return markdown(shown, digits)
+
+
+def _record_seed0(data) -> pd.DataFrame:
+    """Figure 1 of record (float64, seed 0): a cell measured in full_scale_cells.csv first, else the record."""
+    cells = C.read(data / "full_scale_cells.csv", data / "fig1_record_seed0.csv")
+    fig1 = C.select(cells, ["fig1_linear_threshold", "fig1_seeds"], "float64", "sgd", "relu")
+    return C.first_per(fig1[fig1["data_seed"] == 0], ["n"]).sort_values("n")
+
+
+def fig1_full(data):
+    return _titled(_record_seed0(data), LOSS_TITLES)
+
+
+def fig1_full_precision(data):
+    f64 = _record_seed0(data).set_index("n")
+    f32 = _csv(data, "fig1_full_f32_record.csv").set_index("n")
+    t = pd.DataFrame({"train f64": f64["train_mse"], "train f32": f32["train_mse"],
+                      "test f64": f64["test_mse"], "test f32": f32["test_mse"]}).reset_index()
+    return markdown(t)
+
+
+def _quick(data, name) -> pd.DataFrame:
+    cells = C.read(data / "quick_cells.csv")
+    return cells[cells["name"] == name].sort_values("n")
+
+
+def fig1_quick(data):
+    return _titled(_quick(data, "fig1_linear_threshold_quick"), LOSS_TITLES)
+
+
+def _per_seed_search(frame: pd.DataFrame, key="n") -> pd.DataFrame:
+    seeds = sorted(c for c in frame.columns if c.startswith("seed_"))
+    out = frame[[key, "round"] + seeds + ["mean", "criterion_holds"]]
+    return out.rename(columns={s: f"train MSE, seed {s[5:]}" for s in seeds} | {"criterion_holds": "below 0.045"})
+
+
+def fig1_search_quick(data):
+    return markdown(_per_seed_search(_csv(data, "fig1_threshold_search_quick.csv")))
+
+
+def fig1_search_full(data):
+    t = _csv(data, "fig1_threshold_search_full_record.csv")
+    return _titled(t, {"n": "n", "round": "round", "train_mse": "train MSE", "test_mse": "test MSE",
+                       "ols_train_mse": "OLS train", "criterion_holds": "below 0.045"})
+
+
+def _full_scale(data) -> pd.DataFrame:
+    return C.read(data / "full_scale_cells.csv", data / "fig1_record_seed0.csv")
+
+
+def fig1_seeds(data):
+    fig1 = C.select(_full_scale(data), ["fig1_linear_threshold", "fig1_seeds"], "float64", "sgd", "relu")
+    t = seed_table(fig1)
+    pm = {LOSS_TITLES[c]: (f"{c}_mean", f"{c}_std") for c in ("train_mse", "test_mse", "ols_train_mse", "ols_test_mse")}
+    return markdown(t, pm=pm, header=["n", "seeds"] + list(pm))
+
+
+def fig1_precision(data):
+    cells = _full_scale(data)
+    single = C.select(cells, ["fig1_float32_check"], "float32")
+    double = C.select(cells, ["fig1_linear_threshold", "fig1_seeds"], "float64")
+    t = paired_precision(single, double)
+    t = t.rename(columns={"diff_over_seed_std": "|Δ| / seed std", "mean_diff": "mean f32 − f64"})
+    pm = {"float64 mean ± std": ("f64_mean", "f64_std"), "float32 mean ± std": ("f32_mean", "f32_std")}
+    return markdown(t, digits=4, pm=pm, header=["n", "metric", "seeds", *pm, "mean f32 − f64", "|Δ| / seed std", "t"])
+
+
+GRID_SETTING = ["d", "width", "per_weight_std", "scale_by_sqrt_width", "precision", "seed"]
+
+
+def _grid(data, d=5) -> pd.DataFrame:
+    cells = C.select(_full_scale(data), ["threshold_grid"])
+    cells = cells[cells["d"] == d].copy()
+    by_sqrt = cells["scale_by_sqrt_width"].astype(str) == "True"
+    cells["scale_by_sqrt_width"] = by_sqrt
+    cells["per_weight_std"] = [s / math.sqrt(m) if b else s for s, m, b in zip(cells["init_scale"], cells["width"], by_sqrt)]
+    return cells
+
+
+def threshold_grid(data):
+    t = thresholds(_grid(data), GRID_SETTING)
+    t["convention"] = ["s/√m" if b else "s" for b in t["scale_by_sqrt_width"]]
+    t["threshold"] = [("–" if v is None or pd.isna(v) else f"{v:,.0f}".replace(",", " ")) +
+                      ("" if ok else " (non-monotone)") for v, ok in zip(t["threshold"], t["monotone"])]
+    t = t.rename(columns={"width": "width m", "per_weight_std": "per-weight std", "lo": "last n below",
+                          "hi": "first n above"})
+    return markdown(t, header=["d", "width m", "per-weight std", "convention", "precision", "seed", "cells",
+                               "last n below", "first n above", "threshold", "crossing"])
+
+
+def threshold_grid_late(data):
+    setting = GRID_SETTING
+    final = thresholds(_grid(data), setting).set_index(setting)
+    late = thresholds(_grid(data), setting, statistic=C.LATE).set_index(setting)
+    t = pd.DataFrame({"crossing, final": final["crossing"], "crossing, late median": late["crossing"]}).reset_index()
+    t = t[t["seed"] == 0]
+    t["convention"] = ["s/√m" if b else "s" for b in t["scale_by_sqrt_width"]]
+    t = t.rename(columns={"width": "width m", "per_weight_std": "per-weight std"})
+    return markdown(t, header=["width m", "per-weight std", "convention", "crossing, final", "crossing, late median"])
+
+
+def threshold_replicates(data):
+    grid = _grid(data)
+    grid = grid[(grid["width"] == 1000) & ~grid["scale_by_sqrt_width"]]
+    rows = []
+    for statistic, reading in (("train_mse", "final"), (C.LATE, "late median")):
+        t = thresholds(grid, ["per_weight_std", "seed"], statistic=statistic)
+        wide = t.pivot(index="per_weight_std", columns="seed", values="crossing")
+        wide = wide[wide.notna().sum(axis=1) > 1]  # the scales with replicates
+        for std, crossings in wide.iterrows():
+            rows.append({"per-weight std": std, "reading": reading,
+                         **{f"seed {s}": v for s, v in crossings.items()}, "mean": crossings.mean()})
+    return markdown(pd.DataFrame(rows).sort_values(["per-weight std", "reading"]))
+
+
+def d10_search(data):
+    cells = C.select(_full_scale(data), ["threshold_grid"])
+    cells = cells[(cells["d"] == 10) & (cells["width"] == 1000)].sort_values("n")
+    return _titled(cells, {"n": "n", "train_mse": "final train MSE", C.LATE: "late median", "test_mse": "test MSE"})
+
+
+def fig1_adam(data):
+    cells = _full_scale(data)
+    series = {
+        "SGD f64": C.first_per(C.select(cells, ["fig1_linear_threshold", "fig1_seeds"], "float64", "sgd")
+                               .query("data_seed == 0"), ["n"]),
+        "SGD f32": C.select(cells, ["fig1_float32_check"], "float32", "sgd").query("data_seed == 0"),
+        "Adam f32": C.select(cells, ["fig1_adam"], "float32", "adam").query("data_seed == 0"),
+    }
+    t = side_by_side(series)
+    return markdown(t.rename(columns=lambda c: c.replace("train_mse", "train").replace("test_mse", "test")))
+
+
+def fig1_gelu_quick(data):
+    cells = _quick(data, "fig1_gelu_quick")
+    t = side_by_side({a: cells[cells["activation"] == a] for a in ("relu", "gelu")})
+    ols = C.first_per(cells, ["n"]).set_index("n")["ols_train_mse"]
+    t["OLS train"] = t["n"].map(ols)
+    return markdown(t.rename(columns=_activation_titles))
+
+
+def _activation_titles(c):
+    for a, name in (("relu", "ReLU"), ("gelu", "GeLU")):
+        for m, title in (("train_mse", "train MSE"), ("test_mse", "test MSE")):
+            if c == f"{a} {m}":
+                return f"{title}, {name}"
+    return c
+
+
+def fig1_gelu_full(data):
+    t = _csv(data, "fig1_gelu_full_record.csv")
+    wide = side_by_side({a: t[t["activation"] == a] for a in ("relu", "gelu")}, columns=("train_mse", "test_mse", "wall_seconds"))
+    wide = wide.rename(columns=_activation_titles).rename(columns={"relu wall_seconds": "wall ReLU (s)",
+                                                                     "gelu wall_seconds": "wall GeLU (s)"})
+    return markdown(wide)
+
+
+def fig2(data):
+    t = _csv(data, "fig2_full_record.csv")
+    quick = _quick(data, "fig2_lr_decay_quick")
+    rows = [{"run": "full: " + r["stage"], "iteration": r["iteration"], "train MSE": r["train_mse"],
+             "test MSE": r["test_mse"], "OLS train": r["ols_train_mse"]} for _, r in t.iterrows()]
+    rows += [{"run": "quick: end, from the quick Figure 1's cell at n = 4 361", "iteration": r["iterations"],
+              "train MSE": r["train_mse"], "test MSE": r["test_mse"], "OLS train": r["ols_train_mse"]}
+             for _, r in quick.iterrows()]
+    return markdown(pd.DataFrame(rows))
+
+
+def fig3_quick(data):
+    t = _quick(data, "fig3_relu_teacher_quick")
+    t = t.assign(ratio=t["test_mse"] / 0.09)
+    return _titled(t, {"n": "n", "train_mse": "train MSE", "test_mse": "test MSE", "ratio": "test / σ²"})
+
+
+def fig3_full(data):
+    t = _csv(data, "fig3_full_record.csv")
+    t = t.assign(ratio=t["test_mse"] / 0.09)
+    return _titled(t, {"n": "n", "train_mse": "train MSE", "test_mse": "test MSE", "ratio": "test / σ²"})
+
+
+def d10_quick(data):
+    return _titled(_quick(data, "d10_threshold_quick"), LOSS_TITLES)
+
+
+def d10_full(data):
+    return _titled(_csv(data, "d10_full_record.csv"), LOSS_TITLES | {"wall_seconds": "wall (s)"})
+
+
+def _final_table(data, name) -> pd.DataFrame:
+    return _csv(data, name)
+
+
+def theorem2(data):
+    t = _final_table(data, "theorem2.csv")
+    return _titled(t, {"n": "n", "scale": "scale", "gap_plus": "relative gap +", "gap_minus": "relative gap −",
+                       "train_mse": "train MSE", "ols_train_mse": "OLS train"}, digits=4)
+
+
+def concentration(data):
+    t = _final_table(data, "concentration.csv")
+    return _titled(t, {"scale": "scale", "n": "n", "seeds": "seeds", "drift_sup_error": "sup-error (mean)",
+                       "extremal_angle_plus_deg": "angle of + vector to β* (°, mean)"})
+
+
+def compare_optimizers(data):
+    t = _final_table(data, "compare_optimizers.csv")
+    pm = {"train MSE": ("train_mse_mean", "train_mse_std"), "test MSE": ("test_mse_mean", "test_mse_std"),
+          "effective width": ("effective_width_mean", "effective_width_std")}
+    return markdown(t, digits=3, pm=pm, header=["data.n", "variant", "seeds", *pm])
+
+
+def _plain(name, digits=3):
+    return lambda data: markdown(_csv(data, name), digits)
+
+
+def lyu_a(data):
+    t = _final_table(data, "lyu2021_a_width.csv")
+    return _titled(t, {"model.width": "width", "experiment.seed": "seed", "margin_ratio": "margin / bound",
+                       "one_minus_cos_svm": "1 − cos(v, w_SVM)", "even_odd_ratio": "even / odd",
+                       "train_error": "train error", "test_error": "test error"}, digits=5)
+
+
+def lyu_b(data):
+    t = _final_table(data, "lyu2021_b_early_phase.csv")
+    return _titled(t, {"iteration": "iteration", "cos_mu": "cos(v, μ)", "cos_svm": "cos(v, w_SVM)",
+                       "train_error": "train 0-1 error"}, digits=7)
+
+
+def lyu_c(data):
+    t = _final_table(data, "lyu2021_c_fragile.csv")
+    return _titled(t, {"data": "data", "margin": "final margin", "margin_ratio": "margin / linear bound",
+                       "even_odd_ratio": "even / odd"}, digits=5)
+
+
+TABLES = {
+    "fig1_full": fig1_full, "fig1_full_precision": fig1_full_precision, "fig1_quick": fig1_quick,
+    "fig1_infinite_flow": _plain("fig1_infinite_flow.csv"), "fig1_infinite_plateau": _plain("fig1_infinite_plateau.csv"),
+    "fig1_online_departures": _plain("fig1_online_departures.csv"),
+    "fig1_search_quick": fig1_search_quick, "fig1_search_full": fig1_search_full, "fig1_seeds": fig1_seeds,
+    "fig1_precision": fig1_precision, "threshold_grid": threshold_grid, "threshold_grid_late": threshold_grid_late,
+    "threshold_replicates": threshold_replicates, "d10_search": d10_search, "fig1_adam": fig1_adam,
+    "fig1_gelu_quick": fig1_gelu_quick, "fig1_gelu_full": fig1_gelu_full, "fig2": fig2, "fig3_quick": fig3_quick,
+    "fig3_full": fig3_full, "d10_quick": d10_quick, "d10_full": d10_full, "theorem2": theorem2,
+    "concentration": concentration, "compare_optimizers": compare_optimizers,
+    "fig1_clusters": _plain("fig1_clusters.csv"), "edge_of_stability": _plain("edge_of_stability.csv"),
+    "lyu2021_a_width": lyu_a, "lyu2021_b_early_phase": lyu_b, "lyu2021_c_fragile": lyu_c,
+}
