@@ -39,7 +39,7 @@ def test_plateau_slopes_recover_a_known_plane():
 
 def test_markdown_writes_numbers_to_three_digits_and_nan_as_a_dash():
     text = analysis.markdown(pd.DataFrame({"n": [1262], "t": [557.123], "x": [math.nan]}))
-    assert text.splitlines()[2] == "| 1 262 | 557 | — |"
+    assert text.splitlines()[2] == "| 1 262 | 557 | – |"
 
 
 def test_limit_table_on_a_real_sweep_compares_each_n_with_the_online_cell(tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import pathlib
 
+import numpy as np
 import pandas as pd
 
 from . import cells as C
@@ -214,24 +215,38 @@ def d10_full(data):
     return _titled(_csv(data, "d10_full_record.csv"), LOSS_TITLES | {"wall_seconds": "wall (s)"})
 
 
-def _final_table(data, name) -> pd.DataFrame:
-    return _csv(data, name)
+def _scales(data, stem) -> pd.DataFrame:
+    """The quick and the full-scale file's table, one above the other, with a column naming the scale."""
+    return pd.concat([_csv(data, f"{stem}_{scale}.csv").assign(scale=scale) for scale in ("quick", "full")],
+                     ignore_index=True)
 
 
 def theorem2(data):
-    t = _final_table(data, "theorem2.csv")
-    return _titled(t, {"n": "n", "scale": "scale", "gap_plus": "relative gap +", "gap_minus": "relative gap −",
+    t = _scales(data, "theorem2")
+    return _titled(t, {"scale": "scale", "data.n": "n", "gap_plus": "relative gap +", "gap_minus": "relative gap −",
                        "train_mse": "train MSE", "ols_train_mse": "OLS train"}, digits=4)
 
 
 def concentration(data):
-    t = _final_table(data, "concentration.csv")
-    return _titled(t, {"scale": "scale", "n": "n", "seeds": "seeds", "drift_sup_error": "sup-error (mean)",
-                       "extremal_angle_plus_deg": "angle of + vector to β* (°, mean)"})
+    t = _scales(data, "concentration")
+    pm = {"sup-error": ("drift_sup_error_mean", "drift_sup_error_std"),
+          "angle of the + vector to β* (°)": ("extremal_angle_plus_deg_mean", "extremal_angle_plus_deg_std")}
+    return markdown(t.rename(columns={"data.n": "n"}), pm=pm, header=["scale", "n", "seeds", *pm])
+
+
+def concentration_slopes(data):
+    """Least-squares slopes in log-log of the seed means against n: Theorem 1's rate is −1/2."""
+    rows = []
+    for scale, t in _scales(data, "concentration").groupby("scale", sort=False):
+        x = np.log(t["data.n"].to_numpy(float))
+        rows.append({"scale": scale, "n": f"{int(t['data.n'].min())} … {int(t['data.n'].max())}",
+                     "slope of the sup-error": np.polyfit(x, np.log(t["drift_sup_error_mean"]), 1)[0],
+                     "slope of the angle": np.polyfit(x, np.log(t["extremal_angle_plus_deg_mean"]), 1)[0]})
+    return markdown(pd.DataFrame(rows))
 
 
 def compare_optimizers(data):
-    t = _final_table(data, "compare_optimizers.csv")
+    t = _csv(data, "compare_optimizers.csv")
     pm = {"train MSE": ("train_mse_mean", "train_mse_std"), "test MSE": ("test_mse_mean", "test_mse_std"),
           "effective width": ("effective_width_mean", "effective_width_std")}
     return markdown(t, digits=3, pm=pm, header=["data.n", "variant", "seeds", *pm])
@@ -242,20 +257,20 @@ def _plain(name, digits=3):
 
 
 def lyu_a(data):
-    t = _final_table(data, "lyu2021_a_width.csv")
+    t = _csv(data, "lyu2021_a_width.csv")
     return _titled(t, {"model.width": "width", "experiment.seed": "seed", "margin_ratio": "margin / bound",
                        "one_minus_cos_svm": "1 − cos(v, w_SVM)", "even_odd_ratio": "even / odd",
                        "train_error": "train error", "test_error": "test error"}, digits=5)
 
 
 def lyu_b(data):
-    t = _final_table(data, "lyu2021_b_early_phase.csv")
+    t = _csv(data, "lyu2021_b_early_phase.csv")
     return _titled(t, {"iteration": "iteration", "cos_mu": "cos(v, μ)", "cos_svm": "cos(v, w_SVM)",
                        "train_error": "train 0-1 error"}, digits=7)
 
 
 def lyu_c(data):
-    t = _final_table(data, "lyu2021_c_fragile.csv")
+    t = _csv(data, "lyu2021_c_fragile.csv")
     return _titled(t, {"data": "data", "margin": "final margin", "margin_ratio": "margin / linear bound",
                        "even_odd_ratio": "even / odd"}, digits=5)
 
@@ -269,7 +284,7 @@ TABLES = {
     "threshold_replicates": threshold_replicates, "d10_search": d10_search, "fig1_adam": fig1_adam,
     "fig1_gelu_quick": fig1_gelu_quick, "fig1_gelu_full": fig1_gelu_full, "fig2": fig2, "fig3_quick": fig3_quick,
     "fig3_full": fig3_full, "d10_quick": d10_quick, "d10_full": d10_full, "theorem2": theorem2,
-    "concentration": concentration, "compare_optimizers": compare_optimizers,
+    "concentration": concentration, "concentration_slopes": concentration_slopes, "compare_optimizers": compare_optimizers,
     "fig1_clusters": _plain("fig1_clusters.csv"), "edge_of_stability": _plain("edge_of_stability.csv"),
     "lyu2021_a_width": lyu_a, "lyu2021_b_early_phase": lyu_b, "lyu2021_c_fragile": lyu_c,
 }

@@ -58,7 +58,8 @@ def thresholds(cells: pd.DataFrame, by, key="n", statistic="train_mse", level=0.
     Replicates within a setting (cells that differ in a column not in `by`) are averaged at each value of
     the key, as `[search] replicates` does; put the seed in `by` to bracket each seed on its own."""
     rows = []
-    for setting, group in cells.groupby(list(by), sort=True, dropna=False):
+    keys = list(by)
+    for setting, group in cells.groupby(keys[0] if len(keys) == 1 else keys, sort=True, dropna=False):
         means = group.groupby(key)[statistic].mean()
         b = bracket(means.index, means.to_numpy(), level, below)
         rows.append({**dict(zip(by, setting if isinstance(setting, tuple) else (setting,))),
