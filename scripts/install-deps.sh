@@ -12,7 +12,7 @@ packages=(
   libeigen3-dev libspectra-dev libboost-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   catch2 libbenchmark-dev
   liblinear-dev                  # tests: our hard-margin SVM is checked against LIBLINEAR
-  python3 python3-numpy python3-pandas python3-matplotlib   # the Python package, scripts/plot_by_axis.py
+  python3 python3-numpy python3-pandas python3-matplotlib   # the Python package and relulab.analysis
   python3-tomli-w                # the Python package writes experiment files and --set values
   python3-venv python3-setuptools python3-wheel python3-pip python3-pytest python3-pil   # .venv (scripts/install-python.sh), its tests, GIFs
   jupyter-nbconvert python3-ipykernel   # tests: docs/examples/tour.ipynb is executed

@@ -23,7 +23,7 @@ for name in fig1_linear_threshold_quick fig1_gelu_quick fig2_lr_decay_quick fig3
             d10_threshold_quick; do
   analysis collect "$data/quick_cells.csv" "$(newest $name)"
 done
-cp "$(newest fig1_threshold_search_quick-search)/search.csv" "$data/fig1_threshold_search_quick.csv"
+cp "$(newest fig1_threshold_search_quick)/search.csv" "$data/fig1_threshold_search_quick.csv"
 for scale in quick full; do
   suffix=$([[ $scale == quick ]] && echo _quick || true)
   analysis finals "$(newest theorem2_two_cones$suffix)" --columns data.n,gap_plus,gap_minus,train_mse,ols_train_mse \

@@ -43,9 +43,15 @@ def cmd_seeds(args):
         figures.seeds(C.first_per(cells, ["n", "data_seed"]), args.figure)
 
 
+GRID = "d,width,per_weight_std,scale_by_sqrt_width,precision,seed"
+
+
 def cmd_thresholds(args):
-    t = thresholds(_cells(args), args.by.split(","), statistic=args.statistic, level=args.level)
+    cells = C.with_per_weight_std(_cells(args))
+    t = thresholds(cells, args.by.split(","), statistic=args.statistic, level=args.level)
     _out(t, args)
+    if args.figure:
+        figures.threshold_grid(t, args.figure)
 
 
 def _series(args):
@@ -69,8 +75,8 @@ def cmd_compare(args):
 
 def cmd_precision(args):
     cells = C.read(*args.cells)
-    single = C.select(cells, args.f32, "float32")
-    double = C.select(cells, args.f64, "float64")
+    single = C.select(cells, args.f32 or ["fig1_float32_check"], "float32")
+    double = C.select(cells, args.f64 or ["fig1_linear_threshold", "fig1_seeds"], "float64")
     _out(tables.paired_precision(single, double), args)
     if args.figure:
         figures.precision(single, double, args.figure)
@@ -162,7 +168,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_seeds)
     p = sub.add_parser("thresholds", help="the bracket and crossing per setting ([search]'s rule)")
     _cell_filters(p)
-    p.add_argument("--by", default="d,width,init_scale,precision,seed", help="the columns that make a setting")
+    p.add_argument("--by", default=GRID, help="the columns that make a setting (--figure: keep the default)")
     p.add_argument("--statistic", default="train_mse", help=f"train_mse (final) or {C.LATE}")
     p.add_argument("--level", type=float, default=0.045)
     p.set_defaults(run=cmd_thresholds)
@@ -174,8 +180,8 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_compare)
     p = sub.add_parser("precision", help="float32 against float64 on the same seeds")
     p.add_argument("cells", nargs="+")
-    p.add_argument("--f32", action="append", default=None)
-    p.add_argument("--f64", action="append", default=None)
+    p.add_argument("--f32", action="append", help="float32 experiment names (default fig1_float32_check)")
+    p.add_argument("--f64", action="append", help="float64 names (default fig1_linear_threshold, fig1_seeds)")
     p.set_defaults(run=cmd_precision)
     p = sub.add_parser("finals", help="a sweep's final values (--over KEY: mean ± std over that key)")
     p.add_argument("sweep")

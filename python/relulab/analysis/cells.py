@@ -131,3 +131,13 @@ def first_per(cells: pd.DataFrame, keys) -> pd.DataFrame:
     """One cell per value of `keys`, the first in file order: where a record of an earlier run and a cell
     measured later both exist, the file read first decides (documented at each use)."""
     return cells.drop_duplicates(subset=list(keys), keep="first")
+
+
+def with_per_weight_std(cells: pd.DataFrame) -> pd.DataFrame:
+    """Adds `per_weight_std`, the initial standard deviation of one weight: init_scale, or init_scale / √width
+    under scale_by_sqrt_width (the authors' earlier convention); `scale_by_sqrt_width` becomes a bool."""
+    out = cells.copy()
+    out["scale_by_sqrt_width"] = out["scale_by_sqrt_width"].astype(str) == "True"
+    out["per_weight_std"] = np.where(out["scale_by_sqrt_width"], out["init_scale"] / np.sqrt(out["width"]),
+                                     out["init_scale"])
+    return out

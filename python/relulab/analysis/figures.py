@@ -84,6 +84,9 @@ def threshold_grid(table: pd.DataFrame, out):
                  xlim=(record["width"].min() / 1.6, record["width"].max() * 1.6),
                  ylim=(record["per_weight_std"].min() / 2.5, record["per_weight_std"].max() * 2.5),
                  title="d = 5: n where train MSE crosses σ²/2")
+        widths = sorted(record["width"].unique())
+        left.set_xticks(widths, [str(w) for w in widths])
+        left.minorticks_off()
         for m, line in record[~record["scale_by_sqrt_width"]].groupby("width"):
             line = line.sort_values("per_weight_std")
             bars = right.errorbar(line["per_weight_std"], line["threshold"],
@@ -96,6 +99,7 @@ def threshold_grid(table: pd.DataFrame, out):
                           label="other seeds: crossing")
         right.set(xscale="log", yscale="log", xlabel="per-weight initial std", ylabel="threshold n",
                   title="d = 5: threshold against scale")
+        right.set_yticks([500, 1000, 2000, 5000], ["500", "1 000", "2 000", "5 000"])
         right.legend(fontsize=7, loc="upper left")
         plot.save(fig, out)
 

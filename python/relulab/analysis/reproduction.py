@@ -99,11 +99,7 @@ GRID_SETTING = ["d", "width", "per_weight_std", "scale_by_sqrt_width", "precisio
 
 def _grid(data, d=5) -> pd.DataFrame:
     cells = C.select(_full_scale(data), ["threshold_grid"])
-    cells = cells[cells["d"] == d].copy()
-    by_sqrt = cells["scale_by_sqrt_width"].astype(str) == "True"
-    cells["scale_by_sqrt_width"] = by_sqrt
-    cells["per_weight_std"] = [s / math.sqrt(m) if b else s for s, m, b in zip(cells["init_scale"], cells["width"], by_sqrt)]
-    return cells
+    return C.with_per_weight_std(cells[cells["d"] == d])
 
 
 def threshold_grid(data):

@@ -86,8 +86,8 @@ def _number(v, digits):
     if isinstance(v, (float, np.floating)):
         if math.isnan(v):
             return "–"
-        if float(v).is_integer() and abs(v) >= 100:
-            return f"{int(v):,}".replace(",", " ")
+        if (float(v).is_integer() and abs(v) >= 100) or abs(v) >= 1000:  # a count, or n: no exponent
+            return f"{v:,.0f}".replace(",", " ")
         return f"{v:.{digits}g}"
     return str(v)
 
