@@ -88,15 +88,19 @@ def _number(v, digits):
             return "–"
         if (float(v).is_integer() and abs(v) >= 100) or abs(v) >= 1000:  # a count, or n: no exponent
             return f"{v:,.0f}".replace(",", " ")
-        return f"{v:.{digits}g}"
+        text = f"{v:#.{digits}g}"  # '#': trailing zeros kept (0.0900, not 0.09): the digits printed are the digits known
+        return text[:-1] if text.endswith(".") else text
     return str(v)
 
 
-def markdown(table: pd.DataFrame, digits=3, pm=None, header=None) -> str:
+def markdown(table: pd.DataFrame, digits=3, pm=None, header=None, formats=None) -> str:
     """A Markdown table, numbers to `digits` significant digits (integers ≥ 100 with thin-space
     thousands), NaN as '–'. `pm`: {"x": ("x_mean", "x_std")} shows "mean ± std" in a column x.
-    `header`: the column titles to print, in order (default: the table's columns)."""
+    `header`: the column titles to print, in order (default: the table's columns). `formats`:
+    {"column": "{:+.2f}"} for a column that needs its own format."""
     table = table.copy()
+    for name, spec in (formats or {}).items():
+        table[name] = [spec.format(v) for v in table[name]]
     for name, (mean, std) in (pm or {}).items():
         table[name] = [f"{_number(m, digits)} ± {_number(s, 2)}" if not pd.isna(s) else _number(m, digits)
                        for m, s in zip(table[mean], table[std])]
