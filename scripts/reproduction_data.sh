@@ -6,6 +6,9 @@
 #   for f in experiments/paper/*_quick.toml experiments/paper/{concentration,theorem2_two_cones}.toml \
 #            experiments/compare_optimizers.toml experiments/lyu2021/{a_width,b_early_phase,c_fragile}.toml; do
 #     ./build/relulab run $f --jobs 2; done
+#   t2=experiments/paper/theorem2_two_cones.toml tight="--set optimizer.rel_tol=1e-9 --set optimizer.abs_tol=1e-12"
+#   ./build/relulab run $t2 --jobs 2 $tight --out runs/theorem2_tight
+#   ./build/relulab run $t2 --jobs 2 $tight --set optimizer.end_time=8000.0 --out runs/theorem2_tight_t8000
 # The full-scale cells are collected the same way (`python -m relulab.analysis collect
 # docs/reproduction/data/full_scale_cells.csv RUNS`), as runs of hours finish.
 set -euo pipefail
@@ -31,6 +34,9 @@ for scale in quick full; do
   analysis finals "$(newest concentration$suffix)" --over experiment.seed \
     --columns drift_sup_error,extremal_angle_plus_deg --csv "$data/concentration_$scale.csv"
 done
+for run in theorem2_tight theorem2_tight_t8000; do
+  analysis finals "$runs/$run" --columns data.n,gap_plus,gap_minus,train_mse,ols_train_mse --csv "$data/$run.csv"
+done
 analysis finals "$(newest compare_optimizers)" --over experiment.seed \
   --columns train_mse,test_mse,effective_width,ols_train_mse,ols_test_mse --csv "$data/compare_optimizers.csv" \
   --figure docs/reproduction/compare_optimizers.png
@@ -39,7 +45,7 @@ analysis finals "$(newest lyu2021_a_width)" --eval "one_minus_cos_svm = 1 - cos_
   --csv "$data/lyu2021_a_width.csv"
 analysis records "$(newest lyu2021_b_early_phase)" --at 78,2670,6234,30000 --columns cos_mean,cos_svm,train_error \
   --csv "$data/lyu2021_b_early_phase.csv"
-analysis finals "$(newest lyu2021_c_fragile)" --columns data.csv,margin,margin_ratio,even_odd \
+analysis finals "$(newest lyu2021_c_fragile)" --columns data.csv,normalized_margin,margin_ratio,even_odd \
   --csv "$data/lyu2021_c_fragile.csv"
 analysis lyu "$(newest lyu2021_a_width)" "$(newest lyu2021_b_early_phase)" "$(newest lyu2021_c_fragile)" \
   --figure-dir docs/reproduction

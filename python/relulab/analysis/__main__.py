@@ -97,7 +97,7 @@ def cmd_finals(args):
 
 
 def cmd_records(args):
-    m = load(args.run).metrics
+    m = load(args.folder).metrics
     at = [int(i) for i in args.at.split(",")]
     _out(m.loc[at, args.columns.split(",")].reset_index(), args)
 
@@ -122,12 +122,12 @@ def cmd_lyu(args):
 def cmd_limits(args):
     """limit, plateau, flow, eos and clusters (limits.py)."""
     if args.command == "flow":
-        run = load(args.run)
+        run = load(args.folder)
         late = run.metrics[run.metrics["time"] >= 1e3]
         exponent = limits.power_law_exponent(late["time"], late["test_mse"] - run.summary["noise_variance"])
         print(f"test MSE - sigma^2 ~ t^{exponent:.3f} for t >= 1000")
         return _out(limits.flow_table(run), args)
-    sweep = load(args.sweep)
+    sweep = load(args.folder)
     flow = load(args.flow) if getattr(args, "flow", None) else None
     if args.command == "clusters":
         table = limits.clusters_table(sweep)
@@ -190,7 +190,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--over", help="the swept key to average over (experiment.seed)")
     p.set_defaults(run=cmd_finals)
     p = sub.add_parser("records", help="a run's metrics at chosen iterations")
-    p.add_argument("run"), p.add_argument("--at", required=True), p.add_argument("--columns", required=True)
+    p.add_argument("folder", help="a run folder"), p.add_argument("--at", required=True)
+    p.add_argument("--columns", required=True)
     p.set_defaults(run=cmd_records)
     p = sub.add_parser("report", help="docs/reproduction.md's tables, regenerated from their CSVs")
     p.add_argument("--doc", default=str(ROOT / "docs" / "reproduction.md"))
@@ -206,7 +207,7 @@ def parser() -> argparse.ArgumentParser:
                               ("clusters", "sweep", "neuron clusters after early alignment and at the end"),
                               ("eos", "sweep", "gradient descent's sharpness against 2/η")):
         p = sub.add_parser(name, help=help_)
-        p.add_argument(what)
+        p.add_argument("folder", metavar=what.upper())
         if name in ("limit", "eos"):
             p.add_argument("--flow", help="a population-flow (gradient-flow) run to draw beside them")
         p.set_defaults(run=cmd_limits)

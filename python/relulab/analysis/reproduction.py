@@ -24,9 +24,9 @@ def _csv(data: pathlib.Path, name: str) -> pd.DataFrame:
     return pd.read_csv(data / name, float_precision="round_trip", dtype={"commit": str})
 
 
-def _titled(frame: pd.DataFrame, titles: dict, digits=3) -> str:
+def _titled(frame: pd.DataFrame, titles: dict, digits=3, formats=None) -> str:
     shown = frame[list(titles)].rename(columns=titles)
-    return markdown(shown, digits)
+    return markdown(shown, digits, formats=formats)
 
 
 def _record_seed0(data) -> pd.DataFrame:
@@ -60,10 +60,13 @@ def fig1_quick(data):
     return _titled(_quick(data, "fig1_linear_threshold_quick"), LOSS_TITLES)
 
 
-def _per_seed_search(frame: pd.DataFrame, key="n") -> pd.DataFrame:
+def _per_seed_search(frame: pd.DataFrame) -> pd.DataFrame:
+    """A search.csv (key, round, the statistic's mean, criterion_holds, seed_K...) as the document shows it."""
+    key, mean = frame.columns[0], frame.columns[2]
     seeds = sorted(c for c in frame.columns if c.startswith("seed_"))
-    out = frame[[key, "round"] + seeds + ["mean", "criterion_holds"]]
-    return out.rename(columns={s: f"train MSE, seed {s[5:]}" for s in seeds} | {"criterion_holds": "below 0.045"})
+    out = frame.sort_values(key)[[key, "round"] + seeds + [mean, "criterion_holds"]]
+    titles = {s: f"train MSE, seed {s[5:]}" for s in seeds}
+    return out.rename(columns=titles | {key: "n", mean: "mean", "criterion_holds": "below 0.045"})
 
 
 def fig1_search_quick(data):
@@ -222,8 +225,10 @@ def _scales(data, stem) -> pd.DataFrame:
 
 
 def theorem2(data):
-    t = _scales(data, "theorem2")
-    return _titled(t, {"scale": "scale", "data.n": "n", "gap_plus": "relative gap +", "gap_minus": "relative gap −",
+    tight = _csv(data, "theorem2_tight.csv").assign(scale="full, tolerances 10⁻⁹ / 10⁻¹²")
+    longer = _csv(data, "theorem2_tight_t8000.csv").assign(scale="the same to t = 8 000")
+    t = pd.concat([_scales(data, "theorem2"), tight, longer], ignore_index=True)
+    return _titled(t, {"scale": "run", "data.n": "n", "gap_plus": "relative gap +", "gap_minus": "relative gap −",
                        "train_mse": "train MSE", "ols_train_mse": "OLS train"}, digits=4)
 
 
@@ -261,20 +266,23 @@ def _plain(name, digits=3):
 def lyu_a(data):
     t = _csv(data, "lyu2021_a_width.csv")
     return _titled(t, {"model.width": "width", "experiment.seed": "seed", "margin_ratio": "margin / bound",
-                       "one_minus_cos_svm": "1 − cos(v, w_SVM)", "even_odd_ratio": "even / odd",
-                       "train_error": "train error", "test_error": "test error"}, digits=5)
+                       "one_minus_cos_svm": "1 − cos(v, w_SVM)", "even_odd": "even / odd",
+                       "train_error": "train error", "test_error": "test error"}, digits=5,
+                   formats={"1 − cos(v, w_SVM)": "{:.2g}", "even / odd": "{:.2g}", "train error": "{:.4f}",
+                            "test error": "{:.4f}"})
 
 
 def lyu_b(data):
     t = _csv(data, "lyu2021_b_early_phase.csv")
-    return _titled(t, {"iteration": "iteration", "cos_mu": "cos(v, μ)", "cos_svm": "cos(v, w_SVM)",
-                       "train_error": "train 0-1 error"}, digits=7)
+    return _titled(t, {"iteration": "iteration", "cos_mean": "cos(v, μ)", "cos_svm": "cos(v, w_SVM)",
+                       "train_error": "train 0-1 error"}, digits=7, formats={"train 0-1 error": "{:.3f}"})
 
 
 def lyu_c(data):
     t = _csv(data, "lyu2021_c_fragile.csv")
-    return _titled(t, {"data": "data", "margin": "final margin", "margin_ratio": "margin / linear bound",
-                       "even_odd_ratio": "even / odd"}, digits=5)
+    t = t.assign(data=[p.rsplit("/", 1)[-1] for p in t["data.csv"]])
+    return _titled(t, {"data": "data", "normalized_margin": "final margin", "margin_ratio": "margin / linear bound",
+                       "even_odd": "even / odd"}, digits=5, formats={"even / odd": "{:.2g}"})
 
 
 TABLES = {
@@ -298,7 +306,15 @@ SIGMA2 = 0.09
 
 
 def _claim(claim, paper, ours, verdict, command):
-    return {"claim": claim, "paper (where)": paper, "relulab": ours, "agrees?": verdict, "command": f"`{command}`"}
+    return {"claim": claim, "paper (where)": paper, "relulab": ours, "agrees?": verdict,
+            "command": command if command == "the same" else f"`{command}`"}
+
+
+def _n(x, significant=None) -> str:
+    """n as the document writes it: thin-space thousands, optionally rounded to significant digits."""
+    if significant:
+        x = float(f"{x:.{significant}g}")
+    return f"{x:,.0f}".replace(",", " ")
 
 
 def _figure1_claims(data):
@@ -309,13 +325,13 @@ def _figure1_claims(data):
     b = bracket(search["n"], search["train_mse"], 0.045)
     return [
         _claim("below a threshold in n the network interpolates, test loss well above σ²", "§5, Figure 1",
-               f"train MSE < 1e-10 up to n = {exact.index.max():,}; test {exact['test_mse'].min() / SIGMA2:.1f}–"
+               f"train MSE < 1e-10 up to n = {_n(exact.index.max())}; test {exact['test_mse'].min() / SIGMA2:.1f}–"
                f"{exact['test_mse'].max() / SIGMA2:.1f} σ²", "yes", "relulab run experiments/paper/fig1_linear_threshold.toml"),
         _claim("above it: no interpolation, losses near OLS's", "§5, Figure 1",
-               f"n = {top:,}: train {fig1.loc[top, 'train_mse']:.4f} (OLS {fig1.loc[top, 'ols_train_mse']:.4f}), "
+               f"n = {_n(top)}: train {fig1.loc[top, 'train_mse']:.4f} (OLS {fig1.loc[top, 'ols_train_mse']:.4f}), "
                f"test {fig1.loc[top, 'test_mse']:.4f} (OLS {fig1.loc[top, 'ols_test_mse']:.4f})", "yes", "the same"),
         _claim("where the threshold lies, d = 5", "no number in the text (≈ 3 000 only implied by the cubic law)",
-               f"train MSE crosses σ²/2 between n = {b.lo:,.0f} and {b.hi:,.0f} (m = 1000, s = 10⁻³, one seed)",
+               f"train MSE crosses σ²/2 between n = {_n(b.lo)} and {_n(b.hi)} (m = 1000, s = 10⁻³, one seed)",
                "no number to compare", "relulab run … fig1_linear_threshold.toml --set 'search={…}' (below)"),
     ]
 
@@ -331,10 +347,10 @@ def _threshold_claims(data):
     d5_1000 = record[(record["width"] == 1000) & (record["per_weight_std"] == 1e-3)]["crossing"].iloc[0]
     return [
         _claim("the threshold depends on the network", "width and scale not given",
-               f"d = 5 crossings {record['crossing'].min():,.0f}–{record['crossing'].max():,.0f} over m ∈ 250…2000, "
+               f"d = 5 crossings {_n(record['crossing'].min())}–{_n(record['crossing'].max())} over m ∈ 250…2000, "
                "s ∈ 10⁻⁴…10⁻²", "not comparable", "relulab run experiments/paper/full_scale/threshold_grid.toml"),
         _claim("d = 10 threshold ≈ 25 000", "§5, footnote",
-               f"crossing ≈ {wide:,.0f} at m = 2000, ≈ {d10_1000:,.0f} at m = 1000 (s = 10⁻³, one seed)",
+               f"crossing ≈ {_n(wide, 3)} at m = 2000, ≈ {_n(d10_1000, 3)} at m = 1000 (s = 10⁻³, one seed)",
                "at m = 2000", "relulab run experiments/paper/d10_threshold.toml"),
         _claim("cubic dependence on d", "§5, footnote (from d = 5 and 10)",
                f"d = 10 / d = 5 at m = 1000, s = 10⁻³: {d10_1000 / d5_1000:.1f} (2³ = 8; ±30 %)",
@@ -346,8 +362,8 @@ def _other_claims(data):
     fig2 = _csv(data, "fig2_full_record.csv").iloc[-1]
     fig3 = _csv(data, "fig3_full_record.csv").set_index("n")
     fig1 = _record_seed0(data).set_index("n")
-    theorem2 = _csv(data, "theorem2_full.csv")
-    gap = theorem2[["gap_plus", "gap_minus"]].to_numpy().max()
+    default, tight = _csv(data, "theorem2_full.csv"), _csv(data, "theorem2_tight.csv")
+    gap, gap_tight = (t[["gap_plus", "gap_minus"]].to_numpy().max() for t in (default, tight))
     conc = _csv(data, "concentration_full.csv")
     slope = np.polyfit(np.log(conc["data.n"]), np.log(conc["drift_sup_error_mean"]), 1)[0]
     clusters = _csv(data, "fig1_clusters.csv")
@@ -358,20 +374,21 @@ def _other_claims(data):
                f"train {fig2['train_mse']:.4f} at the end (OLS {fig2['ols_train_mse']:.4f})", "yes",
                "relulab run experiments/paper/fig2_lr_decay.toml"),
         _claim("ReLU teacher: interpolation stops near Figure 1's n", "App. A.3, Figure 3",
-               f"train < 1e-6 up to n = {fig3[fig3['train_mse'] < 1e-6].index.max():,} "
-               f"(Figure 1: {fig1[fig1['train_mse'] < 1e-6].index.max():,})", "yes",
+               f"train < 1e-6 up to n = {_n(fig3[fig3['train_mse'] < 1e-6].index.max())} "
+               f"(Figure 1: {_n(fig1[fig1['train_mse'] < 1e-6].index.max())})", "yes",
                "relulab run experiments/paper/fig3_relu_teacher.toml"),
         _claim("ReLU teacher: slower approach to σ²", "App. A.3, Figure 3",
                f"test {fig3.loc[12589, 'test_mse'] / SIGMA2:.2f} σ² at n = 12 589 against "
-               f"{fig1.loc[15918, 'test_mse'] / SIGMA2:.2f} σ² at 15 918 for the linear teacher", "not seen (one seed)",
+               f"{fig1.loc[15918, 'test_mse'] / SIGMA2:.2f} σ² at n = 15 918 for the linear teacher", "not seen (one seed)",
                "the same"),
         _claim("two cones: each sign's neurons end at that cone's OLS fit", "Theorem 2",
-               f"relative gaps ≤ {gap:.1e} (the ODE solver's tolerance is 10⁻⁶)", "yes, to the solver's tolerance",
+               f"relative gaps ≤ {gap:.1e} at the solver's tolerance 10⁻⁶, ≤ {gap_tight:.1e} at 10⁻⁹",
+               "yes (dominated initialisation)",
                "relulab run experiments/paper/theorem2_two_cones.toml"),
         _claim("D_n concentrates at rate n^(−1/2)", "Theorem 1", f"fitted slope {slope:.3f}", "yes",
                "relulab run experiments/paper/concentration.toml"),
         _claim("after early alignment the neurons gather on few directions", "§3",
-               f"2 clusters carry 90 % of the norm for n ≥ 1 262 ({big['clusters90_early'].max()} at most); "
+               f"after alignment at most {big['clusters90_early'].max()} clusters carry 90 % of the norm for n ≥ 1 262; "
                f"{big['clusters90_end'].min()}–{big['clusters90_end'].max()} at the end of SGD",
                "yes after alignment; not at the end", "relulab run experiments/paper/fig1_clusters.toml"),
     ]

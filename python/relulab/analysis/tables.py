@@ -108,7 +108,7 @@ def markdown(table: pd.DataFrame, digits=3, pm=None, header=None, formats=None) 
     align = "|" + "".join(":---|" if table[c].dtype == object and not _numeric_text(table[c]) else "---:|"
                           for c in shown)
     lines = ["| " + " | ".join(shown) + " |", align]
-    for _, row in table[shown].iterrows():
+    for row in table[shown].itertuples(index=False):  # not iterrows: it casts a row's ints to floats
         lines.append("| " + " | ".join(_number(v, digits) for v in row) + " |")
     return "\n".join(lines) + "\n"
 
