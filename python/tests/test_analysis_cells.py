@@ -139,3 +139,25 @@ def test_report_regenerates_marked_tables_and_check_finds_a_stale_one(tmp_path):
     doc.write_text("<!-- table v -->\n<!-- end table -->\n")
     with pytest.raises(report.ReportError, match="no table named 'v'"):
         report.report(doc, tmp_path, tables)
+
+
+def test_the_figures_draw_each_series_they_are_given(tmp_path):
+    import matplotlib.pyplot as plt
+    from relulab.analysis import figures
+    cells = pd.DataFrame({"n": [100, 100, 1000, 1000], "data_seed": [0, 1, 0, 1],
+                          "train_mse": [1e-20, 1e-12, 0.05, 0.06], "test_mse": [0.4, 0.5, 0.1, 0.11],
+                          "ols_train_mse": [0.08] * 4, "ols_test_mse": [0.09] * 4})
+    shown = []
+    real_save = relulab.plot.save
+    relulab.plot.save = lambda fig, path: (shown.append(fig), real_save(fig, path))
+    try:
+        figures.seeds(cells, tmp_path / "seeds.png")
+        figures.compare({"A": cells[cells["data_seed"] == 0], "B": cells[cells["data_seed"] == 1]},
+                        tmp_path / "compare.png")
+    finally:
+        relulab.plot.save = real_save
+    seeds_axes = shown[0].axes[0]
+    assert len(seeds_axes.get_lines()) == 4 + 1  # four means (train, test, OLS train, OLS test) and σ²
+    assert [line.get_label() for line in shown[1].axes[0].get_lines()][:2] == ["A", "B"]
+    assert (tmp_path / "seeds.png").stat().st_size > 0 and (tmp_path / "compare.png").stat().st_size > 0
+    plt.close("all")

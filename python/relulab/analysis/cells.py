@@ -7,14 +7,12 @@ sessions (`merge`).
 """
 from __future__ import annotations
 
-import json
 import pathlib
-import tomllib
 
 import numpy as np
 import pandas as pd
 
-from .._load import FINISHED
+from .._load import FINISHED, Run
 
 SETTINGS = {  # column -> (section, key, default)
     "name": ("experiment", "name", ""),
@@ -50,20 +48,14 @@ def late_median(metrics: pd.DataFrame, column: str = "train_mse") -> float:
     return float(np.median(recorded.to_numpy()[iterations >= iterations[-1] / 2]))
 
 
-def _metrics(folder: pathlib.Path) -> pd.DataFrame:
-    path = folder / "metrics.csv"
-    if not path.exists():
-        return pd.DataFrame()
-    return pd.read_csv(path, float_precision="round_trip").set_index("iteration")
-
-
 def row_of(folder) -> dict | None:
-    """One cell's row; None for a folder that has not finished (running, diverged, failed, not started)."""
-    folder = pathlib.Path(folder)
-    summary = json.loads((folder / "summary.json").read_text())
+    """One cell's row, read through relulab.load; None for a folder that has not finished (running,
+    diverged, failed)."""
+    run = Run(folder)
+    summary = run.summary
     if summary.get("status") not in FINISHED:
         return None
-    config = tomllib.loads((folder / "config.toml").read_text())
+    config = run.config
     row = {"config_hash": config["provenance"]["config_hash"]}
     for column, (section, key, default) in SETTINGS.items():
         row[column] = config.get(section, {}).get(key, default)
@@ -72,7 +64,7 @@ def row_of(folder) -> dict | None:
     final = summary.get("final", {})
     for metric in METRICS:
         row[metric] = final.get(metric, np.nan)
-    row[LATE] = late_median(_metrics(folder))
+    row[LATE] = late_median(run.metrics)
     row["status"] = summary["status"]
     row["wall_seconds"] = summary.get("wall_seconds", np.nan)
     row["commit"] = config.get("provenance", {}).get("git_commit", "")
