@@ -2,14 +2,20 @@
 # Installs the Debian packages relulab needs to build, test and plot.
 # Idempotent: packages already installed are skipped, and apt is not touched
 # at all when nothing is missing.
-#   scripts/install-deps.sh            build + tests
-#   scripts/install-deps.sh --peer     also python3-torch, for bench/compare_pytorch.py
+#   scripts/install-deps.sh               build + tests (scripts/test.sh)
+#   scripts/install-deps.sh --quickstart  only what building and running relulab needs
+#                                         (scripts/quickstart.sh: a third of the download)
+#   scripts/install-deps.sh --peer        also python3-torch, for bench/compare_pytorch.py
 set -euo pipefail
 
-packages=(
+# Building relulab and its plugins, and running an experiment.
+build=(
   g++ cmake ninja-build git pkg-config
-  make                           # out-of-tree plugins: CMake's default generator (docs/plugins.md)
   libeigen3-dev libspectra-dev libboost-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
+)
+# The tests, the benchmarks, the Python package, the figures, MPI and the fuzzer.
+rest=(
+  make                           # out-of-tree plugins: CMake's default generator (docs/plugins.md)
   catch2 libbenchmark-dev
   liblinear-dev                  # tests: our hard-margin SVM is checked against LIBLINEAR
   python3 python3-numpy python3-pandas python3-matplotlib   # the Python package and relulab.analysis
@@ -22,7 +28,12 @@ packages=(
   libopenmpi-dev openmpi-bin
   clang libclang-rt-dev          # libFuzzer, for scripts/fuzz.sh
 )
-if [[ "${1:-}" == "--peer" ]]; then packages+=(python3-torch); fi
+packages=("${build[@]}")
+case "${1:-}" in
+  --quickstart) ;;
+  --peer) packages+=("${rest[@]}" python3-torch) ;;
+  *) packages+=("${rest[@]}") ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Fresh machine to first result: install, build, run experiments/quickstart.toml.
+# Only what the run needs: the build's packages (install-deps.sh --quickstart), the executable and
+# the plugins; no tests, benchmarks or Python (scripts/test.sh adds them, in the same ./build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-scripts/install-python.sh   # before the build: CTest's Python entry uses .venv when it exists
-# Only what the run needs: the executable and the plugins (scripts/test.sh builds the rest).
-RELULAB_BUILD_TARGETS="relulab relulab_plugins" scripts/build.sh
+scripts/install-deps.sh --quickstart
+RELULAB_BUILD_TARGETS="relulab relulab_plugins" scripts/build.sh -DRELULAB_BUILD_TESTS=OFF -DRELULAB_BUILD_BENCH=OFF
 ./build/relulab run experiments/quickstart.toml "$@"

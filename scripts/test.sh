@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/install-python.sh   # before the build: CTest's Python entry uses .venv when it exists
-scripts/build.sh
+# Tests and benchmarks on explicitly: a quickstart before this one configured ./build without them.
+scripts/build.sh -DRELULAB_BUILD_TESTS=ON -DRELULAB_BUILD_BENCH=ON
 ctest --test-dir build --output-on-failure -j "$(nproc)" "$@"
