@@ -27,6 +27,7 @@ rest=(
   gnuplot-nox
   libopenmpi-dev openmpi-bin
   clang libclang-rt-dev          # libFuzzer, for scripts/fuzz.sh
+  slurm-wlm munge                # tests: a real one-node Slurm (tests/slurm/one_node.sh); relulab submit
 )
 packages=("${build[@]}")
 case "${1:-}" in

@@ -5,5 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --quickstart
-RELULAB_BUILD_TARGETS="relulab relulab_plugins" scripts/build.sh -DRELULAB_BUILD_TESTS=OFF -DRELULAB_BUILD_BENCH=OFF
+# The model kernels this CPU runs (scripts/cpu_kernels.sh), not all three.
+RELULAB_BUILD_TARGETS="relulab relulab_plugins" scripts/build.sh -DRELULAB_BUILD_TESTS=OFF -DRELULAB_BUILD_BENCH=OFF \
+  "-DRELULAB_KERNEL_ISAS=$(scripts/cpu_kernels.sh)"
 ./build/relulab run experiments/quickstart.toml "$@"

@@ -10,14 +10,9 @@ scripts/install-deps.sh
 # -O1 -g1 (line tables only) and no NDEBUG: half the compile time of -O2 -g, the
 # stack traces still name file and line, and Eigen's own bounds assertions are on.
 # Only the model kernels this CPU runs (the others are never tested here, and
-# each takes minutes to compile under ASan): the CPU's flags as the plugin reads them.
-flags=$(grep -m1 '^flags' /proc/cpuinfo || true)
-has() { for f in "$@"; do [[ " $flags " == *" $f "* ]] || return 1; done; }
-isas=""
-if has avx2 fma; then isas="avx2"; fi
-if has avx512f avx512dq avx512vl avx512bw; then isas="$isas;avx512"; fi
+# each takes minutes to compile under ASan).
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -g1" -DRELULAB_SANITIZE=ON \
-  -DRELULAB_BUILD_BENCH=OFF "-DRELULAB_KERNEL_ISAS=${isas#;}"
+  -DRELULAB_BUILD_BENCH=OFF "-DRELULAB_KERNEL_ISAS=$(scripts/cpu_kernels.sh)"
 cmake --build build-asan -j "$(nproc)"
 # detect_leaks: LeakSanitizer needs ptrace, which some containers forbid; leaks
 # are checked where it works (set ASAN_OPTIONS yourself to force it).

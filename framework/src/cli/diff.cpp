@@ -34,21 +34,28 @@ void flatten(const toml::node& node, const std::string& prefix, Flat& out) {
   }
 }
 
-Flat read_config(const std::filesystem::path& run) {
-  const std::filesystem::path file = run / "config.toml";
-  if (!std::filesystem::exists(file))
-    throw std::runtime_error(run.string() + " is not a run directory (no config.toml)");
-  toml::table doc = toml::parse_file(file.string());
+Flat flat_config(toml::table doc) {
   doc.erase("provenance");  // paths, commits and hashes differ between any two runs
   Flat flat;
   flatten(doc, "", flat);
   return flat;
 }
 
+toml::table read_config(const std::filesystem::path& run) {
+  const std::filesystem::path file = run / "config.toml";
+  if (!std::filesystem::exists(file))
+    throw std::runtime_error(run.string() + " is not a run directory (no config.toml)");
+  return toml::parse_file(file.string());
+}
+
 }  // namespace
 
 std::vector<ConfigDifference> config_differences(const std::filesystem::path& a, const std::filesystem::path& b) {
-  const Flat left = read_config(a), right = read_config(b);
+  return config_differences(read_config(a), read_config(b));
+}
+
+std::vector<ConfigDifference> config_differences(const toml::table& a, const toml::table& b) {
+  const Flat left = flat_config(a), right = flat_config(b);
   std::set<std::string> keys;
   for (const auto& [k, v] : left) keys.insert(k);
   for (const auto& [k, v] : right) keys.insert(k);

@@ -2,6 +2,8 @@
 // from their config.toml (every default filled in), provenance left out.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -15,5 +17,7 @@ struct ConfigDifference {
 
 // Throws std::runtime_error naming a folder without a config.toml.
 std::vector<ConfigDifference> config_differences(const std::filesystem::path& a, const std::filesystem::path& b);
+// The same for two configurations in memory (a run's config.toml read back, an experiment's resolved table).
+std::vector<ConfigDifference> config_differences(const toml::table& a, const toml::table& b);
 
 }  // namespace relulab::host

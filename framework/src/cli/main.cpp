@@ -12,6 +12,8 @@
 #include "run/build.hpp"
 #include "registry/contracts.hpp"
 #include "cli/diff.hpp"
+#include "cli/submit.hpp"
+#include "sweep/status.hpp"
 
 #include <CLI/CLI.hpp>
 #ifdef RELULAB_WITH_MPI
@@ -128,7 +130,7 @@ namespace {
 // What the command line asked for, filled in by CLI11.
 struct Options {
   std::vector<std::string> plugin_paths;
-  std::string file, out, shard, plugin_name, table_dir, aggregate, plot_y, folder_file;
+  std::string file, out, shard, plugin_name, table_dir, aggregate, plot_y, folder_file, retry, status_dir;
   std::vector<std::string> diff_dirs;
   bool logx = false, linx = false, logy = false, liny = false;
   std::vector<std::string> sets;
@@ -136,10 +138,12 @@ struct Options {
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   bool jobs_given = false;
   PlotOptions plot;
+  SubmitOptions submit;
+  bool slurm = false;
 };
 
 struct Subcommands {
-  CLI::App *run, *table, *plot, *validate, *plugins, *describe, *diff, *check;
+  CLI::App *run, *table, *plot, *validate, *plugins, *describe, *diff, *check, *status, *submit;
 };
 
 Subcommands declare_run(CLI::App& app, Options& o, Subcommands s) {
@@ -157,6 +161,33 @@ Subcommands declare_run(CLI::App& app, Options& o, Subcommands s) {
                     "names may hold spaces and quotes)");
   s.run->add_option("--shard", o.shard,
                     "run only share i of K of the sweep's cells (i/K, 0-based), e.g. for a Slurm job array");
+  s.run->add_option("--retry", o.retry,
+                    "failed: run only the cells the sweep lists as failed (completed, diverged and unstarted "
+                    "cells are left alone)")
+      ->check(CLI::IsMember({"failed"}));
+  return s;
+}
+
+Subcommands declare_submit(CLI::App& app, Options& o, Subcommands s) {
+  SubmitOptions& so = o.submit;
+  s.submit = app.add_subcommand("submit", "a sweep as a Slurm job array that checkpoints and requeues itself");
+  s.submit->add_option("file", so.file, "experiment TOML file")->required();
+  s.submit->add_flag("--slurm", o.slurm, "submit to Slurm with sbatch (the only scheduler so far)")->required();
+  s.submit->add_option("--set", so.sets, "override a dotted key (repeatable)");
+  s.submit->add_option("--out", so.out, "the sweep folder, on a filesystem every node sees (default: the sweep's own)");
+  s.submit->add_option("--tasks", so.tasks, "array tasks, each a shard of the cells (default: the cells, at most 16)")
+      ->check(CLI::Range(1u, 100000u));
+  s.submit->add_option("--time", so.time, "each task's time limit, as sbatch reads it (default 01:00:00)");
+  s.submit->add_option("--partition", so.partition, "the partition");
+  s.submit->add_option("--cpus", so.cpus, "cpus per task (default 1)")->check(CLI::Range(1u, 4096u));
+  s.submit->add_option("--mem", so.mem, "memory per task, as sbatch reads it, e.g. 4G");
+  s.submit->add_option("--jobs", so.jobs, "cells each task runs at once (default: its cpus)")->check(CLI::Range(1u, 4096u));
+  s.submit->add_option("--max-requeues", so.max_requeues, "times a task requeues itself at its limit (default 3)")
+      ->check(CLI::Range(0, 1000));
+  s.submit->add_option("--signal-seconds", so.signal_seconds,
+                       "seconds before the limit that Slurm warns the task (default 120)")
+      ->check(CLI::Range(10u, 86400u));
+  s.submit->add_flag("--no-submit", so.no_submit, "write the job script and print the sbatch command only");
   return s;
 }
 
@@ -178,6 +209,9 @@ Subcommands declare_others(CLI::App& app, Options& o, Subcommands s) {
   s.plot->add_flag("--liny", o.liny, "linear y axis");
   s.plot->add_option("--out", o.plot.out, "output .png or .svg (default: <dir>/plot.png)");
   s.plot->add_option("--title", o.plot.title, "figure title (default: the experiment's name)");
+  s.status = app.add_subcommand("status", "a run's, sweep's or search's progress, read from its folder alone");
+  s.status->add_option("dir", o.status_dir, "run, sweep or search directory")->required();
+  s = declare_submit(app, o, s);
   s.diff = app.add_subcommand("diff", "the configuration keys two runs set differently");
   s.diff->add_option("runs", o.diff_dirs, "two run directories")->required()->expected(2);
   s.validate = app.add_subcommand("validate", "check an experiment file without running it");
@@ -279,6 +313,12 @@ void parse_shard(const std::string& shard, SweepOptions& so) {
   }
   if (so.shard_count == 0 || so.shard_index >= so.shard_count)
     throw ConfigError("--shard " + shard + ": expected i/K with 0 <= i < K, e.g. --shard 3/16");
+  // Inside a Slurm array, K must be the array's size, or cells would run twice or never.
+  if (const char* count = std::getenv("SLURM_ARRAY_TASK_COUNT"); count && std::to_string(so.shard_count) != count)
+    throw ConfigError("--shard " + shard + ": this Slurm array has " + count +
+                      " tasks (SLURM_ARRAY_TASK_COUNT), so shards of " + std::to_string(so.shard_count) +
+                      " would run some cells twice and others never; use --shard ${SLURM_ARRAY_TASK_ID}/" + count +
+                      " with --array=0-" + std::to_string(std::atoi(count) - 1) + " (relulab submit writes both)");
 }
 
 void catch_stop_signals() {
@@ -339,6 +379,7 @@ int sweep_command(const RawExperiment& raw, const Options& o, Registry& registry
   so.stop_signal = &g_stop_signal;
   if (!o.out.empty()) so.dir = o.out;
   parse_shard(o.shard, so);
+  so.retry_failed_only = o.retry == "failed";
   record_folder(o, so.dir.empty() ? sweep.dir : so.dir);
   catch_stop_signals();
   const SweepResult r = run_sweep(sweep, so);
@@ -432,7 +473,21 @@ int check_plugin_command(const Options& o, Registry& registry) {
   return failures ? 1 : 0;
 }
 
+int status_command(const Options& o) {
+  std::cout << format_status(o.status_dir, folder_status(o.status_dir));
+  return 0;
+}
+
+// The path of this executable, for the job script (a login node's PATH may not be a compute node's).
+std::string this_executable() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("relulab") : self.string();
+}
+
 int dispatch(const Subcommands& s, Options& o, Registry& registry) {
+  if (*s.status) return status_command(o);
+  if (*s.submit) return submit_command(o.submit, registry, this_executable());
   if (*s.check) return check_plugin_command(o, registry);
   if (*s.plugins) return *s.describe ? describe_plugin(registry, o.plugin_name) : (print_plugin_list(registry), 0);
   if (*s.validate) return validate_command(o, registry);

@@ -111,7 +111,7 @@ std::string sections_text() {
   std::string text = "[experiment]";
   for (const auto& s : plugin_sections())
     if (s.key.find('.') == std::string::npos) text += ", " + (s.list ? "[[" + s.key + "]]" : "[" + s.key + "]");
-  return text + ", [sweep], [search]";
+  return text + ", [sweep], [search], [slurm]";
 }
 
 void refuse_unknown_sections(const RawExperiment& raw) {

@@ -38,7 +38,7 @@ const std::vector<std::string>& top_level_sections() {
     std::vector<std::string> k = {"experiment"};
     for (const auto& s : plugin_sections())
       if (s.key.find('.') == std::string::npos) k.push_back(s.key);
-    k.insert(k.end(), {"sweep", "search", "provenance"});
+    k.insert(k.end(), {"sweep", "search", "slurm", "provenance"});  // [slurm]: relulab submit's settings
     return k;
   }();
   return keys;

@@ -54,6 +54,8 @@ State compose_checkpoint(const Experiment& ex, const RunParts& parts, const RunP
   }
   s.put_u64("csv.bytes", mark.csv_bytes);
   s.put_f64("wall_seconds", mark.wall_seconds);
+  // Read by `relulab status` only (the optimizer's own state holds it for resuming): its rate and progress.
+  s.put_u64("progress.iteration", parts.optimizer.iteration());
   if (!mark.stop_counts.empty()) s.put_u64s("stop.counts", mark.stop_counts.data(), mark.stop_counts.size());
   return s;
 }

@@ -75,6 +75,7 @@ struct SweepOptions {
   std::filesystem::path dir;  // default: <output>/<name>-<hash>
   const std::atomic<int>* stop_signal = nullptr;
   WorkQueue* queue = nullptr;  // null: a local counter
+  bool retry_failed_only = false;  // --retry failed: only the cells a summary lists as failed
 };
 
 struct CellOutcome {

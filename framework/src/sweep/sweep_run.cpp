@@ -6,6 +6,8 @@
 #include "io/output.hpp"
 #include "cli/progress.hpp"
 #include "run/summary.hpp"
+#include "cli/diff.hpp"
+#include "sweep/status.hpp"
 #include "sweep/sweep_table.hpp"
 
 #include <nlohmann/json.hpp>
@@ -17,6 +19,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -53,10 +56,15 @@ void write_manifest(const Sweep& sweep) {
   write_file_atomic(sweep.dir / "sweep.json", manifest.dump(2) + "\n");
 }
 
-CellOutcome run_cell(const Cell& cell, const SweepOptions& options) {
+CellOutcome run_cell(const Cell& cell, const SweepOptions& options, const std::string& worker) {
   CellOutcome out;
   std::ostringstream cell_log;
   try {
+    // Who runs the cell, for `relulab status` (not a result: no output file depends on it).
+    if (!fs::exists(cell.dir / "summary.json")) {
+      create_output_directory(cell.dir);
+      write_file_atomic(cell.dir / "worker.json", worker_json(worker));
+    }
     RunOptions ro;
     ro.run_dir = cell.dir;
     ro.fresh = options.fresh;
@@ -91,8 +99,12 @@ class SweepRun {
   SweepResult execute() {
     open_folder();
     queue_.barrier();  // every rank sees the folder before it runs a cell
+    const auto failed = options_.retry_failed_only ? listed_failed() : std::set<std::string>{};
     for (const auto& c : sweep_.cells)
-      if (c.index % options_.shard_count == options_.shard_index) todo_.push_back(c.index);
+      if (c.index % options_.shard_count == options_.shard_index &&
+          (!options_.retry_failed_only ||
+           (failed.count(c.dir.filename().string()) && !fs::exists(c.dir / "summary.json"))))
+        todo_.push_back(c.index);
     result_.outcomes.resize(sweep_.cells.size());
     run_workers();
     if (queue_.ranks() > 1) write_rank_record();
@@ -131,10 +143,52 @@ class SweepRun {
     if (hash == sweep_.hash) return;
     if (!options_.fresh)
       throw OutputError(sweep_.dir.string() + " holds the results of a different sweep (sweep.json's hash " +
-                        (hash.empty() ? std::string("unreadable") : hash) + ", this sweep's " + sweep_.hash +
-                        "); choose another --out, or --fresh to start over");
+                        (hash.empty() ? std::string("unreadable") : hash) + ", this sweep's " + sweep_.hash + ")" +
+                        what_changed(manifest) +
+                        "; choose another --out (the old results stay), or --fresh to discard them and start over");
     for (const char* f : {"sweep.json", "table.csv", "summary.json"}) fs::remove(sweep_.dir / f);
     fs::remove_all(sweep_.dir / "cells");
+  }
+
+  // The keys that differ between a cell the folder's sweep started (its config.toml) and the same cell of
+  // this sweep: what the user changed in the experiment file since.
+  std::string what_changed(const fs::path& manifest) const {
+    const Json old = Json::parse(read_file(manifest), nullptr, false);
+    if (old.is_discarded() || !old.contains("cells")) return "";
+    const auto& cells = old["cells"];
+    for (std::size_t i = 0; i < cells.size() && i < sweep_.cells.size(); ++i) {
+      const fs::path config = sweep_.dir / cells[i].value("dir", "") / "config.toml";
+      if (!fs::exists(config)) continue;
+      const auto differences = config_differences(toml::parse_file(config.string()), sweep_.cells[i].experiment.resolved);
+      if (differences.empty()) continue;
+      std::string keys;
+      for (std::size_t k = 0; k < differences.size() && k < 8; ++k)
+        keys += (k ? "; " : "") + differences[k].key + ": " + differences[k].left + " -> " + differences[k].right;
+      if (differences.size() > 8) keys += "; ... (" + std::to_string(differences.size()) + " keys)";
+      return ". Since it started, the experiment changed (cell " + std::to_string(i) + "): " + keys;
+    }
+    return ". No cell of it has started, so --fresh loses nothing";
+  }
+
+  // --retry failed: the cells (folder names) the sweep's summaries, one per shard, list as failed; those
+  // that have not finished since are run, and completed, stopped, diverged and never-started cells are not.
+  std::set<std::string> listed_failed() const {
+    std::set<std::string> failed;
+    for (const auto& entry : fs::directory_iterator(sweep_.dir)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind("summary", 0) != 0 || entry.path().extension() != ".json") continue;
+      const Json s = Json::parse(read_file(entry.path()), nullptr, false);
+      if (!s.is_discarded() && s.contains("failed"))
+        for (const auto& f : s["failed"]) failed.insert(fs::path(f.value("dir", "")).filename().string());
+    }
+    return failed;
+  }
+
+  std::string worker_role() const {
+    if (queue_.ranks() > 1) return "rank " + std::to_string(queue_.rank()) + " of " + std::to_string(queue_.ranks());
+    if (options_.shard_count > 1)
+      return "shard " + std::to_string(options_.shard_index) + "/" + std::to_string(options_.shard_count);
+    return "local";
   }
 
   bool stopping() const {
@@ -153,7 +207,7 @@ class SweepRun {
       if (!index) return;
       ++running_;
       const auto t0 = SteadyClock::now();
-      CellOutcome out = run_cell(sweep_.cells[*index], options_);
+      CellOutcome out = run_cell(sweep_.cells[*index], options_, worker_role());
       if (out.outcome == Outcome::Interrupted) stop_requested_ = true;
       {
         std::lock_guard<std::mutex> lock(mutex_);

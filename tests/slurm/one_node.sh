@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# A real one-node Slurm cluster, started and torn down by this test: munged,
+# slurmctld and slurmd from Debian's slurm-wlm and munge, with a configuration
+# of its own in a temporary folder (proctrack/linuxproc, no cgroups, its own
+# ports and munge socket, so nothing of the machine's is used or changed).
+#
+# It submits a small sweep with `relulab submit --slurm` as an array of 2
+# tasks whose time limit is shorter than their shard, so each task is
+# signalled, checkpoints and requeues itself at least once; then it checks
+# that every cell completed, that `relulab status` says so, and that the
+# results equal a local `relulab run --jobs 1`, byte for byte.
+#   tests/slurm/one_node.sh RELULAB_EXE SOURCE_DIR
+# Exit 77 (skipped) without slurm-wlm or root; scripts/install-deps.sh installs it.
+set -euo pipefail
+relulab=$1
+source=$2
+for p in slurmctld slurmd munged sbatch squeue scontrol; do
+  command -v "$p" > /dev/null || { echo "skipped: $p not installed (scripts/install-deps.sh)"; exit 77; }
+done
+[[ $(id -u) -eq 0 ]] || { echo "skipped: slurmd needs root"; exit 77; }
+
+work=$(mktemp -d /tmp/relulab-slurm.XXXXXX)
+host=$(hostname -s)
+# Two free ports for the daemons.
+ports=($(python3 -c 'import socket
+for _ in range(2):
+    s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1]); s.close()'))
+cleanup() {
+  local status=$?
+  for pidfile in "$work/slurmd.pid" "$work/slurmctld.pid" "$work/munged.pid"; do
+    [[ -f $pidfile ]] && kill "$(cat "$pidfile")" 2> /dev/null || true
+  done
+  sleep 1
+  if [[ $status -ne 0 ]]; then
+    echo "--- slurmctld.log"; tail -n 30 "$work/slurmctld.log" 2> /dev/null || true
+    echo "--- slurmd.log"; tail -n 30 "$work/slurmd.log" 2> /dev/null || true
+    echo "--- task logs"; tail -n 20 "$work"/sweep/slurm/task-*.log 2> /dev/null || true
+    echo "(kept $work)"
+  else
+    rm -rf "$work"
+  fi
+}
+trap cleanup EXIT
+
+mkdir -p "$work"/{munge,state,spool}
+chmod 700 "$work/munge"
+head -c 1024 /dev/urandom > "$work/munge/munge.key"
+chmod 400 "$work/munge/munge.key"
+munged --force --key-file="$work/munge/munge.key" --socket="$work/munge/socket" --pid-file="$work/munged.pid" \
+  --log-file="$work/munge/munged.log" --seed-file="$work/munge/seed"
+
+export SLURM_CONF=$work/slurm.conf
+cat > "$SLURM_CONF" << EOF
+ClusterName=relulabtest
+SlurmctldHost=$host
+SlurmctldPort=${ports[0]}
+SlurmdPort=${ports[1]}
+AuthType=auth/munge
+AuthInfo=socket=$work/munge/socket
+CredType=cred/munge
+SlurmUser=root
+SlurmdUser=root
+StateSaveLocation=$work/state
+SlurmdSpoolDir=$work/spool
+SlurmctldPidFile=$work/slurmctld.pid
+SlurmdPidFile=$work/slurmd.pid
+SlurmctldLogFile=$work/slurmctld.log
+SlurmdLogFile=$work/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+SchedulerType=sched/builtin
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+MpiDefault=none
+ReturnToService=2
+JobRequeue=1
+MinJobAge=600
+KillWait=10
+InactiveLimit=0
+NodeName=$host CPUs=2 State=UNKNOWN
+PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+EOF
+slurmctld -i
+slurmd
+# The node registers within seconds; wait until it is idle.
+for _ in $(seq 60); do
+  sinfo -h -o %T 2> /dev/null | grep -q idle && break
+  sleep 1
+done
+sinfo -h -o %T | grep -q idle || { echo "the node never came up"; sinfo; exit 1; }
+
+# The sweep: 4 cells of about 50 s of SGD each; a shard (2 cells) is 100 s, so a task with a 2-minute
+# limit and a signal 30 s before it (Slurm may send it up to 60 s earlier: between 30 and 90 s in) must
+# checkpoint and requeue itself to finish (a checkpoint every 5 s).
+cat > "$work/sweep.toml" << EOF
+base = "$source/experiments/quickstart.toml"
+[experiment]
+name = "slurm_test"
+checkpoint_seconds = 5
+[optimizer]
+iterations = 6_000_000
+[sweep]
+"data.n" = [500, 1_000, 2_000, 4_000]
+EOF
+"$relulab" submit "$work/sweep.toml" --slurm --out "$work/sweep" --tasks 2 --time 2 --signal-seconds 30 \
+  --max-requeues 6 --partition test
+# Refused: a second submission of the same folder while the first is queued or running.
+if "$relulab" submit "$work/sweep.toml" --slurm --out "$work/sweep" --tasks 2 --time 2 --partition test \
+     > "$work/second.txt" 2>&1; then
+  echo "a second submission of a folder in use was accepted"; exit 1
+fi
+grep -q "still queued or running" "$work/second.txt" || { cat "$work/second.txt"; exit 1; }
+# Refused by the cluster: a partition that does not exist; nothing is submitted.
+if "$relulab" submit "$work/sweep.toml" --slurm --out "$work/other" --tasks 2 --partition nosuch > "$work/bad.txt" 2>&1; then
+  echo "a job on a missing partition was accepted"; exit 1
+fi
+grep -q "the cluster refused the job" "$work/bad.txt" || { cat "$work/bad.txt"; exit 1; }
+
+job=$(python3 -c "import json; print(json.load(open('$work/sweep/slurm/job.json'))['job_id'])")
+for _ in $(seq 900); do  # up to 15 minutes
+  [[ -z $(squeue -h -j "$job" -o %i 2> /dev/null) ]] && break
+  sleep 1
+done
+"$relulab" status "$work/sweep" | tee "$work/status.txt"
+grep -q "4 completed" "$work/status.txt" || { echo "not every cell completed"; exit 1; }
+requeued=$(grep -c "requeueing" "$work"/sweep/slurm/task-*.log | awk -F: '{s += $2} END {print s}')
+[[ $requeued -ge 1 ]] || { echo "no task was signalled and requeued"; exit 1; }
+echo "requeues: $requeued"
+
+# The same sweep locally, one cell at a time: the same bytes.
+"$relulab" run "$work/sweep.toml" --out "$work/local" --jobs 1 --quiet
+for cell in "$work"/local/cells/*; do
+  for f in metrics.csv W_final.npy a_final.npy; do
+    cmp "$cell/$f" "$work/sweep/cells/$(basename "$cell")/$f"
+  done
+done
+echo "every cell equals the local run, byte for byte"
