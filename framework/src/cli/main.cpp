@@ -285,6 +285,7 @@ std::string resume_command(const Options& o) {
   std::string cmd = "relulab run " + o.file;
   for (const auto& s : o.sets) cmd += " --set '" + s + "'";
   if (!o.out.empty()) cmd += " --out " + o.out;
+  if (!o.shard.empty()) cmd += " --shard " + o.shard;
   return cmd;
 }
 

@@ -28,27 +28,27 @@ struct SlurmSettings {
   std::vector<std::string> sbatch;  // extra #SBATCH lines, written as given
 };
 
-std::string at(const RawExperiment& raw, const std::string& key) {
+std::string slurm_at(const RawExperiment& raw, const std::string& key) {
   const toml::node* n = raw.doc.at_path("slurm." + key).node();
   const toml::source_region src = n ? n->source() : raw.doc.get("slurm")->source();
   return Location{src.path ? *src.path : raw.file.string(), src.begin.line, src.begin.column, ""}.text() +
          ": [slurm] " + key + ": ";
 }
 
-unsigned count_at(const RawExperiment& raw, const toml::table& t, const std::string& key, unsigned lo, unsigned def) {
+unsigned slurm_count(const RawExperiment& raw, const toml::table& t, const std::string& key, unsigned lo, unsigned def) {
   const toml::node* n = t.get(key);
   if (!n) return def;
   const auto v = n->value<std::int64_t>();
-  if (!v || *v < lo || *v > 100000) throw ConfigError(at(raw, key) + "expected an integer from " + std::to_string(lo));
+  if (!v || *v < lo || *v > 100000) throw ConfigError(slurm_at(raw, key) + "expected an integer from " + std::to_string(lo));
   return static_cast<unsigned>(*v);
 }
 
-std::string text_at(const RawExperiment& raw, const toml::table& t, const std::string& key, const std::string& def) {
+std::string slurm_text(const RawExperiment& raw, const toml::table& t, const std::string& key, const std::string& def) {
   const toml::node* n = t.get(key);
   if (!n) return def;
   const auto v = n->value<std::string>();
   if (!v || v->empty() || v->find_first_of("\n\r") != std::string::npos)
-    throw ConfigError(at(raw, key) + "expected a non-empty string on one line");
+    throw ConfigError(slurm_at(raw, key) + "expected a non-empty string on one line");
   return *v;
 }
 
@@ -59,37 +59,37 @@ SlurmSettings read_slurm_table(const RawExperiment& raw) {
   const toml::node* node = raw.doc.get("slurm");
   if (!node) return s;
   const toml::table* t = node->as_table();
-  if (!t) throw ConfigError(at(raw, "") + "expected a table [slurm]");
+  if (!t) throw ConfigError(slurm_at(raw, "") + "expected a table [slurm]");
   static const std::vector<std::string> known = {"tasks", "time", "partition", "cpus", "mem",
                                                  "jobs",  "max_requeues", "signal_seconds", "sbatch"};
   for (auto&& [k, v] : *t)
     if (std::find(known.begin(), known.end(), std::string(k.str())) == known.end()) {
       const std::string guess = did_you_mean(std::string(k.str()), known);
-      throw ConfigError(at(raw, std::string(k.str())) + "unknown key" +
+      throw ConfigError(slurm_at(raw, std::string(k.str())) + "unknown key" +
                         (guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
     }
-  s.tasks = count_at(raw, *t, "tasks", 1, 0);
-  s.cpus = count_at(raw, *t, "cpus", 1, 1);
-  s.jobs = count_at(raw, *t, "jobs", 1, 0);
-  s.max_requeues = static_cast<int>(count_at(raw, *t, "max_requeues", 0, 3));
-  s.signal_seconds = count_at(raw, *t, "signal_seconds", 10, 120);
-  s.time = text_at(raw, *t, "time", s.time);
-  s.partition = text_at(raw, *t, "partition", "");
-  s.mem = text_at(raw, *t, "mem", "");
+  s.tasks = slurm_count(raw, *t, "tasks", 1, 0);
+  s.cpus = slurm_count(raw, *t, "cpus", 1, 1);
+  s.jobs = slurm_count(raw, *t, "jobs", 1, 0);
+  s.max_requeues = static_cast<int>(slurm_count(raw, *t, "max_requeues", 0, 3));
+  s.signal_seconds = slurm_count(raw, *t, "signal_seconds", 10, 120);
+  s.time = slurm_text(raw, *t, "time", s.time);
+  s.partition = slurm_text(raw, *t, "partition", "");
+  s.mem = slurm_text(raw, *t, "mem", "");
   if (const toml::node* extra = t->get("sbatch")) {
     const toml::array* a = extra->as_array();
-    if (!a) throw ConfigError(at(raw, "sbatch") + "expected a list of sbatch options, e.g. [\"--qos=long\"]");
+    if (!a) throw ConfigError(slurm_at(raw, "sbatch") + "expected a list of sbatch options, e.g. [\"--qos=long\"]");
     for (const auto& item : *a) {
       const auto v = item.value<std::string>();
       if (!v || v->rfind("--", 0) != 0 || v->find('\n') != std::string::npos)
-        throw ConfigError(at(raw, "sbatch") + "each entry is one sbatch option starting with --");
+        throw ConfigError(slurm_at(raw, "sbatch") + "each entry is one sbatch option starting with --");
       s.sbatch.push_back(*v);
     }
   }
   return s;
 }
 
-SlurmSettings settings(const RawExperiment& raw, const SubmitOptions& o, std::size_t cells) {
+SlurmSettings slurm_settings(const RawExperiment& raw, const SubmitOptions& o, std::size_t cells) {
   SlurmSettings s = read_slurm_table(raw);
   if (o.tasks) s.tasks = o.tasks;
   if (!o.time.empty()) s.time = o.time;
@@ -106,7 +106,7 @@ SlurmSettings settings(const RawExperiment& raw, const SubmitOptions& o, std::si
 }
 
 // Single quotes for the shell: 'it'\''s'.
-std::string quoted(const std::string& s) {
+std::string shell_quoted(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
@@ -126,13 +126,13 @@ std::string job_script(const SlurmSettings& s, const std::string& name, const fs
     << "#SBATCH --requeue\n#SBATCH --open-mode=append\n"
     << "#SBATCH --output=" << (folder / "slurm" / "task-%a.log").string() << "\n";
   for (const auto& extra : s.sbatch) o << "#SBATCH " << extra << "\n";
-  o << R"(# Written by `relulab submit` (docs/cluster.md). Each array task runs its shard of the sweep. Slurm
-# sends USR1 to this script )" << s.signal_seconds << R"( s before the time limit: relulab checkpoints and exits,
+  o << R"SH(# Written by `relulab submit` (docs/cluster.md). Each array task runs its shard of the sweep. Slurm
+# sends USR1 to this script )SH" << s.signal_seconds << R"SH( s before the time limit: relulab checkpoints and exits,
 # and unless the shard is done the task requeues itself, up to the limit below; the requeued task
 # resumes from the checkpoints. A node that dies mid-cell is requeued by Slurm and resumes the same way.
-max_requeues=)" << s.max_requeues << R"(
+max_requeues=)SH" << s.max_requeues << R"SH(
 echo "relulab: task ${SLURM_ARRAY_TASK_ID} of job ${SLURM_ARRAY_JOB_ID} on $(hostname), attempt $((${SLURM_RESTART_COUNT:-0} + 1)), $(date -u +%FT%TZ)"
-)" << command << R"( &
+)SH" << command << R"SH( &
 pid=$!
 signalled=0
 on_signal() { signalled=1; kill -TERM "$pid" 2> /dev/null; }
@@ -148,12 +148,12 @@ if [ "$signalled" = 1 ] && [ "$status" -ne 0 ]; then
   fi
 fi
 exit "$status"
-)";
+)SH";
   return o.str();
 }
 
 // Runs a command through the shell; its standard output and error together, and its exit status.
-std::pair<int, std::string> shell(const std::string& command) {
+std::pair<int, std::string> run_shell(const std::string& command) {
   FILE* p = ::popen((command + " 2>&1").c_str(), "r");
   if (!p) return {127, "cannot start a shell"};
   std::string out;
@@ -163,9 +163,9 @@ std::pair<int, std::string> shell(const std::string& command) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, out};
 }
 
-bool on_path(const std::string& program) { return shell("command -v " + program + " > /dev/null").first == 0; }
+bool on_path(const std::string& program) { return run_shell("command -v " + program + " > /dev/null").first == 0; }
 
-std::string trimmed(std::string s) {
+std::string without_newline(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
 }
@@ -178,19 +178,19 @@ void refuse_if_still_queued(const fs::path& folder) {
   const Json job = Json::parse(read_file(record), nullptr, false);
   if (job.is_discarded() || !job.contains("job_id")) return;
   const std::string id = job["job_id"].get<std::string>();
-  const auto [status, out] = shell("squeue -h -j " + quoted(id) + " -o %i");
-  if (status == 0 && !trimmed(out).empty())
+  const auto [status, out] = run_shell("squeue -h -j " + shell_quoted(id) + " -o %i");
+  if (status == 0 && !without_newline(out).empty())
     throw std::runtime_error("job " + id + " of an earlier `relulab submit` of " + folder.string() +
                              " is still queued or running (squeue -j " + id + "); two arrays on one folder would "
                              "run each shard twice. Wait for it (relulab status " + folder.string() +
                              "), or cancel it (scancel " + id + ") and submit again: the cells resume");
 }
 
-std::string run_command(const SubmitOptions& o, const std::string& exe, const fs::path& folder,
+std::string task_command(const SubmitOptions& o, const std::string& exe, const fs::path& folder,
                         const SlurmSettings& s) {
-  std::string cmd = quoted(exe) + " run " + quoted(fs::absolute(o.file).string());
-  for (const auto& set : o.sets) cmd += " --set " + quoted(set);
-  return cmd + " --out " + quoted(folder.string()) + " --shard \"${SLURM_ARRAY_TASK_ID}/" +
+  std::string cmd = shell_quoted(exe) + " run " + shell_quoted(fs::absolute(o.file).string());
+  for (const auto& set : o.sets) cmd += " --set " + shell_quoted(set);
+  return cmd + " --out " + shell_quoted(folder.string()) + " --shard \"${SLURM_ARRAY_TASK_ID}/" +
          std::to_string(s.tasks) + "\" --jobs " + std::to_string(s.jobs) + " --quiet";
 }
 
@@ -203,13 +203,13 @@ int submit_command(const SubmitOptions& o, Registry& registry, const std::string
     throw ConfigError(o.file + ": a [search] chooses its points round by round, so it is not an array of known "
                                "cells: run it in one job (sbatch --wrap 'relulab run " + o.file + " --jobs N')");
   const Sweep sweep = expand_sweep(raw, registry);  // every cell validated before anything is written
-  const SlurmSettings s = settings(raw, o, sweep.cells.size());
+  const SlurmSettings s = slurm_settings(raw, o, sweep.cells.size());
   const fs::path folder = fs::absolute(o.out.empty() ? sweep.dir : fs::path(o.out));
   create_output_directory(folder / "slurm");
   refuse_if_still_queued(folder);
   const fs::path script = folder / "slurm" / "job.sh";
-  write_file_atomic(script, job_script(s, sweep.name, folder, run_command(o, exe, folder, s)));
-  const std::string sbatch = "sbatch --parsable " + quoted(script.string());
+  write_file_atomic(script, job_script(s, sweep.name, folder, task_command(o, exe, folder, s)));
+  const std::string sbatch = "sbatch --parsable " + shell_quoted(script.string());
   if (o.no_submit) {
     std::cout << "wrote " << script.string() << " (" << s.tasks << " tasks over " << sweep.cells.size()
               << " cells)\n  submit with: " << sbatch << "\n";
@@ -219,13 +219,13 @@ int submit_command(const SubmitOptions& o, Registry& registry, const std::string
     throw std::runtime_error("sbatch is not on PATH: this machine cannot submit to Slurm. The job script is written: " +
                              script.string() + "; submit it from a login node with `" + sbatch +
                              "`, or run the sweep here with relulab run");
-  const auto [status, out] = shell(sbatch);
+  const auto [status, out] = run_shell(sbatch);
   if (status != 0)
     throw std::runtime_error("the cluster refused the job (sbatch exited " + std::to_string(status) + "): " +
-                             trimmed(out) + "\n  the script is " + script.string() +
+                             without_newline(out) + "\n  the script is " + script.string() +
                              "; nothing ran and no result was touched (check the partition, time and memory with "
                              "sinfo, or set them with --partition, --time, --mem)");
-  const std::string id = trimmed(out).substr(0, trimmed(out).find(';'));
+  const std::string id = without_newline(out).substr(0, without_newline(out).find(';'));
   Json record = {{"job_id", id}, {"tasks", s.tasks}, {"cells", sweep.cells.size()}, {"time", s.time},
                  {"max_requeues", s.max_requeues}, {"submitted", static_cast<std::int64_t>(std::time(nullptr))}};
   write_file_atomic(folder / "slurm" / "job.json", record.dump(2) + "\n");

@@ -60,8 +60,14 @@ bool decode_checkpoint(const std::string& bytes, State& state) {
   return true;
 }
 
-void write_file_atomic(const fs::path& path, const std::string& bytes) {
-  const fs::path tmp = path.string() + ".tmp";
+std::string shared_tmp_suffix() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return ".tmp." + std::string(host) + "." + std::to_string(::getpid());
+}
+
+void write_file_atomic(const fs::path& path, const std::string& bytes, const std::string& tmp_suffix) {
+  const fs::path tmp = path.string() + tmp_suffix;
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw OutputError("cannot write " + tmp.string() + ": " + std::strerror(errno));
   std::size_t done = 0;

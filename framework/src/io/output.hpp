@@ -42,7 +42,11 @@ class DirectoryLock {
 // Writes `bytes` to `path` through a temporary file, an fsync, a rename and
 // an fsync of the folder, so a reader (or a crash, or a power cut) sees the old
 // file or the new one, never half of one. Throws OutputError.
-void write_file_atomic(const fs::path& path, const std::string& bytes);
+void write_file_atomic(const fs::path& path, const std::string& bytes, const std::string& tmp_suffix = ".tmp");
+// A temporary-file suffix of this process alone (".tmp.<host>.<pid>"), for files that several processes
+// write at once: the shards of a sweep each write its sweep.json and table.csv, and one process's
+// rename must not take another's half-written temporary file.
+std::string shared_tmp_suffix();
 // The kinds of result folder, told apart by the file each writes first:
 // a run's config.toml, a sweep's sweep.json, a search's search.csv.
 enum class FolderKind { Run, Sweep, Search };

@@ -3,7 +3,7 @@
 #include "io/output.hpp"
 
 #include <nlohmann/json.hpp>
-#include <toml++/toml.hpp>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <chrono>
@@ -21,12 +21,12 @@ namespace {
 
 using Json = nlohmann::json;
 
-double age_seconds(const fs::path& p) {
+double seconds_since_written(const fs::path& p) {
   const auto written = fs::last_write_time(p);
   return std::chrono::duration<double>(fs::file_time_type::clock::now() - written).count();
 }
 
-Json read_json(const fs::path& p) {
+Json read_status_json(const fs::path& p) {
   try {
     return Json::parse(read_file(p));
   } catch (const std::exception&) {
@@ -40,7 +40,7 @@ std::map<std::string, std::string> failed_cells(const fs::path& sweep) {
   for (const auto& entry : fs::directory_iterator(sweep)) {
     const std::string name = entry.path().filename().string();
     if (name.rfind("summary", 0) != 0 || entry.path().extension() != ".json") continue;
-    const Json s = read_json(entry.path());
+    const Json s = read_status_json(entry.path());
     if (s.is_object() && s.contains("failed"))
       for (const auto& f : s["failed"]) failed[fs::path(f.value("dir", "")).filename().string()] = f.value("reason", "");
   }
@@ -81,7 +81,7 @@ void in_progress(CellStatus& s, double heartbeat) {
   const double beat = heartbeat > 0 ? heartbeat : 3 * std::max(config.checkpoint_seconds, 10.0) + 30;
   const fs::path checkpoint = s.dir / "checkpoint.bin";
   const fs::path newest = fs::exists(checkpoint) ? checkpoint : s.dir / "config.toml";
-  s.state = age_seconds(newest) <= beat ? "running" : "interrupted";
+  s.state = seconds_since_written(newest) <= beat ? "running" : "interrupted";
   State state;
   std::string note;
   try {
@@ -99,9 +99,9 @@ CellStatus cell_status(std::size_t index, const fs::path& dir, const std::map<st
   CellStatus s;
   s.index = index;
   s.dir = dir;
-  s.worker = describe_worker(fs::exists(dir / "worker.json") ? read_json(dir / "worker.json") : Json());
+  s.worker = describe_worker(fs::exists(dir / "worker.json") ? read_status_json(dir / "worker.json") : Json());
   if (fs::exists(dir / "summary.json")) {
-    const Json summary = read_json(dir / "summary.json");
+    const Json summary = read_status_json(dir / "summary.json");
     s.state = summary.is_object() ? summary.value("status", "?") : "?";
     s.reason = summary.is_object() ? summary.value("reason", "") : "";
     s.wall_seconds = summary.is_object() ? summary.value("wall_seconds", 0.0) : 0.0;
@@ -121,7 +121,7 @@ CellStatus cell_status(std::size_t index, const fs::path& dir, const std::map<st
 }
 
 void add_sweep_cells(const fs::path& sweep, FolderStatus& out, double heartbeat) {
-  const Json manifest = read_json(sweep / "sweep.json");
+  const Json manifest = read_status_json(sweep / "sweep.json");
   if (!manifest.is_object()) throw std::runtime_error((sweep / "sweep.json").string() + ": unreadable");
   const auto failed = failed_cells(sweep);
   for (const auto& c : manifest["cells"]) {
@@ -130,23 +130,28 @@ void add_sweep_cells(const fs::path& sweep, FolderStatus& out, double heartbeat)
   }
 }
 
-bool finished(const std::string& state) { return state == "completed" || state == "stopped" || state == "diverged"; }
+bool finished_state(const std::string& state) { return state == "completed" || state == "stopped" || state == "diverged"; }
 
 // Time left: each running cell's remaining iterations at its rate, and the median finished cell's wall
-// time for every cell not yet run, shared among the cells running now (at least one worker).
-std::optional<double> estimate(const std::vector<CellStatus>& cells) {
-  std::vector<double> walls;
+// time (before any has finished, the median running cell's whole run at its rate) for every cell not yet
+// run, shared among the cells running now (at least one worker).
+std::optional<double> time_left(const std::vector<CellStatus>& cells) {
+  std::vector<double> walls, projected;
   double running_left = 0;
   std::size_t running = 0, waiting = 0;
   for (const auto& c : cells) {
-    if (finished(c.state) && c.wall_seconds > 0) walls.push_back(c.wall_seconds);
+    if (finished_state(c.state) && c.wall_seconds > 0) walls.push_back(c.wall_seconds);
     if (c.state == "running") {
       ++running;
-      if (c.rate > 0 && c.iteration && c.horizon && *c.horizon > *c.iteration)
+      if (c.rate > 0 && c.iteration && c.horizon && *c.horizon >= *c.iteration) {
         running_left += static_cast<double>(*c.horizon - *c.iteration) / c.rate;
+        projected.push_back(static_cast<double>(*c.horizon) / c.rate);  // the whole cell at this rate
+      }
     }
     if (c.state == "not started" || c.state == "interrupted" || c.state == "failed") ++waiting;
   }
+  if (running == 0 && waiting == 0) return std::nullopt;  // nothing left to run
+  if (walls.empty()) walls = projected;  // no cell finished yet: the running ones' projected durations
   if (walls.empty() && running_left == 0) return std::nullopt;
   std::sort(walls.begin(), walls.end());
   const double median = walls.empty() ? 0 : walls[walls.size() / 2];
@@ -172,7 +177,7 @@ FolderStatus folder_status(const fs::path& dir, double heartbeat) {
     throw std::runtime_error(dir.string() +
                              ": not a run (config.toml), sweep (sweep.json) or search (search.csv) folder");
   }
-  out.eta_seconds = estimate(out.cells);
+  out.eta_seconds = time_left(out.cells);
   return out;
 }
 
@@ -192,7 +197,7 @@ std::string format_status(const fs::path& dir, const FolderStatus& status) {
       waiting.push_back(c.index);
       continue;
     }
-    if (finished(c.state) && c.state != "diverged") continue;
+    if (finished_state(c.state) && c.state != "diverged") continue;
     out << "  cell " << c.index << "  " << c.state;
     if (c.iteration) {
       out << "  iteration " << *c.iteration;

@@ -53,7 +53,7 @@ void write_manifest(const Sweep& sweep) {
     for (const auto& [k, v] : c.labels) cell["labels"][k] = v;
     manifest["cells"].push_back(cell);
   }
-  write_file_atomic(sweep.dir / "sweep.json", manifest.dump(2) + "\n");
+  write_file_atomic(sweep.dir / "sweep.json", manifest.dump(2) + "\n", shared_tmp_suffix());  // shards write it at once
 }
 
 CellOutcome run_cell(const Cell& cell, const SweepOptions& options, const std::string& worker) {
@@ -281,7 +281,7 @@ class SweepRun {
   }
 
   void write_sweep_summary() {
-    write_file_atomic(sweep_.dir / "table.csv", format_csv(sweep_table(sweep_.dir)));
+    write_file_atomic(sweep_.dir / "table.csv", format_csv(sweep_table(sweep_.dir)), shared_tmp_suffix());
     Json summary;
     summary["name"] = sweep_.name;
     summary["cells"] = sweep_.cells.size();
