@@ -134,6 +134,25 @@ grep -q "4 completed" "$work/status.txt" || { echo "not every cell completed"; e
 requeued=$(grep -c "requeueing" "$work"/sweep/slurm/task-*.log | awk -F: '{s += $2} END {print s}')
 [[ $requeued -ge 1 ]] || { echo "no task was signalled and requeued"; exit 1; }
 echo "requeues: $requeued"
+# The cost of running under Slurm, from the task logs and the cells' summaries: the time each attempt
+# held its allocation beyond the cells' own compute (start, resume, checkpoint), per cell, and the wait
+# of a requeued task before its next attempt (Slurm's cred_expire, 10 s here, and its scheduling).
+python3 - "$work/sweep" << 'PY'
+import datetime, glob, json, re, sys
+sweep = sys.argv[1]
+when = lambda s: datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+held, gaps = 0.0, []
+for log in glob.glob(f"{sweep}/slurm/task-*.log"):
+    text = open(log).read()
+    starts = [when(t) for t in re.findall(r"started (\S+)", text)]
+    ends = [when(t) for t in re.findall(r"attempt ended (\S+)", text)]
+    held += sum(e - s for s, e in zip(starts, ends))
+    gaps += [s - e for e, s in zip(ends, starts[1:])]
+cells = [json.load(open(f)) for f in glob.glob(f"{sweep}/cells/*/summary.json")]
+compute = sum(c["wall_seconds"] for c in cells)
+print(f"overhead: {held:.1f} s held, {compute:.1f} s of compute: {(held - compute) / len(cells):.2f} s per cell; "
+      f"requeue waits {', '.join(f'{g:.1f}' for g in gaps)} s")
+PY
 
 # The same sweep locally, in one process (two cells at a time: the bytes do not depend on it).
 "$relulab" run "$work/sweep.toml" --out "$work/local" --jobs 2 --quiet

@@ -332,7 +332,8 @@ void draw_sweep_figure(const fs::path& dir) {
   try {
     PlotOptions po;
     po.dir = dir;
-    std::cout << "  figure: " << plot(po).string() << "\n";
+    const fs::path drawn = plot(po);  // before printing: a sweep with nothing to draw prints its reason alone
+    std::cout << "  figure: " << drawn.string() << "\n";
   } catch (const std::exception& e) {
     std::cout << "  figure: none (" << e.what() << ")\n";
   }

@@ -131,7 +131,7 @@ std::string job_script(const SlurmSettings& s, const std::string& name, const fs
 # and unless the shard is done the task requeues itself, up to the limit below; the requeued task
 # resumes from the checkpoints. A node that dies mid-cell is requeued by Slurm and resumes the same way.
 max_requeues=)SH" << s.max_requeues << R"SH(
-echo "relulab: task ${SLURM_ARRAY_TASK_ID} of job ${SLURM_ARRAY_JOB_ID} on $(hostname), attempt $((${SLURM_RESTART_COUNT:-0} + 1)), $(date -u +%FT%TZ)"
+echo "relulab: task ${SLURM_ARRAY_TASK_ID} of job ${SLURM_ARRAY_JOB_ID} on $(hostname), attempt $((${SLURM_RESTART_COUNT:-0} + 1)), started $(date -u +%FT%T.%3NZ)"
 )SH" << command << R"SH( &
 pid=$!
 signalled=0
@@ -139,6 +139,7 @@ on_signal() { signalled=1; kill -TERM "$pid" 2> /dev/null; }
 trap on_signal USR1 TERM
 wait "$pid"; status=$?
 while kill -0 "$pid" 2> /dev/null; do wait "$pid"; status=$?; done  # a signal interrupts wait, not the run
+echo "relulab: attempt ended $(date -u +%FT%T.%3NZ), exit status $status"
 if [ "$signalled" = 1 ] && [ "$status" -ne 0 ]; then
   if [ "${SLURM_RESTART_COUNT:-0}" -lt "$max_requeues" ]; then
     echo "relulab: checkpointed before the time limit; requeueing (requeue $((${SLURM_RESTART_COUNT:-0} + 1)) of $max_requeues)"
@@ -230,7 +231,8 @@ int submit_command(const SubmitOptions& o, Registry& registry, const std::string
                  {"max_requeues", s.max_requeues}, {"submitted", static_cast<std::int64_t>(std::time(nullptr))}};
   write_file_atomic(folder / "slurm" / "job.json", record.dump(2) + "\n");
   std::cout << "submitted Slurm job " << id << ": " << s.tasks << " tasks over " << sweep.cells.size()
-            << " cells, at most " << s.time << " each, requeued up to " << s.max_requeues << " times\n"
+            << " cells, each task limited to --time=" << s.time << " and requeued up to " << s.max_requeues
+            << " times\n"
             << "  progress: relulab status " << folder.string() << "\n"
             << "  logs:     " << (folder / "slurm").string() << "/task-<i>.log\n"
             << "  cancel:   scancel " << id << "\n";
