@@ -125,8 +125,8 @@ fi
 grep -q "the cluster refused the job" "$work/bad.txt" || { cat "$work/bad.txt"; exit 1; }
 
 job=$(python3 -c "import json; print(json.load(open('$work/sweep/slurm/job.json'))['job_id'])")
-for _ in $(seq 900); do  # up to 15 minutes
-  [[ -z $(squeue -h -j "$job" -o %i 2> /dev/null) ]] && break
+for _ in $(seq 900); do  # up to 15 minutes; a failed squeue (the controller busy) is not an empty queue
+  if queued=$(squeue -h -j "$job" -o %i 2> /dev/null) && [[ -z $queued ]]; then break; fi
   sleep 1
 done
 "$relulab" status "$work/sweep" | tee "$work/status.txt"
@@ -144,8 +144,8 @@ when = lambda s: datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").timestam
 held, gaps = 0.0, []
 for log in glob.glob(f"{sweep}/slurm/task-*.log"):
     text = open(log).read()
-    starts = [when(t) for t in re.findall(r"started (\S+)", text)]
-    ends = [when(t) for t in re.findall(r"attempt ended (\S+)", text)]
+    starts = [when(t) for t in re.findall(r"started (\S+Z)", text)]
+    ends = [when(t) for t in re.findall(r"attempt ended (\S+Z)", text)]
     held += sum(e - s for s, e in zip(starts, ends))
     gaps += [s - e for e, s in zip(ends, starts[1:])]
 cells = [json.load(open(f)) for f in glob.glob(f"{sweep}/cells/*/summary.json")]
