@@ -90,7 +90,7 @@ TEST_CASE("relulab status reads a sweep's folder: finished, running, interrupted
   fs::remove_all(dir);
 }
 
-TEST_CASE("--retry failed reruns only the failed cells and leaves the others alone", "[cluster][retry][cli]") {
+TEST_CASE("retry failed: only the failed cells are rerun, the others are left alone", "[cluster][retry][cli]") {
   const fs::path dir = temp_dir("retry");
   write_text(dir / "s.toml", four_cells());
   const auto sweep = cluster_sweep(four_cells());
@@ -125,7 +125,7 @@ TEST_CASE("a sweep folder whose experiment changed is refused, naming the keys t
   fs::remove_all(dir);
 }
 
-TEST_CASE("--shard K must be the size of the Slurm array it runs in", "[cluster][shard][cli]") {
+TEST_CASE("a shard count must be the size of the Slurm array it runs in", "[cluster][shard][cli]") {
   const fs::path dir = temp_dir("array_size");
   write_text(dir / "s.toml", four_cells());
   const auto r = run_command("SLURM_ARRAY_TASK_COUNT=3 " + relulab_exe() + " run " + (dir / "s.toml").string() +

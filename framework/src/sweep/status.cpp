@@ -21,9 +21,15 @@ namespace {
 
 using Json = nlohmann::json;
 
-double seconds_since_written(const fs::path& p) {
-  const auto written = fs::last_write_time(p);
-  return std::chrono::duration<double>(fs::file_time_type::clock::now() - written).count();
+// Seconds since the newest of these files was written; infinity when none exists (yet, or any more).
+double seconds_since_written(std::initializer_list<fs::path> files) {
+  double newest = INFINITY;
+  for (const auto& p : files) {
+    std::error_code ec;  // a file being replaced or not yet written is skipped, not an error
+    const auto written = fs::last_write_time(p, ec);
+    if (!ec) newest = std::min(newest, std::chrono::duration<double>(fs::file_time_type::clock::now() - written).count());
+  }
+  return newest;
 }
 
 Json read_status_json(const fs::path& p) {
@@ -79,9 +85,9 @@ void in_progress(CellStatus& s, double heartbeat) {
   const CellConfig config = cell_config(s.dir);
   s.horizon = config.iterations;
   const double beat = heartbeat > 0 ? heartbeat : 3 * std::max(config.checkpoint_seconds, 10.0) + 30;
-  const fs::path checkpoint = s.dir / "checkpoint.bin";
-  const fs::path newest = fs::exists(checkpoint) ? checkpoint : s.dir / "config.toml";
-  s.state = seconds_since_written(newest) <= beat ? "running" : "interrupted";
+  // A cell starts by writing worker.json, then config.toml, then a checkpoint every interval.
+  const double quiet = seconds_since_written({s.dir / "checkpoint.bin", s.dir / "config.toml", s.dir / "worker.json"});
+  s.state = quiet <= beat ? "running" : "interrupted";
   State state;
   std::string note;
   try {
