@@ -92,14 +92,17 @@ for _ in $(seq 60); do
 done
 sinfo -h -o %T | grep -q idle || { echo "the node never came up"; sinfo; exit 1; }
 
-# The sweep: 4 cells of about 25 s of SGD each on this machine (calibrated below), 2 a task: a task's
-# shard is about 50 s, and its limit 1 minute with a warning 20 s before it, so the first attempt of
-# each task is signalled about 40 s in, checkpoints, requeues itself, and finishes on the next
-# (a checkpoint every 5 s).
+# The sweep: 4 cells of about 35 s of SGD each on this machine (calibrated below), 2 a task: a task's
+# shard is about 70 s, and its limit 1 minute with a warning 20 s before it (Slurm sends it up to a
+# minute early), so the first attempt of each task is signalled, checkpoints, requeues itself, and
+# the shard finishes on a later attempt (a checkpoint every 5 s).
 start=$(date +%s.%N)
 "$relulab" run "$source/experiments/quickstart.toml" --set optimizer.iterations=1000000 --set data.n=500 \
   --quiet --out "$work/calibration" > /dev/null
-iterations=$(python3 -c "print(int(max(100000, round(25 / ($(date +%s.%N) - $start) * 1e6, -5))))")
+# 35 s a cell at the measured pace (measured while other tests may share the cores: if they end, the
+# cells run up to twice as fast, and a shard of 35 s still outlasts the warning, which came 24-30 s
+# into each attempt in every run here).
+iterations=$(python3 -c "print(int(max(100000, round(35 / ($(date +%s.%N) - $start) * 1e6, -5))))")
 cat > "$work/sweep.toml" << EOF
 base = "$source/experiments/quickstart.toml"
 [experiment]
