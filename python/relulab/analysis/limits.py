@@ -9,9 +9,7 @@ level, against the initial scale and the width (docs/science.md §8).
 """
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 
 import numpy as np
 import pandas as pd

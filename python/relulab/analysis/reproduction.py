@@ -6,7 +6,6 @@ transcribed from the document as printed then, with its commit; data/README.md l
 """
 from __future__ import annotations
 
-import math
 import pathlib
 
 import numpy as np
