@@ -10,6 +10,7 @@
 #include <relulab/relulab.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace {
 
@@ -17,7 +18,13 @@ using namespace relulab;
 
 class InverseLoss final : public Policy {
  public:
-  InverseLoss(const Params& p, const BuildContext&) : floor_(p.real("floor")), max_lr_(p.real("max_lr")) {}
+  InverseLoss(const Params& p, const BuildContext& ctx) : floor_(p.real("floor")), max_lr_(p.real("max_lr")) {
+    // Its loss would be log L (negative once L < 1): lr / max(log L, floor) is meaningless.
+    if (capability<LogMeanObjective>(ctx.loss))
+      throw ParameterError("plugin", "the loss '" + ctx.loss->name() +
+                                  "' already trains on the log of the mean loss, which is this policy's schedule: "
+                                  "drop the policy, or use loss = \"logistic\"");
+  }
 
   unsigned hooks() const override { return LearningRate; }
 

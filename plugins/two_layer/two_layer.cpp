@@ -17,6 +17,7 @@
 #include <array>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <new>
 #include <thread>
@@ -50,7 +51,26 @@ two_layer::Activation activation_named(const std::string& name) {
   return two_layer::Activation::Relu;
 }
 
-class TwoLayer final : public Model, public PopulationTraining, public HessianProducts {
+// The loss the kernel sees in the second pass of a log-mean objective (loss.hpp,
+// LogMeanObjective): each derivative is dl/dh_k / S with S = sum_j l_j, whose
+// logarithm the first pass computed. The kernel's weight 1/n is not applied (dJ/dh_k
+// has none), and the loss it sums is not used: J comes from the first pass.
+class ScaledByLogSum final : public Loss {
+ public:
+  ScaledByLogSum(const LogMeanObjective& objective, double log_sum) : objective_(objective), log_sum_(log_sum) {}
+  std::string name() const override { return "log_mean"; }
+  void accumulate(const double* h, const double* y, std::ptrdiff_t count, double, double&,
+                  double* derivative) const override {
+    if (!derivative) return;
+    for (std::ptrdiff_t k = 0; k < count; ++k) derivative[k] = objective_.scaled_derivative(h[k], y[k], log_sum_);
+  }
+
+ private:
+  const LogMeanObjective& objective_;
+  double log_sum_;
+};
+
+class TwoLayer final : public Model, public PopulationTraining, public HessianProducts, public LogMeanTraining {
  public:
   TwoLayer(const Params& p, const BuildContext& ctx)
       : stop_(ctx.stop),
@@ -65,6 +85,7 @@ class TwoLayer final : public Model, public PopulationTraining, public HessianPr
         activation_(activation_named(activation_name_)),
         slope_(activation_ == two_layer::Activation::LeakyRelu ? p.real("slope") : 0.0),
         loss_(ctx.loss ? ctx.loss : &squared_error_),
+        log_mean_(capability<LogMeanObjective>(loss_)),
         kernel_(two_layer::select_kernel()),
         float32_(p.text("precision") == "float32"),
         workers_(static_cast<int>(std::min<std::int64_t>(p.integer("threads"), kAccumulators))) {
@@ -151,8 +172,7 @@ class TwoLayer final : public Model, public PopulationTraining, public HessianPr
   }
 
   void* find_capability(std::string_view name) override {
-    if (void* p = offer<PopulationTraining>(this, name)) return p;
-    return offer<HessianProducts>(this, name);
+    return offer<PopulationTraining, HessianProducts, LogMeanTraining>(this, name);
   }
 
   // Hessian-vector products (hessian_isa.cpp), in float64 whatever the
@@ -216,6 +236,36 @@ class TwoLayer final : public Model, public PopulationTraining, public HessianPr
   double loss_and_gradient_for(const RowMatrix& X, const Vector& y, Rows rows, double* gradient) const override {
     if (y.size() != X.rows())
       throw std::invalid_argument(std::to_string(y.size()) + " labels for " + std::to_string(X.rows()) + " samples");
+    return log_mean_ ? log_mean_loss_and_gradient(X, y, rows, gradient) : kernel_call(X, y, rows, gradient, loss_);
+  }
+
+ private:
+  // J = log((1/n) sum_k l_k) in two passes: log S = log sum_k l_k from the
+  // predictions, as a running log-sum-exp in sample order (so the bytes do not
+  // depend on threads), then the kernel's gradient with each derivative scaled by 1/S.
+  double log_mean_loss_and_gradient(const RowMatrix& X, const Vector& y, Rows rows, double* gradient) const {
+    const Index count = rows.empty() ? X.rows() : static_cast<Index>(rows.size());
+    double top = -std::numeric_limits<double>::infinity(), scaled = 0.0;  // S = e^top * scaled
+    for (Index k = 0; k < count; ++k) {
+      const Index r = rows.empty() ? k : rows[static_cast<std::size_t>(k)];
+      const double term = log_mean_->log_loss(forward(X.row(r).data()), y[r]);
+      if (term > top) {
+        scaled = scaled * std::exp(top - term) + 1.0;
+        top = term;
+      } else {
+        scaled += std::exp(term - top);  // NaN (a diverged output) stays NaN
+      }
+    }
+    const double log_sum = top + std::log(scaled);
+    if (gradient) {
+      const ScaledByLogSum scaled_loss(*log_mean_, log_sum);
+      kernel_call(X, y, rows, gradient, &scaled_loss);
+    }
+    return log_sum - std::log(static_cast<double>(count));
+  }
+
+  // The kernel on the rows of X, with `loss` for the per-sample values and derivatives.
+  double kernel_call(const RowMatrix& X, const Vector& y, Rows rows, double* gradient, const Loss* loss) const {
     const Index count = rows.empty() ? X.rows() : static_cast<Index>(rows.size());
     const two_layer::KernelArgs args{theta_.data(),
                                      d_,
@@ -234,16 +284,15 @@ class TwoLayer final : public Model, public PopulationTraining, public HessianPr
                                      scratch32_[0].data(),
                                      activation_,
                                      slope_,
-                                     loss_,
+                                     loss,
                                      scratch_[0].data() + loss_scratch_offset(),
                                      polls_stop(gradient, count) ? stop_.flag() : nullptr};
-    const double loss =
+    const double value =
         count <= kSamplesPerBlock ? kernel_.loss_and_gradient(args) : blocked_loss_and_gradient(args);
     if (args.stop && stop_.requested()) throw Interrupted();  // the kernel gave up part-way: no loss to return
-    return loss;
+    return value;
   }
 
- private:
   // A loss alone over this many (sample, neuron) pairs or more takes about a
   // tenth of a second or longer: it reads the host's stop request between
   // chunks. Training steps never do (the optimizer's reports take stops), and
@@ -398,6 +447,7 @@ class TwoLayer final : public Model, public PopulationTraining, public HessianPr
   double slope_;  // leaky ReLU's alpha (0 for the others)
   SquaredError squared_error_;  // the loss when the host gives none
   const Loss* loss_;
+  const LogMeanObjective* log_mean_;  // the loss's, when it trains on the log of its mean (null otherwise)
   Index chunk_;  // samples per chunk
   bool keeps_activations_;  // the kept path
   two_layer::Kernel kernel_;  // the widest instruction set this CPU runs

@@ -44,6 +44,26 @@ class LossCurvature {
                                  double* second) const = 0;
 };
 
+// A capability of a loss: training on the logarithm of its mean,
+//   J = log((1/n) sum_k l(h_k, y_k)),   dJ/dh_k = l'(h_k, y_k) / sum_j l(h_j, y_j)
+// (docs/science.md §7). Gradient descent on J at rate lr is gradient descent on
+// the mean loss at rate lr / mean loss (Lyu and Li's schedule), but J and its
+// gradient stay finite after every l_k has underflowed, so a run on separable
+// data goes on past float64's smallest losses. The model computes J in two
+// passes (the log-sum over the samples, then the scaled derivatives): a model
+// must offer LogMeanTraining (model.hpp) to train on such a loss, and the
+// experiment is refused otherwise.
+class LogMeanObjective {
+ public:
+  static constexpr const char* kCapability = "log_mean_objective";
+  static constexpr const char* kDescription = "training on the logarithm of the mean loss, finite at any loss";
+  virtual ~LogMeanObjective() = default;
+  // log l(h, y), finite wherever l > 0 in exact arithmetic.
+  virtual double log_loss(double h, double y) const = 0;
+  // dl/dh(h, y) / e^{log_scale}, computed without forming l or dl/dh.
+  virtual double scaled_derivative(double h, double y, double log_scale) const = 0;
+};
+
 // The squared error (h - y)^2 (PyTorch's MSELoss over the samples): the
 // `mse` plugin, and the model's loss when it is built without one.
 class SquaredError : public Loss, public LossCurvature {

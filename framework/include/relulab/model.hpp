@@ -102,4 +102,15 @@ class HessianProducts {
                                         double* product) const = 0;
 };
 
+// A capability of a model: it trains on a loss's LogMeanObjective (loss.hpp),
+// returning J = log of the mean loss and J's gradient from loss_and_gradient
+// whenever the experiment's loss offers that capability. A marker: the
+// model's loss_and_gradient is the interface.
+class LogMeanTraining {
+ public:
+  static constexpr const char* kCapability = "log_mean_training";
+  static constexpr const char* kDescription = "training on the logarithm of the mean loss (loss capability log_mean_objective)";
+  virtual ~LogMeanTraining() = default;
+};
+
 }  // namespace relulab

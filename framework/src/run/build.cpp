@@ -71,6 +71,17 @@ void check_stop_conditions(const Experiment& ex, const Built& b) {
   }
 }
 
+// A loss that trains on the logarithm of its mean needs a model that computes
+// it (two passes over the samples); any other model would train on the plain
+// mean without a word.
+void check_loss_objective(const Experiment& ex, const Built& b) {
+  if (!capability<LogMeanObjective>(*b.loss) || capability<LogMeanTraining>(*b.model)) return;
+  throw ConfigError(located(ex.locate(ex.loss, "plugin"), "loss", "plugin",
+                            "the loss '" + b.loss->name() + "' trains on the log of its mean, and model '" +
+                                ex.model.plugin->descriptor.name + "' cannot (capability '" +
+                                LogMeanTraining::kCapability + "'); use its plain form"));
+}
+
 }  // namespace
 
 Built build(const Experiment& ex, StopToken stop) {
@@ -87,6 +98,7 @@ Built build(const Experiment& ex, StopToken stop) {
   ctx.loss = b.loss.get();
   b.model = make_section<Model>(ex, ex.model, ctx);
   ctx.model = b.model.get();
+  check_loss_objective(ex, b);
   b.optimizer = make_section<Optimizer>(ex, ex.optimizer, ctx);
   ctx.optimizer = b.optimizer.get();
   b.policies = build_policies(ex, *b.optimizer, ctx);

@@ -28,4 +28,16 @@ inline double logistic_slope(double m) {
 // loss itself exceeds every double (a run there is recorded as diverged).
 inline double exponential(double m) { return std::exp(-m); }
 
+// log(log(1 + e^{-m})), the logistic loss's logarithm, finite at every margin:
+// for m > 40, log(1 + u) = u (1 - u/2 + ...) with u = e^{-m} < 5e-18 gives
+// -m - u/2 to within u^2/3 (relative 1e-35), where the loss itself would
+// underflow past m = 745.
+inline double log_logistic(double m) {
+  if (m > 40.0) return -m - 0.5 * std::exp(-m);
+  return std::log(logistic(m));
+}
+
+// log(1 / (1 + e^{m})) = -softplus(m), the logarithm of logistic_slope.
+inline double log_logistic_slope(double m) { return -(std::fmax(m, 0.0) + std::log1p(std::exp(-std::fabs(m)))); }
+
 }  // namespace relulab::math::losses
