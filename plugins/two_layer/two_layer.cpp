@@ -70,6 +70,33 @@ class ScaledByLogSum final : public Loss {
   double log_sum_;
 };
 
+// The loss the kernel sees in the first pass of a log-mean objective: the
+// running log-sum-exp of log l_k over the samples, in the order the kernel
+// hands them over (one call at a time), and zero derivatives.
+class LogSumOfLosses final : public Loss {
+ public:
+  explicit LogSumOfLosses(const LogMeanObjective& objective) : objective_(objective) {}
+  std::string name() const override { return "log_sum"; }
+  void accumulate(const double* h, const double* y, std::ptrdiff_t count, double, double&,
+                  double* derivative) const override {
+    for (std::ptrdiff_t k = 0; k < count; ++k) {
+      const double term = objective_.log_loss(h[k], y[k]);
+      if (term > top_) {
+        scaled_ = scaled_ * std::exp(top_ - term) + 1.0;
+        top_ = term;
+      } else {
+        scaled_ += std::exp(term - top_);  // NaN (a diverged output) stays NaN
+      }
+      if (derivative) derivative[k] = 0.0;
+    }
+  }
+  double log_sum() const { return top_ + std::log(scaled_); }
+
+ private:
+  const LogMeanObjective& objective_;
+  mutable double top_ = -std::numeric_limits<double>::infinity(), scaled_ = 0.0;  // the sum is e^top * scaled
+};
+
 class TwoLayer final : public Model, public PopulationTraining, public HessianProducts, public LogMeanTraining {
  public:
   TwoLayer(const Params& p, const BuildContext& ctx)
@@ -240,55 +267,59 @@ class TwoLayer final : public Model, public PopulationTraining, public HessianPr
   }
 
  private:
-  // J = log((1/n) sum_k l_k) in two passes: log S = log sum_k l_k from the
-  // predictions, as a running log-sum-exp in sample order (so the bytes do not
-  // depend on threads), then the kernel's gradient with each derivative scaled by 1/S.
+  // J = log((1/n) sum_k l_k) in two passes of the kernel, each a gradient call
+  // so that both compute the outputs alike, to the bit: the first sums
+  // log S = log sum_k l_k as a running log-sum-exp in sample order (blocks one
+  // after another: the bytes do not depend on threads) and back-propagates
+  // zeros; the second back-propagates each derivative scaled by 1/S. Every
+  // weight l'_k / S then comes from the same outputs as S, so it is at most 1
+  // even where the margins are too large for float64 to tell them apart.
   double log_mean_loss_and_gradient(const RowMatrix& X, const Vector& y, Rows rows, double* gradient) const {
     const Index count = rows.empty() ? X.rows() : static_cast<Index>(rows.size());
-    double top = -std::numeric_limits<double>::infinity(), scaled = 0.0;  // S = e^top * scaled
-    for (Index k = 0; k < count; ++k) {
-      const Index r = rows.empty() ? k : rows[static_cast<std::size_t>(k)];
-      const double term = log_mean_->log_loss(forward(X.row(r).data()), y[r]);
-      if (term > top) {
-        scaled = scaled * std::exp(top - term) + 1.0;
-        top = term;
-      } else {
-        scaled += std::exp(term - top);  // NaN (a diverged output) stays NaN
-      }
-    }
-    const double log_sum = top + std::log(scaled);
+    if (log_mean_gradient_.empty()) log_mean_gradient_.resize(static_cast<std::size_t>(theta_.size()));
+    const LogSumOfLosses sum(*log_mean_);
+    two_layer::KernelArgs first = kernel_args(X, y, rows, log_mean_gradient_.data(), &sum);
+    first.float32 = float32_ && gradient != nullptr;  // as the second pass, or float64 for a loss alone
+    for (Index b = 0; b * kSamplesPerBlock < count; ++b)
+      kernel_.loss_and_gradient(count <= kSamplesPerBlock ? first : block_args(first, b, 0, first.gradient));
+    const double log_sum = sum.log_sum();
     if (gradient) {
-      const ScaledByLogSum scaled_loss(*log_mean_, log_sum);
-      kernel_call(X, y, rows, gradient, &scaled_loss);
+      const ScaledByLogSum scaled(*log_mean_, log_sum);
+      kernel_call(X, y, rows, gradient, &scaled);
     }
     return log_sum - std::log(static_cast<double>(count));
   }
 
-  // The kernel on the rows of X, with `loss` for the per-sample values and derivatives.
-  double kernel_call(const RowMatrix& X, const Vector& y, Rows rows, double* gradient, const Loss* loss) const {
+  // The kernel's arguments for the rows of X, with `loss` for the per-sample values and derivatives.
+  two_layer::KernelArgs kernel_args(const RowMatrix& X, const Vector& y, Rows rows, double* gradient,
+                                    const Loss* loss) const {
     const Index count = rows.empty() ? X.rows() : static_cast<Index>(rows.size());
-    const two_layer::KernelArgs args{theta_.data(),
-                                     d_,
-                                     m_,
-                                     bias_,
-                                     X.data(),
-                                     y.data(),
-                                     rows.empty() ? nullptr : rows.data(),
-                                     count,
-                                     count,
-                                     gradient,
-                                     scratch_[0].data(),
-                                     chunk_,
-                                     keeps_activations_,
-                                     float32_ && gradient != nullptr,
-                                     scratch32_[0].data(),
-                                     activation_,
-                                     slope_,
-                                     loss,
-                                     scratch_[0].data() + loss_scratch_offset(),
-                                     polls_stop(gradient, count) ? stop_.flag() : nullptr};
+    return two_layer::KernelArgs{theta_.data(),
+                                 d_,
+                                 m_,
+                                 bias_,
+                                 X.data(),
+                                 y.data(),
+                                 rows.empty() ? nullptr : rows.data(),
+                                 count,
+                                 count,
+                                 gradient,
+                                 scratch_[0].data(),
+                                 chunk_,
+                                 keeps_activations_,
+                                 float32_ && gradient != nullptr,
+                                 scratch32_[0].data(),
+                                 activation_,
+                                 slope_,
+                                 loss,
+                                 scratch_[0].data() + loss_scratch_offset(),
+                                 polls_stop(gradient, count) ? stop_.flag() : nullptr};
+  }
+
+  double kernel_call(const RowMatrix& X, const Vector& y, Rows rows, double* gradient, const Loss* loss) const {
+    const two_layer::KernelArgs args = kernel_args(X, y, rows, gradient, loss);
     const double value =
-        count <= kSamplesPerBlock ? kernel_.loss_and_gradient(args) : blocked_loss_and_gradient(args);
+        args.count <= kSamplesPerBlock ? kernel_.loss_and_gradient(args) : blocked_loss_and_gradient(args);
     if (args.stop && stop_.requested()) throw Interrupted();  // the kernel gave up part-way: no loss to return
     return value;
   }
@@ -448,6 +479,7 @@ class TwoLayer final : public Model, public PopulationTraining, public HessianPr
   SquaredError squared_error_;  // the loss when the host gives none
   const Loss* loss_;
   const LogMeanObjective* log_mean_;  // the loss's, when it trains on the log of its mean (null otherwise)
+  mutable std::vector<double> log_mean_gradient_;  // the first pass's discarded gradient (sized at its first call)
   Index chunk_;  // samples per chunk
   bool keeps_activations_;  // the kept path
   two_layer::Kernel kernel_;  // the widest instruction set this CPU runs

@@ -242,7 +242,7 @@ std::vector<Listed> read_list(SectionReader& reader, const RawExperiment& raw, P
   const toml::node* node = raw.doc.at_path(layout.key).node();
   if (!node) return listed;
   auto arr = node->as_array();
-  if (!arr || !arr->is_array_of_tables()) {
+  if (!arr || (!arr->empty() && !arr->is_array_of_tables())) {  // [] lists none: it clears a base file's list
     const auto dot = layout.key.rfind('.');
     const std::string table = dot == std::string::npos ? "" : layout.key.substr(0, dot);
     throw ConfigError(located(location_of(raw, layout.key, node->source()), table, layout.key.substr(dot + 1),
