@@ -11,7 +11,7 @@ from .. import plot
 from .._load import load
 from . import __doc__ as PACKAGE_DOC
 from . import cells as C
-from . import figures, limits, report, reproduction, tables
+from . import figures, limits, margins, report, reproduction, tables
 from .threshold import thresholds
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -119,6 +119,19 @@ def cmd_lyu(args):
     figures.lyu_fragile(args.c, pathlib.Path(args.figure_dir) / "lyu2021_c_fragile.png")
 
 
+def cmd_lyu_late(args):
+    """lyu-late: every cell's late margins (margins.py), the per-setting table, the figure."""
+    cells = margins.late_margins([args.widths, args.lrs])
+    if args.cells_csv:
+        cells.to_csv(args.cells_csv, index=False, float_format="%.6g")
+    lr_cells = cells[cells["width"].eq(100) & cells["slope"].eq(0.1)]
+    slope, se = margins.lr_exponent(lr_cells[lr_cells["iterations"] * lr_cells["lr"] == 200])
+    print(f"late gap ~ lr^{slope:.2f} (standard error {se:.2f})")
+    if args.figure:
+        margins.figure(args.widths, args.lrs, args.figure)
+    _out(margins.over_seeds(cells, ["slope", "width", "lr"]), args)
+
+
 def cmd_limits(args):
     """limit, plateau, flow, eos and clusters (limits.py)."""
     if args.command == "flow":
@@ -201,6 +214,10 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lyu", help="the three figures of the Lyu et al. section")
     p.add_argument("a"), p.add_argument("b"), p.add_argument("c"), p.add_argument("--figure-dir", required=True)
     p.set_defaults(run=cmd_lyu)
+    p = sub.add_parser("lyu-late", help="Lyu et al.'s margin ratio read late (log_logistic runs)")
+    p.add_argument("widths", help="the a_log_domain sweep"), p.add_argument("lrs", help="the a_log_domain_lr sweep")
+    p.add_argument("--cells-csv", help="every cell's late margins")
+    p.set_defaults(run=cmd_lyu_late)
     for name, what, help_ in (("limit", "sweep", "finite n against online SGD and the population flow"),
                               ("plateau", "sweep", "the population flow's plateau against s and m"),
                               ("flow", "run", "a population-flow run's approach to the noise level"),

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import cells as C
+from . import margins
 from .tables import markdown, paired_precision, seed_table, side_by_side
 from .threshold import bracket, thresholds
 
@@ -284,6 +285,24 @@ def lyu_c(data):
                        "even_odd": "even / odd"}, digits=5, formats={"even / odd": "{:.2g}"})
 
 
+def _lyu_late(data, lr_study: bool):
+    cells = _csv(data, "lyu2021_log_domain_cells.csv")
+    if lr_study:
+        cells = cells[cells["width"].eq(100) & cells["slope"].eq(0.1) & (cells["lr"] * cells["iterations"]).eq(200)]
+    else:
+        cells = cells[cells["lr"].eq(0.002)]
+    t = margins.over_seeds(cells, ["lr"] if lr_study else ["slope", "width"])
+    t["late 1 − ratio, median (range)"] = [f"{m:.2g} ({lo:.2g}–{hi:.2g})" for m, lo, hi in
+                                           zip(t["gap_late_median"], t["gap_late_min"], t["gap_late_max"])]
+    titles = {"lr": "lr (on log L)"} if lr_study else {"slope": "α", "width": "width"}
+    titles.update({"seeds": "seeds", "late 1 − ratio, median (range)": "late 1 − ratio, median (range)",
+                   "gap_at_underflow_median": "1 − ratio where L = 1e-300 (median)",
+                   "steps_to_1e-2_median": "steps to 1 − ratio < 0.01 (median)",
+                   "seeds_within_1e-3": "seeds ever within 1e-3"})
+    return _titled(t, titles, digits=3, formats={"1 − ratio where L = 1e-300 (median)": "{:.2g}",
+                                                 "steps to 1 − ratio < 0.01 (median)": "{:,.0f}"})
+
+
 TABLES = {
     "fig1_full": fig1_full, "fig1_full_precision": fig1_full_precision, "fig1_quick": fig1_quick,
     "fig1_infinite_flow": _plain("fig1_infinite_flow.csv"), "fig1_infinite_plateau": _plain("fig1_infinite_plateau.csv"),
@@ -295,6 +314,8 @@ TABLES = {
     "fig3_full": fig3_full, "d10_quick": d10_quick, "d10_full": d10_full, "theorem2": theorem2,
     "concentration": concentration, "concentration_slopes": concentration_slopes, "compare_optimizers": compare_optimizers,
     "fig1_clusters": _plain("fig1_clusters.csv"), "edge_of_stability": _plain("edge_of_stability.csv"),
+    "lyu2021_log_domain": lambda data: _lyu_late(data, False),
+    "lyu2021_log_domain_lr": lambda data: _lyu_late(data, True),
     "lyu2021_a_width": lyu_a, "lyu2021_b_early_phase": lyu_b, "lyu2021_c_fragile": lyu_c,
 }
 
