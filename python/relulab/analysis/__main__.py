@@ -11,7 +11,7 @@ from .. import plot
 from .._load import load
 from . import __doc__ as PACKAGE_DOC
 from . import cells as C
-from . import figures, limits, margins, report, reproduction, tables
+from . import figures, law, limits, margins, report, reproduction, tables
 from .threshold import thresholds
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -132,6 +132,28 @@ def cmd_lyu_late(args):
     _out(margins.over_seeds(cells, ["slope", "width", "lr"]), args)
 
 
+def cmd_law(args):
+    """law: crossings per (d, seed), the power-law fit, the candidate laws, the seeds it would take."""
+    cells = C.read(*args.cells)
+    cells = cells[cells["name"].isin(args.name or ["threshold_law_d"])]
+    points = law.crossings(cells, level=args.level)
+    if len(points) < 3 or points["d"].nunique() < 2:
+        print(f"{len(points)} (d, seed) crossings over {points['d'].nunique()} values of d: too few to fit")
+        return _out(points, args)
+    fit = law.power_fit(points["d"], points["crossing"])
+    print(f"crossing ~ d^{fit['exponent']:.3f} (standard error {fit['se']:.3f}; 95 %: {fit['lo']:.3f} to "
+          f"{fit['hi']:.3f}; {fit['points']} points over d = {sorted(set(points['d']))}; residual SD "
+          f"{fit['residual_sd']:.3f} in log n)")
+    table = law.laws(points["d"], points["crossing"])
+    print(table.to_string(index=False))
+    gap = table.set_index("law").loc["d³ log d", "effective exponent"] - 3
+    print(f"to tell d³ from d³ log d (effective exponents 3 and {3 + gap:.2f} over these d) at this spread: "
+          f"{law.seeds_for(points['d'], fit['residual_sd'], gap)} seeds per d")
+    if args.figure:
+        law.figure(points, fit, args.figure)
+    _out(points, args)
+
+
 def cmd_limits(args):
     """limit, plateau, flow, eos and clusters (limits.py)."""
     if args.command == "flow":
@@ -214,6 +236,11 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lyu", help="the three figures of the Lyu et al. section")
     p.add_argument("a"), p.add_argument("b"), p.add_argument("c"), p.add_argument("--figure-dir", required=True)
     p.set_defaults(run=cmd_lyu)
+    p = sub.add_parser("law", help="the threshold against d: crossings per (d, seed), a power-law fit")
+    p.add_argument("cells", nargs="+", help="cell CSVs (collect)")
+    p.add_argument("--name", action="append", help="experiment names (default threshold_law_d)")
+    p.add_argument("--level", type=float, default=0.045)
+    p.set_defaults(run=cmd_law)
     p = sub.add_parser("lyu-late", help="Lyu et al.'s margin ratio read late (log_logistic runs)")
     p.add_argument("widths", help="the a_log_domain sweep"), p.add_argument("lrs", help="the a_log_domain_lr sweep")
     p.add_argument("--cells-csv", help="every cell's late margins")
