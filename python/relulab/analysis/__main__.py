@@ -124,12 +124,11 @@ def cmd_lyu_late(args):
     cells = margins.late_margins([args.widths, args.lrs])
     if args.cells_csv:
         cells.to_csv(args.cells_csv, index=False, float_format="%.6g")
-    lr_cells = cells[cells["width"].eq(100) & cells["slope"].eq(0.1)]
-    slope, se = margins.lr_exponent(lr_cells[lr_cells["iterations"] * lr_cells["lr"] == 200])
+    slope, se = margins.lr_exponent(cells[cells["experiment"].eq("lyu2021_a_log_domain_lr")])
     print(f"late gap ~ lr^{slope:.2f} (standard error {se:.2f})")
     if args.figure:
         margins.figure(args.widths, args.lrs, args.figure)
-    _out(margins.over_seeds(cells, ["slope", "width", "lr"]), args)
+    _out(margins.over_seeds(cells, ["experiment", "slope", "width", "lr"]), args)
 
 
 def cmd_law(args):

@@ -54,10 +54,10 @@ def late_margins(sweeps) -> pd.DataFrame:
             if run.status not in FINISHED:
                 continue
             c = run.config
-            rows.append({"slope": c["model"]["slope"], "width": c["model"]["width"],
+            rows.append({"experiment": c["experiment"]["name"], "slope": c["model"]["slope"], "width": c["model"]["width"],
                          "seed": c["experiment"]["seed"], "lr": c["optimizer"]["lr"],
                          "iterations": c["optimizer"]["iterations"], **cell_margins(run.metrics)})
-    return pd.DataFrame(rows).sort_values(["slope", "width", "lr", "seed"]).reset_index(drop=True)
+    return pd.DataFrame(rows).sort_values(["experiment", "slope", "width", "lr", "seed"]).reset_index(drop=True)
 
 
 def over_seeds(cells: pd.DataFrame, by) -> pd.DataFrame:
@@ -89,11 +89,14 @@ def figure(width_sweep, lr_sweep, out):
     plain loss's horizon; right: the late gap against the learning rate, every seed."""
     import matplotlib.pyplot as plt
     lr_cells = late_margins([lr_sweep])
+    slope, se = lr_exponent(lr_cells)
     with plot.style():
         fig, axes = plt.subplots(1, 2, figsize=(10.5, 4))
         for labels, run in load(width_sweep).cells:
+            if run.status not in FINISHED:
+                continue
             c = run.config
-            if run.status not in FINISHED or c["experiment"]["seed"] != 0 or c["model"]["width"] != 100:
+            if c["experiment"]["seed"] != 0 or c["model"]["width"] != 100:
                 continue
             m = run.metrics.reset_index()
             m = m[m.iteration > 0]
@@ -105,10 +108,12 @@ def figure(width_sweep, lr_sweep, out):
                     title="width 100, seed 0, lr 0.002 (dotted: L = 1e-300)")
         axes[0].legend()
         axes[1].scatter(lr_cells["lr"], lr_cells["gap_late"], s=14)
-        slope, se = lr_exponent(lr_cells)
         med = lr_cells.groupby("lr")["gap_late"].median()
         axes[1].plot(med.index, med.values, marker="o", label=f"median over seeds; slope {slope:.2f} ± {se:.2f}")
-        axes[1].set(xscale="log", yscale="log", xlabel="learning rate (on log L)", ylabel="late 1 − margin / bound",
+        axes[1].set_xscale("log")
+        axes[1].set_xticks(sorted(set(lr_cells["lr"])), [f"{v:g}" for v in sorted(set(lr_cells["lr"]))])
+        axes[1].xaxis.set_minor_formatter(plt.NullFormatter())
+        axes[1].set(yscale="log", xlabel="learning rate (on log L)", ylabel="late 1 − margin / bound",
                     title="width 100, α = 0.1, time lr·steps = 200")
         axes[1].legend()
         plot.save(fig, out)

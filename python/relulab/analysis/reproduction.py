@@ -287,10 +287,7 @@ def lyu_c(data):
 
 def _lyu_late(data, lr_study: bool):
     cells = _csv(data, "lyu2021_log_domain_cells.csv")
-    if lr_study:
-        cells = cells[cells["width"].eq(100) & cells["slope"].eq(0.1) & (cells["lr"] * cells["iterations"]).eq(200)]
-    else:
-        cells = cells[cells["lr"].eq(0.002)]
+    cells = cells[cells["experiment"].eq("lyu2021_a_log_domain_lr" if lr_study else "lyu2021_a_log_domain")]
     t = margins.over_seeds(cells, ["lr"] if lr_study else ["slope", "width"])
     t["late 1 − ratio, median (range)"] = [f"{m:.2g} ({lo:.2g}–{hi:.2g})" for m, lo, hi in
                                            zip(t["gap_late_median"], t["gap_late_min"], t["gap_late_max"])]
