@@ -208,6 +208,29 @@ TEST_CASE("composed files: a chain of bases merges table by table, the file wins
   fs::remove_all(dir);
 }
 
+TEST_CASE("composed files: a [[metrics]] list that adds one metric and drops another warns, naming both",
+          "[config][compose]") {
+  const fs::path dir = folder_with({
+      {"full.toml", small_experiment(300)},  // [[metrics]] losses
+      {"drops.toml", "base = \"full.toml\"\n\n[[metrics]]\nplugin = \"neuron_snapshots\"\n"},
+      {"keeps.toml", "base = \"full.toml\"\n[[metrics]]\nplugin = \"losses\"\n[[metrics]]\nplugin = "
+                     "\"neuron_snapshots\"\n"},
+      {"narrows.toml", "base = \"keeps.toml\"\n[[metrics]]\nplugin = \"losses\"\n"},  // fewer, on purpose
+  });
+  const auto drops = run_command(relulab_exe() + " run " + (dir / "drops.toml").string() + " --dry-run");
+  INFO(drops.err);
+  REQUIRE(drops.exit_code == 0);
+  CHECK_THAT(drops.err, Contains("drops.toml:3:1: [[metrics]] replaces the base's list, it does not add to it: "
+                                 "neuron_snapshots comes in and losses goes; list losses again in this file to keep it"));
+  const auto keeps = run_command(relulab_exe() + " run " + (dir / "keeps.toml").string() + " --dry-run");
+  CHECK(keeps.exit_code == 0);
+  CHECK(keeps.err.find("warning") == std::string::npos);
+  const auto narrows = run_command(relulab_exe() + " run " + (dir / "narrows.toml").string() + " --dry-run");
+  CHECK(narrows.exit_code == 0);
+  CHECK(narrows.err.find("warning") == std::string::npos);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("composed files: errors point at the file and line where the key was written", "[config][compose]") {
   const fs::path dir = folder_with({
       {"full.toml", replaced(small_experiment(), "width = 20", "width = 0")},
