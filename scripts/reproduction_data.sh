@@ -4,7 +4,8 @@
 #   scripts/reproduction_data.sh RUNS        (RUNS: where `relulab run` wrote them, default runs/)
 # Run the experiments first (docs/reproduction.md names each command; all of these take minutes):
 #   for f in experiments/paper/*_quick.toml experiments/paper/{concentration,theorem2_two_cones}.toml \
-#            experiments/compare_optimizers.toml experiments/lyu2021/{a_width,b_early_phase,c_fragile}.toml; do
+#            experiments/compare_optimizers.toml \
+#            experiments/lyu2021/{a_width,b_early_phase,c_fragile,a_log_domain,a_log_domain_lr}.toml; do
 #     ./build/relulab run $f --jobs 2; done
 #   t2=experiments/paper/theorem2_two_cones.toml tight="--set optimizer.rel_tol=1e-9 --set optimizer.abs_tol=1e-12"
 #   ./build/relulab run $t2 --jobs 2 $tight --out runs/theorem2_tight
@@ -49,4 +50,6 @@ analysis finals "$(newest lyu2021_c_fragile)" --columns data.csv,normalized_marg
   --csv "$data/lyu2021_c_fragile.csv"
 analysis lyu "$(newest lyu2021_a_width)" "$(newest lyu2021_b_early_phase)" "$(newest lyu2021_c_fragile)" \
   --figure-dir docs/reproduction
+analysis lyu-late "$(newest lyu2021_a_log_domain)" "$(newest lyu2021_a_log_domain_lr)" \
+  --cells-csv "$data/lyu2021_log_domain_cells.csv" --figure docs/reproduction/lyu2021_log_domain.png
 PYTHONPATH=python "$py" -m relulab.analysis report

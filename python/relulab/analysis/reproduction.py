@@ -296,8 +296,9 @@ def _lyu_late(data, lr_study: bool):
                    "gap_at_underflow_median": "1 − ratio where L = 1e-300 (median)",
                    "steps_to_1e-2_median": "steps to 1 − ratio < 0.01 (median)",
                    "seeds_within_1e-3": "seeds ever within 1e-3"})
-    return _titled(t, titles, digits=3, formats={"1 − ratio where L = 1e-300 (median)": "{:.2g}",
-                                                 "steps to 1 − ratio < 0.01 (median)": "{:,.0f}"})
+    t["steps_to_1e-2_median"] = t["steps_to_1e-2_median"].round().astype("Int64")  # medians of counts
+    formats = {"1 − ratio where L = 1e-300 (median)": "{:.2g}", ("lr (on log L)" if lr_study else "α"): "{:g}"}
+    return _titled(t, titles, digits=3, formats=formats)
 
 
 TABLES = {
@@ -428,7 +429,20 @@ def _lyu_claims(data):
         _claim("off symmetric data the flow can miss the max margin", "Lyu et al., abstract",
                f"padded data: ratio {padded['margin_ratio']:.5f} to the linear bound; best network 1.14", "yes",
                "relulab run experiments/lyu2021/c_fragile.toml"),
+        _log_domain_claim(data),
     ]
+
+
+def _log_domain_claim(data):
+    cells = _csv(data, "lyu2021_log_domain_cells.csv")
+    wide = cells[cells["experiment"].eq("lyu2021_a_log_domain")]
+    lrs = cells[cells["experiment"].eq("lyu2021_a_log_domain_lr")]
+    exponent, se = margins.lr_exponent(lrs)
+    within = int(cells["steps_to_1e-2"].notna().sum())
+    return _claim("the margin ratio converges to 1 (any slope α)", "Lyu et al., abstract (convergence, no rate)",
+                  f"{within} of {len(cells)} runs within 1 % of the bound; then, at a fixed step on log L, "
+                  f"1 − ratio oscillates (late medians {wide['gap_late'].min():.1g}–{wide['gap_late'].max():.1g}), "
+                  f"∝ η^{exponent:.2f}±{se:.2f}", "yes, to O(η)", "relulab run experiments/lyu2021/a_log_domain.toml")
 
 
 def claims(data):
