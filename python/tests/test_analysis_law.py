@@ -72,3 +72,25 @@ def test_crossings_bracket_each_seed_and_measure_the_parameter_share():
     assert t.loc[(3, 0), "crossing"] == pytest.approx(math.sqrt(200 * 400), rel=1e-12)
     assert t.loc[(3, 1), "crossing"] == pytest.approx(math.sqrt(400 * 800), rel=1e-12)
     assert t.loc[(5, 0), "of_parameters"] == pytest.approx(math.sqrt(800 * 1600) / 6000, rel=1e-12)
+
+
+def test_stationarity_table_names_each_stage_rate_and_reads_the_records(tmp_path):
+    """A step schedule 0.05 → 0.005 → 0.0005 every 100 steps, the gradient norm and sharpness every 100:
+    the record at 100k ends the stage of rate 0.05 · 0.1^(k−1); the values are the run's own records."""
+    import relulab
+    from relulab.analysis import limits
+    from test_relulab import small
+    doc = small(metrics=[{"plugin": "losses", "schedule": {"every": 100}, "test_samples": 300},
+                         {"plugin": "gradient_norm", "schedule": {"every": 100}},
+                         {"plugin": "sharpness", "schedule": {"every": 100}}])
+    doc["optimizer"] = {**doc["optimizer"], "iterations": 300,
+                        "policies": [{"plugin": "lr_schedule", "schedule": "step", "decay": 0.1, "every": 100}]}
+    run = relulab.run(doc, out=tmp_path / "out", progress=False)
+    t = limits.stationarity_table(run)
+    assert list(t["iteration"]) == [0, 100, 200, 300]
+    assert list(t["lr"]) == pytest.approx([0.05, 0.05, 0.005, 0.0005], rel=1e-12)
+    assert list(t["two_over_lr"]) == pytest.approx([40, 40, 400, 4000], rel=1e-12)
+    m = run.metrics
+    assert list(t["grad_norm"]) == list(m["grad_norm"].dropna())
+    assert list(t["sharpness"]) == list(m["sharpness"].dropna())
+    assert list(t["train_mse"]) == list(m["train_mse"].dropna())

@@ -154,15 +154,21 @@ def cmd_law(args):
 
 
 def cmd_limits(args):
-    """limit, plateau, flow, eos and clusters (limits.py)."""
+    """limit, plateau, flow, eos, clusters, sgd-eos and stationarity (limits.py)."""
     if args.command == "flow":
         run = load(args.folder)
         late = run.metrics[run.metrics["time"] >= 1e3]
         exponent = limits.power_law_exponent(late["time"], late["test_mse"] - run.summary["noise_variance"])
         print(f"test MSE - sigma^2 ~ t^{exponent:.3f} for t >= 1000")
         return _out(limits.flow_table(run), args)
+    if args.command == "stationarity":
+        return _out(limits.stationarity_table(load(args.folder)), args)
     sweep = load(args.folder)
     flow = load(args.flow) if getattr(args, "flow", None) else None
+    if args.command == "sgd-eos":
+        if args.figure:
+            limits._sgd_eos_figure(sweep, args.figure)
+        return _out(limits.sgd_sharpness_table(sweep), args)
     if args.command == "clusters":
         table = limits.clusters_table(sweep)
     elif args.command == "eos":
@@ -248,7 +254,9 @@ def parser() -> argparse.ArgumentParser:
                               ("plateau", "sweep", "the population flow's plateau against s and m"),
                               ("flow", "run", "a population-flow run's approach to the noise level"),
                               ("clusters", "sweep", "neuron clusters after early alignment and at the end"),
-                              ("eos", "sweep", "gradient descent's sharpness against 2/η")):
+                              ("eos", "sweep", "gradient descent's sharpness against 2/η"),
+                              ("sgd-eos", "sweep", "an SGD sweep over n: its sharpness against 2/η"),
+                              ("stationarity", "run", "the gradient norm and sharpness at each stage of a decaying rate")):
         p = sub.add_parser(name, help=help_)
         p.add_argument("folder", metavar=what.upper())
         if name in ("limit", "eos"):

@@ -232,3 +232,78 @@ def _eos_figure(sweep, flow: Run | None, out):
     bottom.set_xlabel("t = η × iterations")
     bottom.set_xscale("log")
     fig.savefig(out, dpi=150)
+
+
+def sgd_sharpness_table(sweep, late=0.5, near=0.9) -> pd.DataFrame:
+    """One row per finished cell of an SGD sweep over data.n recording `sharpness`: 2/η, the largest
+    sharpness, the median over the last `late` share of the records and its ratio to 2/η, the share of
+    those records above `near` · 2/η, and at the end the train MSE and the full-batch gradient norm."""
+    rows = []
+    for labels, run in sweep.cells:
+        if run.status not in FINISHED:
+            continue
+        lr = float(run.config["optimizer"]["lr"])
+        m = run.metrics.reset_index()
+        sharp = m.dropna(subset=["sharpness"])
+        tail = sharp[sharp["iteration"] >= sharp["iteration"].iloc[-1] * (1 - late)]
+        rows.append({"n": int(labels["data.n"]), "two_over_lr": 2 / lr, "max_sharpness": sharp["sharpness"].max(),
+                     "late_sharpness": tail["sharpness"].median(),
+                     "late_over_edge": tail["sharpness"].median() * lr / 2,
+                     "late_share_near_edge": float((tail["sharpness"] > near * 2 / lr).mean()),
+                     "final_train_mse": m["train_mse"].dropna().iloc[-1],
+                     "final_grad_norm": m["grad_norm"].dropna().iloc[-1]})
+    return pd.DataFrame(rows).sort_values("n").reset_index(drop=True)
+
+
+def _stage_rates(config: dict, iterations) -> list:
+    """The rate in force just before each iteration, under a step schedule (lr_schedule, step) or none."""
+    opt = config["optimizer"]
+    steps = [p for p in opt.get("policies", []) if p.get("plugin") == "lr_schedule" and p.get("schedule") == "step"]
+    if not steps:
+        return [opt["lr"]] * len(iterations)
+    decay, every = steps[0]["decay"], steps[0]["every"]
+    return [opt["lr"] * decay ** max((int(i) - 1) // every, 0) for i in iterations]
+
+
+def stationarity_table(run: Run) -> pd.DataFrame:
+    """One row per record of the full-batch gradient norm (the end of each stage of a step schedule):
+    the iteration, the rate of the stage that ends there, 2/rate, the train MSE, the gradient norm and
+    (where recorded) the sharpness."""
+    m = run.metrics.reset_index()
+    rec = m.dropna(subset=["grad_norm"])
+    train = m.set_index("iteration")["train_mse"].dropna()
+    table = pd.DataFrame({"iteration": rec["iteration"].astype(int).to_numpy(),
+                          "lr": _stage_rates(run.config, rec["iteration"]),
+                          "train_mse": [train.loc[:i].iloc[-1] for i in rec["iteration"]],
+                          "grad_norm": rec["grad_norm"].to_numpy()})
+    table["two_over_lr"] = 2 / table["lr"]
+    if "sharpness" in rec:
+        table["sharpness"] = rec["sharpness"].to_numpy()
+    return table
+
+
+def _sgd_eos_figure(sweep, out):
+    """Sharpness against t for each cell with 2/η, and the train MSE and gradient norm below."""
+    import matplotlib.pyplot as plt
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7), sharex=True, constrained_layout=True)
+    cells = sorted(((labels, run) for labels, run in sweep.cells if run.status in FINISHED),
+                   key=lambda c: float(c[0]["data.n"]))
+    colours = plt.get_cmap("viridis")(np.linspace(0, 0.85, len(cells)))
+    lr = None
+    for (labels, run), colour in zip(cells, colours):
+        lr = float(run.config["optimizer"]["lr"])
+        m = run.metrics.reset_index()
+        s = m.dropna(subset=["sharpness"])
+        s = s[s["time"] > 0]
+        top.plot(s["time"], s["sharpness"], color=colour, marker=".", lw=1.2, label=f"n = {int(labels['data.n']):,}")
+        t = m.dropna(subset=["train_mse"])
+        t = t[t["time"] > 0]
+        bottom.plot(t["time"], t["train_mse"], color=colour, lw=1.2)
+    if lr is not None:
+        top.axhline(2 / lr, color="crimson", ls="--", lw=1.2, label=f"2/η = {2 / lr:g}")
+    top.set_ylabel("sharpness (top Hessian eigenvalue)")
+    top.set_title("Figure 1's SGD (batch 32, η = 0.01): the full-batch sharpness against 2/η", fontsize=10)
+    top.legend(fontsize=8)
+    bottom.axhline(0.09, color="grey", ls=":", lw=0.8)
+    bottom.set(yscale="log", xscale="log", ylabel="train MSE", xlabel="t = η × iterations")
+    fig.savefig(out, dpi=150)
