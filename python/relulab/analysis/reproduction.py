@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import cells as C
-from . import margins
+from . import law, margins
 from .tables import markdown, paired_precision, seed_table, side_by_side
 from .threshold import bracket, thresholds
 
@@ -301,6 +301,31 @@ def _lyu_late(data, lr_study: bool):
     return _titled(t, titles, digits=3, formats=formats)
 
 
+def _law_points(data):
+    return law.crossings(_csv(data, "threshold_law_d_cells.csv"))
+
+
+def threshold_law_d(data):
+    t = _law_points(data)
+    t["per_d3"] = t["crossing"] / t["d"] ** 3
+    t["bracket"] = [f"{lo:,.0f}–{hi:,.0f}".replace(",", " ") for lo, hi in zip(t["lo"], t["hi"])]
+    return _titled(t, {"d": "d", "seed": "seed", "cells": "cells", "bracket": "bracket (n)", "crossing": "crossing",
+                       "per_d3": "crossing / d³", "of_parameters": "crossing / m(d+1)"}, digits=3)
+
+
+def threshold_law_d_fit(data):
+    t = _law_points(data)
+    if t["d"].nunique() < 2:
+        return "(one value of d so far: no fit)\n"
+    fit = law.power_fit(t["d"], t["crossing"])
+    rows = [{"model": "free exponent b", "exponent": f"{fit['exponent']:.2f} ± {fit['se']:.2f} "
+             f"(95 %: {fit['lo']:.2f} to {fit['hi']:.2f})", "residual SD (log n)": fit["residual_sd"]}]
+    for _, r in law.laws(t["d"], t["crossing"]).iterrows():
+        rows.append({"model": r["law"], "exponent": f"{r['effective exponent']:.2f} (effective over these d)",
+                     "residual SD (log n)": r["residual SD (log)"]})
+    return markdown(pd.DataFrame(rows), 3)
+
+
 TABLES = {
     "fig1_full": fig1_full, "fig1_full_precision": fig1_full_precision, "fig1_quick": fig1_quick,
     "fig1_infinite_flow": _plain("fig1_infinite_flow.csv"), "fig1_infinite_plateau": _plain("fig1_infinite_plateau.csv"),
@@ -312,6 +337,7 @@ TABLES = {
     "fig3_full": fig3_full, "d10_quick": d10_quick, "d10_full": d10_full, "theorem2": theorem2,
     "concentration": concentration, "concentration_slopes": concentration_slopes, "compare_optimizers": compare_optimizers,
     "fig1_clusters": _plain("fig1_clusters.csv"), "edge_of_stability": _plain("edge_of_stability.csv"),
+    "threshold_law_d": threshold_law_d, "threshold_law_d_fit": threshold_law_d_fit,
     "lyu2021_log_domain": lambda data: _lyu_late(data, False),
     "lyu2021_log_domain_lr": lambda data: _lyu_late(data, True),
     "lyu2021_a_width": lyu_a, "lyu2021_b_early_phase": lyu_b, "lyu2021_c_fragile": lyu_c,
