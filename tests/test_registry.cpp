@@ -25,10 +25,10 @@ TEST_CASE("the build tree's plugins are found with their kinds", "[registry]") {
         std::vector<std::string>{"linear_classifier", "linear_teacher", "npy_dataset", "relu_teacher"});
   CHECK(reg.names(PluginKind::Model) == std::vector<std::string>{"two_layer"});
   CHECK(reg.find(PluginKind::Model, "two_layer_relu") == reg.find(PluginKind::Model, "two_layer"));  // the old name
-  CHECK(reg.names(PluginKind::Loss) == std::vector<std::string>{"exponential", "logistic", "mse"});
+  CHECK(reg.names(PluginKind::Loss) == std::vector<std::string>{"exponential", "log_logistic", "logistic", "mse"});
   CHECK(reg.names(PluginKind::Optimizer) == std::vector<std::string>{"adam", "gradient_flow", "momentum", "sgd"});
   CHECK(reg.names(PluginKind::Metric) == std::vector<std::string>{"alignment", "drift_concentration",
-                                                                  "extremal_vectors", "losses", "margin",
+                                                                  "extremal_vectors", "gradient_norm", "losses", "margin",
                                                                   "neuron_clusters", "neuron_snapshots", "sharpness", "theorem2"});
   CHECK(reg.refused().empty());
 }

@@ -415,6 +415,30 @@ ContractCheck check_loss_curvature(const RigRun& run, const std::string& name) {
   return passed(name, "32 points");
 }
 
+// A loss that trains on the log of its mean (LogMeanObjective) must give the logarithm of its own
+// per-sample values and derivatives: checked at 32 moderate outputs, where both forms are accurate
+// (a few roundings apart: 1e-12 relative).
+ContractCheck check_log_mean(const RigRun& run, const std::string& name) {
+  const Built b = build(run.ex);
+  const Loss& loss = *b.loss;
+  const auto* log_mean = capability<LogMeanObjective>(b.loss.get());
+  if (!log_mean) return skipped(name, "it does not offer the log of its mean (capability 'log_mean_objective')");
+  Rng draw(31);
+  for (int k = 0; k < 32; ++k) {
+    const double y = loss.needs_sign_labels() ? (draw.coin() ? 1.0 : -1.0) : draw.normal();
+    const double at = 2 * draw.normal();
+    double sum = 0, derivative = 0;
+    loss.accumulate(&at, &y, 1, 1.0, sum, &derivative);
+    const double logged = log_mean->log_loss(at, y), scaled = log_mean->scaled_derivative(at, y, 0.0);
+    if (std::fabs(logged - std::log(sum)) > 1e-12 * std::max(1.0, std::fabs(logged)) ||
+        std::fabs(scaled - derivative) > 1e-12 * std::fabs(derivative))
+      return failed(name, "at h = " + format_double(at) + ", y = " + format_double(y) + ": log l " + format_double(logged) +
+                              " against " + format_double(std::log(sum)) + ", derivative " + format_double(scaled) +
+                              " against " + format_double(derivative));
+  }
+  return passed(name, "32 points");
+}
+
 ContractCheck check_loss_allocations(const RigRun& run, const std::string& name) {
   if (!kCountsAllocations) return skipped(name, "allocations are not counted under AddressSanitizer");
   const Built b = build(run.ex);
@@ -478,6 +502,7 @@ std::vector<NamedCheck> kind_checks(PluginKind kind, const std::filesystem::path
     case PluginKind::Loss:
       return {{"its derivative agrees with central differences", check_loss_derivative},
               {"its second derivative, if offered, agrees with central differences", check_loss_curvature},
+              {"its log-mean form, if offered, is the log of its values", check_log_mean},
               {"accumulate allocates nothing", check_loss_allocations}};
     case PluginKind::Metric: return {{"its columns and values are the same after a checkpoint", check_metric_resume}};
   }
