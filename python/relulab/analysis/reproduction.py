@@ -337,6 +337,10 @@ TABLES = {
     "fig3_full": fig3_full, "d10_quick": d10_quick, "d10_full": d10_full, "theorem2": theorem2,
     "concentration": concentration, "concentration_slopes": concentration_slopes, "compare_optimizers": compare_optimizers,
     "fig1_clusters": _plain("fig1_clusters.csv"), "edge_of_stability": _plain("edge_of_stability.csv"),
+    "fig1_sgd_sharpness": lambda data: _titled(_csv(data, "fig1_sgd_sharpness.csv"), {
+        "n": "n", "two_over_lr": "2/η", "max_sharpness": "largest sharpness", "late_sharpness": "late median",
+        "late_over_edge": "late / (2/η)", "late_share_near_edge": "late records > 0.9 · 2/η",
+        "final_train_mse": "final train MSE", "final_grad_norm": "final ‖∇L‖"}, digits=3),
     "threshold_law_d": threshold_law_d, "threshold_law_d_fit": threshold_law_d_fit,
     "lyu2021_log_domain": lambda data: _lyu_late(data, False),
     "lyu2021_log_domain_lr": lambda data: _lyu_late(data, True),
