@@ -162,7 +162,12 @@ def cmd_limits(args):
         print(f"test MSE - sigma^2 ~ t^{exponent:.3f} for t >= 1000")
         return _out(limits.flow_table(run), args)
     if args.command == "stationarity":
-        return _out(limits.stationarity_table(load(args.folder)), args)
+        run = load(args.folder)
+        if args.figure:
+            c = run.config
+            label = f"{c['model'].get('activation', 'relu')}, n = {c['data']['n']:,}".replace(",", " ")
+            limits._stationarity_figure({label: run}, args.figure)
+        return _out(limits.stationarity_table(run), args)
     sweep = load(args.folder)
     flow = load(args.flow) if getattr(args, "flow", None) else None
     if args.command == "sgd-eos":

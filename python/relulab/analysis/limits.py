@@ -307,3 +307,27 @@ def _sgd_eos_figure(sweep, out):
     bottom.axhline(0.09, color="grey", ls=":", lw=0.8)
     bottom.set(yscale="log", xscale="log", ylabel="train MSE", xlabel="t = η × iterations")
     fig.savefig(out, dpi=150)
+
+
+def _stationarity_figure(runs: dict, out):
+    """Left: each run's train MSE against the iteration, the stage boundaries dotted; right: the
+    full-batch gradient norm at the end of each stage against that stage's rate (log-log)."""
+    import matplotlib.pyplot as plt
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
+    for label, run in runs.items():
+        m = run.metrics.reset_index().dropna(subset=["train_mse"])
+        m = m[m["iteration"] > 0]
+        line, = left.plot(m["iteration"], m["train_mse"], lw=1.2, label=label)
+        t = stationarity_table(run)
+        t = t[t["iteration"] > 0]
+        right.plot(t["lr"], t["grad_norm"], marker="o", color=line.get_color(), label=label)
+        for i in t["iteration"]:
+            left.axvline(i, color="grey", ls=":", lw=0.6)
+    left.set(xscale="log", yscale="log", xlabel="iteration after the restart", ylabel="train MSE",
+             title="dotted: each tenfold cut of the rate")
+    left.legend(fontsize=8)
+    right.set(xscale="log", yscale="log", xlabel="rate of the stage", ylabel="‖∇L‖ (full batch) at its end",
+              title="the gradient norm falls with the rate: a stationary point")
+    right.invert_xaxis()
+    right.legend(fontsize=8)
+    fig.savefig(out, dpi=150)

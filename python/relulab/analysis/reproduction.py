@@ -341,6 +341,9 @@ TABLES = {
         "n": "n", "two_over_lr": "2/η", "max_sharpness": "largest sharpness", "late_sharpness": "late median",
         "late_over_edge": "late / (2/η)", "late_share_near_edge": "late records > 0.9 · 2/η",
         "final_train_mse": "final train MSE", "final_grad_norm": "final ‖∇L‖"}, digits=3),
+    "fig2_stationarity": lambda data: _titled(_csv(data, "fig2_stationarity.csv"), {
+        "iteration": "iteration", "lr": "rate of the stage", "two_over_lr": "2/η", "train_mse": "train MSE",
+        "grad_norm": "‖∇L‖ (full batch)", "sharpness": "sharpness"}, digits=3),
     "threshold_law_d": threshold_law_d, "threshold_law_d_fit": threshold_law_d_fit,
     "lyu2021_log_domain": lambda data: _lyu_late(data, False),
     "lyu2021_log_domain_lr": lambda data: _lyu_late(data, True),
@@ -417,9 +420,12 @@ def _other_claims(data):
     clusters = _csv(data, "fig1_clusters.csv")
     finite = clusters[clusters["n"] != "online"].astype({"n": int})
     big = finite[finite["n"] >= 1262]
+    stationary = _csv(data, "fig2_stationarity.csv")
     return [
         _claim("a small learning rate does not resume fitting: a stationary point", "App. A.2, Figure 2",
-               f"train {fig2['train_mse']:.4f} at the end (OLS {fig2['ols_train_mse']:.4f})", "yes",
+               f"train {fig2['train_mse']:.4f} at the end (OLS {fig2['ols_train_mse']:.4f}); full-batch gradient "
+               f"norm {stationary['grad_norm'].iloc[1]:.2g} → {stationary['grad_norm'].iloc[-1]:.2g} as the rate "
+               f"falls to {stationary['lr'].iloc[-1]:.0e}", "yes",
                "relulab run experiments/paper/fig2_lr_decay.toml"),
         _claim("ReLU teacher: interpolation stops near Figure 1's n", "App. A.3, Figure 3",
                f"train < 1e-6 up to n = {_n(fig3[fig3['train_mse'] < 1e-6].index.max())} "
