@@ -319,6 +319,9 @@ def _stationarity_figure(runs: dict, out):
         m = m[m["iteration"] > 0]
         line, = left.plot(m["iteration"], m["train_mse"], lw=1.2, label=label)
         t = stationarity_table(run)
+        steps = [p for p in run.config["optimizer"].get("policies", []) if p.get("schedule") == "step"]
+        if steps:  # the ends of the stages only (records in between are noise about the same rate)
+            t = t[t["iteration"] % steps[0]["every"] == 0]
         t = t[t["iteration"] > 0]
         right.plot(t["lr"], t["grad_norm"], marker="o", color=line.get_color(), label=label)
         for i in t["iteration"]:
