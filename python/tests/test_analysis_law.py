@@ -72,6 +72,10 @@ def test_crossings_bracket_each_seed_and_measure_the_parameter_share():
     assert t.loc[(3, 0), "crossing"] == pytest.approx(math.sqrt(200 * 400), rel=1e-12)
     assert t.loc[(3, 1), "crossing"] == pytest.approx(math.sqrt(400 * 800), rel=1e-12)
     assert t.loc[(5, 0), "of_parameters"] == pytest.approx(math.sqrt(800 * 1600) / 6000, rel=1e-12)
+    assert t["measured"].all()  # brackets of a factor 2
+    # A first round alone (n = 100 and 3 200: a factor 32) is no measurement.
+    coarse = pd.DataFrame([{"d": 4, "seed": 0, "n": n, "width": 1000, "train_mse": m} for n, m in ((100, 0.0), (3200, 0.09))])
+    assert not law.crossings(coarse)["measured"].any()
 
 
 def test_stationarity_table_names_each_stage_rate_and_reads_the_records(tmp_path):

@@ -135,10 +135,11 @@ def cmd_law(args):
     """law: crossings per (d, seed), the power-law fit, the candidate laws, the seeds it would take."""
     cells = C.read(*args.cells)
     cells = cells[cells["name"].isin(args.name or ["threshold_law_d"])]
-    points = law.crossings(cells, level=args.level)
+    everything = law.crossings(cells, level=args.level)
+    points = everything[everything["measured"]]
     if len(points) < 3 or points["d"].nunique() < 2:
-        print(f"{len(points)} (d, seed) crossings over {points['d'].nunique()} values of d: too few to fit")
-        return _out(points, args)
+        print(f"{len(points)} measured (d, seed) crossings over {points['d'].nunique()} values of d: too few to fit")
+        return _out(everything, args)
     fit = law.power_fit(points["d"], points["crossing"])
     print(f"crossing ~ d^{fit['exponent']:.3f} (standard error {fit['se']:.3f}; 95 %: {fit['lo']:.3f} to "
           f"{fit['hi']:.3f}; {fit['points']} points over d = {sorted(set(points['d']))}; residual SD "
@@ -150,7 +151,7 @@ def cmd_law(args):
           f"{law.seeds_for(points['d'], fit['residual_sd'], gap)} seeds per d")
     if args.figure:
         law.figure(points, fit, args.figure)
-    _out(points, args)
+    _out(everything, args)
 
 
 def cmd_limits(args):

@@ -17,18 +17,25 @@ import pandas as pd
 
 from .threshold import thresholds
 
+# A crossing is interpolated between the last n below the level and the first above it. Across more
+# than this factor in n it is not a measurement: an unfinished search's first round spans a factor
+# of 40, and a finished one brackets the seeds' mean to 1.6, a single seed to about 3.5.
+MAX_BRACKET_RATIO = 4.0
+
 # Each law as log f(d), up to the constant the fit chooses.
 LAWS = {"d²": lambda d: 2 * np.log(d), "d³": lambda d: 3 * np.log(d),
         "d³ log d": lambda d: 3 * np.log(d) + np.log(np.log(d))}
 
 
 def crossings(cells: pd.DataFrame, level=0.045) -> pd.DataFrame:
-    """One row per (d, seed) with a bracket: d, seed, lo, hi, crossing, monotone, and the crossing's
-    share of the parameter count m (d + 1), which shows where capacity, not optimisation, could set it."""
+    """One row per (d, seed) with a bracket: d, seed, lo, hi, crossing, monotone, the crossing's share
+    of the parameter count m (d + 1) (where capacity, not optimisation, could set it), and `measured`:
+    whether the bracket is narrow enough (MAX_BRACKET_RATIO) for the crossing to enter a fit."""
     t = thresholds(cells, by=["d", "seed"], level=level)
     t = t.dropna(subset=["crossing"]).reset_index(drop=True)
     widths = cells.groupby("d")["width"].first()
     t["of_parameters"] = t["crossing"] / (widths.loc[t["d"]].to_numpy() * (t["d"].to_numpy() + 1))
+    t["measured"] = t["hi"] / t["lo"] <= MAX_BRACKET_RATIO
     return t
 
 

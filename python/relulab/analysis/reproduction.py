@@ -308,15 +308,18 @@ def _law_points(data):
 def threshold_law_d(data):
     t = _law_points(data)
     t["per_d3"] = t["crossing"] / t["d"] ** 3
+    t["in the fit"] = ["yes" if m else "no: bracket wider than ×4 (search unfinished)" for m in t["measured"]]
     t["bracket"] = [f"{lo:,.0f}–{hi:,.0f}".replace(",", " ") for lo, hi in zip(t["lo"], t["hi"])]
     return _titled(t, {"d": "d", "seed": "seed", "cells": "cells", "bracket": "bracket (n)", "crossing": "crossing",
-                       "per_d3": "crossing / d³", "of_parameters": "crossing / m(d+1)"}, digits=3)
+                       "per_d3": "crossing / d³", "of_parameters": "crossing / m(d+1)", "in the fit": "in the fit"},
+                   digits=3)
 
 
 def threshold_law_d_fit(data):
     t = _law_points(data)
+    t = t[t["measured"]]
     if t["d"].nunique() < 2:
-        return "(one value of d so far: no fit)\n"
+        return "(crossings measured at one value of d so far: no fit)\n"
     fit = law.power_fit(t["d"], t["crossing"])
     rows = [{"model": "free exponent b", "exponent": f"{fit['exponent']:.2f} ± {fit['se']:.2f} "
              f"(95 %: {fit['lo']:.2f} to {fit['hi']:.2f})", "residual SD (log n)": fit["residual_sd"]}]
