@@ -26,11 +26,7 @@ class LogLogistic final : public Loss, public LogMeanObjective {
   // l = log(1 + e^{-m}), dl/dh = -y / (1 + e^{m}), m = y h: the per-sample logistic loss.
   void accumulate(const double* h, const double* y, std::ptrdiff_t count, double weight, double& sum,
                   double* derivative) const override {
-    for (std::ptrdiff_t k = 0; k < count; ++k) {
-      const double margin = y[k] * h[k];
-      sum += math::losses::logistic(margin);
-      if (derivative) derivative[k] = -weight * y[k] * math::losses::logistic_slope(margin);
-    }
+    math::losses::accumulate_logistic(h, y, count, weight, sum, derivative);
   }
 
   double log_loss(double h, double y) const override { return math::losses::log_logistic(y * h); }

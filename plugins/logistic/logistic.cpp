@@ -16,11 +16,7 @@ class Logistic final : public Loss, public LossCurvature {
   // l = log(1 + e^{-m}), dl/dh = -y / (1 + e^{m}), m = y h.
   void accumulate(const double* h, const double* y, std::ptrdiff_t count, double weight, double& sum,
                   double* derivative) const override {
-    for (std::ptrdiff_t k = 0; k < count; ++k) {
-      const double margin = y[k] * h[k];
-      sum += math::losses::logistic(margin);
-      if (derivative) derivative[k] = -weight * y[k] * math::losses::logistic_slope(margin);
-    }
+    math::losses::accumulate_logistic(h, y, count, weight, sum, derivative);
   }
 
   // d^2l/dh^2 = y^2 q (1 - q) with q = 1 / (1 + e^{m}); y^2 = 1 for labels +-1.

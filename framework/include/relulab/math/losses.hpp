@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 
 namespace relulab::math::losses {
 
@@ -27,6 +28,18 @@ inline double logistic_slope(double m) {
 // e^{-m}; it overflows to +inf once -m > log(DBL_MAX) = 709.78, where the
 // loss itself exceeds every double (a run there is recorded as diverged).
 inline double exponential(double m) { return std::exp(-m); }
+
+// The logistic loss over a chunk, as Loss::accumulate: adds l(m_k) to `sum` in
+// order and writes weight * dl/dh = -weight * y / (1 + e^{m}) (m = y h), for
+// every plugin whose per-sample loss is the logistic one.
+inline void accumulate_logistic(const double* h, const double* y, std::ptrdiff_t count, double weight, double& sum,
+                                double* derivative) {
+  for (std::ptrdiff_t k = 0; k < count; ++k) {
+    const double margin = y[k] * h[k];
+    sum += logistic(margin);
+    if (derivative) derivative[k] = -weight * y[k] * logistic_slope(margin);
+  }
+}
 
 // log(log(1 + e^{-m})), the logistic loss's logarithm, finite at every margin:
 // for m > 40, log(1 + u) = u (1 - u/2 + ...) with u = e^{-m} < 5e-18 gives
