@@ -37,29 +37,49 @@ TEST_CASE("search: the bracket is two evaluated points on either side of the cri
   const fs::path dir = temp_dir("search");
   const auto raw = search_experiment(
       "key = \"data.n\"\nrange = [10, 2000]\nmetric = \"train_mse\"\nbelow = 0.045\ntolerance = 1.5\n", dir);
-  for (unsigned jobs : {1u, 3u}) {
-    DYNAMIC_SECTION("jobs " << jobs) {
-      const fs::path out = dir / ("out" + std::to_string(jobs));
-      const auto r = search(raw, out, jobs);
-      REQUIRE(r.bracket);
-      const auto [lo, hi] = *r.bracket;
-      CHECK(hi / lo <= 1.5 + 1e-12);  // narrow to the tolerance (integers: or adjacent)
-      std::map<double, bool> side;
-      for (const auto& p : r.points) side[p.value] = p.satisfied;
-      REQUIRE(side.count(lo) == 1);
-      REQUIRE(side.count(hi) == 1);
-      CHECK(side[lo] != side[hi]);
-      CHECK(side[10] == side[lo]);  // the low end's side, as every point below lo
-      for (const auto& p : r.points)
-        if (p.value <= lo) CHECK(p.satisfied == side[10]);
-      // A round evaluates `jobs` points: at most 2 + jobs x rounds points.
-      CHECK(fs::exists(out / "search.csv"));
-      // Run again: every cell is found finished, the same points and bracket come back.
-      const auto again = search(raw, out, jobs);
-      CHECK(again.bracket == r.bracket);
-      CHECK(again.points.size() == r.points.size());
-    }
-  }
+  const auto r = search(raw, dir / "out", 2);
+  REQUIRE(r.bracket);
+  const auto [lo, hi] = *r.bracket;
+  CHECK(hi / lo <= 1.5 + 1e-12);  // narrow to the tolerance (integers: or adjacent)
+  std::map<double, bool> side;
+  for (const auto& p : r.points) side[p.value] = p.satisfied;
+  REQUIRE(side.count(lo) == 1);
+  REQUIRE(side.count(hi) == 1);
+  CHECK(side[lo] != side[hi]);
+  CHECK(side[10] == side[lo]);  // the low end's side, as every point below lo
+  for (const auto& p : r.points)
+    if (p.value <= lo) CHECK(p.satisfied == side[10]);
+  // A round evaluates points_per_round (default 2) points, never more.
+  std::map<int, int> per_round;
+  for (const auto& p : r.points) ++per_round[p.round];
+  CHECK(per_round[0] == 2);  // the range's ends
+  for (const auto& [round, count] : per_round)
+    if (round > 0) CHECK(count <= 2);
+  // Run again: every cell is found finished, the same points and bracket come back.
+  const auto again = search(raw, dir / "out", 2);
+  CHECK(again.bracket == r.bracket);
+  CHECK(again.points.size() == r.points.size());
+  fs::remove_all(dir);
+}
+
+TEST_CASE("search: --jobs changes how many points run at once, never which: same bytes, and resumable across",
+          "[search]") {
+  const fs::path dir = temp_dir("search_jobs");
+  const auto raw = search_experiment(
+      "key = \"data.n\"\nrange = [10, 2000]\nmetric = \"train_mse\"\nbelow = 0.045\ntolerance = 1.3\n"
+      "points_per_round = 3\n",
+      dir);
+  const auto one = search(raw, dir / "one", 1);
+  const auto three = search(raw, dir / "three", 3);
+  REQUIRE(one.bracket);
+  CHECK(one.bracket == three.bracket);
+  CHECK(slurp(dir / "one" / "search.csv") == slurp(dir / "three" / "search.csv"));
+  std::map<int, int> per_round;
+  for (const auto& p : one.points) ++per_round[p.round];
+  CHECK(per_round.at(1) == 3);  // the first round splits [10, 2000] in 4: 38, 141, 532, all distinct
+  // A search started with --jobs 1 resumes (finds its cells) under --jobs 2.
+  const auto resumed = search(raw, dir / "one", 2);
+  CHECK(resumed.bracket == one.bracket);
   fs::remove_all(dir);
 }
 
@@ -101,6 +121,8 @@ TEST_CASE("search: bad tables are located errors", "[search][config]") {
              Contains("data.m"));
   CHECK_THAT(error("key = \"data.n\"\nrange = [10, 100]\nmetric = \"train_mse\"\nbelow = 1\nstatistic = \"mean\"\n"),
              Contains("search.toml:") && Contains("[search] statistic: expected \"final\" or \"late_median\""));
+  CHECK_THAT(error("key = \"data.n\"\nrange = [10, 100]\nmetric = \"train_mse\"\nbelow = 1\npoints_per_round = 0\n"),
+             Contains("search.toml:") && Contains("[search] points_per_round: expected 1 to 64"));
   fs::remove_all(dir);
 }
 

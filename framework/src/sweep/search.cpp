@@ -123,6 +123,9 @@ SearchSpec read_search(const RawExperiment& raw) {
   if (s.log ? s.tolerance <= 1 : s.tolerance <= 0)
     throw ConfigError(at(raw, "tolerance") + "expected a ratio above 1 (log) or a positive width (linear)");
   s.max_rounds = static_cast<int>(number_at(raw, *t, "max_rounds", 20));
+  s.points_per_round = static_cast<int>(number_at(raw, *t, "points_per_round", 2));
+  if (s.points_per_round < 1 || s.points_per_round > 64)
+    throw ConfigError(at(raw, "points_per_round") + "expected 1 to 64");
   if (t->get("statistic")) {
     const std::string statistic = text_at(raw, *t, "statistic");
     if (statistic != "final" && statistic != "late_median")
@@ -131,8 +134,9 @@ SearchSpec read_search(const RawExperiment& raw) {
   }
   for (auto&& [k, v] : *t) {
     const std::string key(k.str());
-    static const std::vector<std::string> known = {"key",   "metric",     "range",     "scale",      "below",
-                                                   "above", "replicates", "tolerance", "max_rounds", "statistic"};
+    static const std::vector<std::string> known = {"key",        "metric",    "range",      "scale",
+                                                   "below",      "above",     "replicates", "tolerance",
+                                                   "max_rounds", "statistic", "points_per_round"};
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       const std::string guess = did_you_mean(key, known);
       throw ConfigError(at(raw, key) + "unknown key" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
@@ -218,7 +222,7 @@ class SearchRun {
     }
     int round = 1;
     for (; !narrow(spec_, lo, hi) && round <= spec_.max_rounds; ++round) {
-      const auto points = interior(spec_, lo, hi, std::max(1u, options_.jobs));
+      const auto points = interior(spec_, lo, hi, static_cast<unsigned>(spec_.points_per_round));
       if (points.empty()) break;
       if (!evaluate(points, round)) return finish();
       double last = lo, first_other = hi;  // the bracket's new ends: the change of side lies between them
@@ -342,7 +346,8 @@ std::string describe_search(const RawExperiment& raw, Registry& registry) {
   const Experiment base = validate_experiment(search_base(raw), registry);
   return "a threshold search on " + spec.key + " in [" + format_number(spec.lo) + ", " + format_number(spec.hi) +
          "] (" + (spec.log ? "log" : "linear") + " scale), " + std::to_string(spec.replicates) +
-         " seed(s) per point, at most " + std::to_string(spec.max_rounds) + " rounds; search folder " +
+         " seed(s) per point, " + std::to_string(spec.points_per_round) + " point(s) per round, at most " +
+         std::to_string(spec.max_rounds) + " rounds; search folder " +
          default_search_dir(raw, base).string() + " (search.csv, search.png, round-*/)";
 }
 

@@ -11,10 +11,13 @@
 //   replicates = 2             # experiment.seed, seed + 1, ...
 //   tolerance = 1.2            # stop when hi / lo <= 1.2 (log) or hi - lo <= 1.2 (linear)
 //   statistic = "final"        # or "late_median": the median over the second half of the records
+//   points_per_round = 2       # each round splits the bracket into points_per_round + 1 parts
 //
 // Every evaluated point is an ordinary sweep cell (round-<r>/cells/...), so a
-// killed search resumes where it stopped and `--jobs k` evaluates k points
-// per round, splitting the bracket into k + 1 parts.
+// killed search resumes where it stopped. The points a round evaluates are the
+// file's, never the machine's: --jobs only says how many run at once, so the
+// same file gives the same points and bracket whatever --jobs, and a search
+// started with one --jobs resumes with another.
 #pragma once
 
 #include "config/config.hpp"
@@ -32,7 +35,7 @@ struct SearchSpec {
   bool late_median = false;  // statistic = "late_median": steadier than the final point against a late SGD spike
   double lo = 0, hi = 0, threshold = 0, tolerance = 1.2;
   bool log = true, below = true, integer = false;
-  int replicates = 1, max_rounds = 20;
+  int replicates = 1, max_rounds = 20, points_per_round = 2;
 };
 
 bool has_search(const RawExperiment& raw);
