@@ -11,7 +11,7 @@ from .. import plot
 from .._load import load
 from . import __doc__ as PACKAGE_DOC
 from . import cells as C
-from . import figures, law, limits, margins, report, reproduction, tables
+from . import figures, law, limits, margins, report, reproduction, tables, teachers
 from .threshold import thresholds
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -154,6 +154,19 @@ def cmd_law(args):
     _out(everything, args)
 
 
+def cmd_approach(args):
+    """approach: how fast each teacher's test MSE approaches σ² (teachers.py), per seed and per setting."""
+    cells = C.read(*args.cells)
+    cells = cells[cells["name"].isin(args.name)] if args.name else cells
+    per_seed = teachers.approach(cells, args.sigma2, args.level, args.n_min)
+    print(per_seed.to_string(index=False))
+    if args.figure:
+        labels = {(t, None if pd.isna(s) else s): f"{t}" + ("" if pd.isna(s) else f", teacher_seed {s:g}")
+                  for t, s in cells[["teacher", "teacher_seed"]].drop_duplicates().itertuples(index=False)}
+        teachers.figure(cells, args.sigma2, labels, args.figure, level=args.level)
+    _out(teachers.summary(per_seed), args)
+
+
 def cmd_limits(args):
     """limit, plateau, flow, eos, clusters, sgd-eos and stationarity (limits.py)."""
     if args.command == "flow":
@@ -252,6 +265,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--name", action="append", help="experiment names (default threshold_law_d)")
     p.add_argument("--level", type=float, default=0.045)
     p.set_defaults(run=cmd_law)
+    p = sub.add_parser("approach", help="how fast each teacher's test MSE approaches σ² above the threshold")
+    p.add_argument("cells", nargs="+", help="cell CSVs (collect)")
+    p.add_argument("--name", action="append", help="experiment names (default: every cell)")
+    p.add_argument("--sigma2", type=float, default=0.09, help="the noise variance (0.3² in the papers' settings)")
+    p.add_argument("--level", type=float, default=0.05, help="the excess test / σ² − 1 whose reach is reported")
+    p.add_argument("--n-min", type=float, default=3000, help="the smallest n in the decay fit and the reach")
+    p.set_defaults(run=cmd_approach)
     p = sub.add_parser("lyu-late", help="Lyu et al.'s margin ratio read late (log_logistic runs)")
     p.add_argument("widths", help="the a_log_domain sweep"), p.add_argument("lrs", help="the a_log_domain_lr sweep")
     p.add_argument("--cells-csv", help="every cell's late margins")

@@ -19,6 +19,7 @@ SETTINGS = {  # column -> (section, key, default)
     "data_seed": ("experiment", "data_seed", None),
     "seed": ("experiment", "seed", 0),
     "teacher": ("data", "plugin", ""),
+    "teacher_seed": ("data", "teacher_seed", None),  # the ReLU teacher's draw (Figure 3); empty for others
     "n": ("data", "n", None),
     "d": ("data", "d", None),
     "width": ("model", "width", None),
