@@ -127,3 +127,53 @@ TEST_CASE("hessian_spectrum in a run: the spectrum file, resumed to the same byt
              Contains("exp.toml:26:1: [metrics[1]] max_parameters:") && Contains("120 parameters"));
   CHECK_THAT(error_of(replaced(text, "n = 200", "n = \"online\"")), Contains("no finite training set"));
 }
+
+namespace {
+
+// g_j = (2/n) sum_i r_i 1[w_j . x_i > 0] x_i: neuron j's residual correlation, the off-diagonal of
+// its block of the residual part of the MSE Hessian (docs/science.md §9, "Minimum or saddle").
+double largest_residual_correlation(const Eigen::MatrixXd& W, const Vector& a, const Dataset& ds) {
+  const Index n = ds.size();
+  const Eigen::MatrixXd Z = ds.X * W.transpose();  // n x m pre-activations
+  const Vector r = Z.cwiseMax(0.0) * a - ds.y;
+  double largest = 0;
+  for (Index j = 0; j < W.rows(); ++j) {
+    Vector g = Vector::Zero(ds.dim());
+    for (Index i = 0; i < n; ++i)
+      if (Z(i, j) > 0) g += 2.0 / n * r[i] * ds.X.row(i).transpose();
+    largest = std::max(largest, g.norm());
+  }
+  return largest;
+}
+
+}  // namespace
+
+TEST_CASE("hessian_spectrum: the smallest eigenvalue is at least -max_j |g_j|, and two equal neurons attain it",
+          "[hessian_spectrum][hessian]") {
+  // The MSE Hessian of a ReLU network is G + R: G = (2/n) sum_i grad f_i grad f_i^T is positive
+  // semidefinite, and R = (2/n) sum_i r_i Hess f_i is block diagonal over neurons, each block
+  // [[0, g_j^T], [g_j, 0]] over (a_j, w_j) (ReLU's second derivative is 0), eigenvalues +-|g_j| and 0.
+  // Weyl's inequality: lambda_min(H) >= lambda_min(R) = -max_j |g_j|.
+  const Index n = 60, d = 3;
+  const Dataset ds = random_dataset(n, d, 41);
+  Rng rng(42);
+  auto model = make_network(d, 6, false, "relu", nullptr, {{"init_scale", 0.7}});
+  model->initialize(rng);
+  const TwoLayerView view = model->view();
+  const double bound = largest_residual_correlation(view.W, view.a, ds);
+  const auto v = spectrum_of(*model, ds);
+  // 1e-12 relative: rounding of sums of 60 O(1) terms and of a 24 x 24 eigensolve.
+  CHECK(v[0] >= -bound * (1 + 1e-12));
+  // Two neurons with the same weights: moving weight from one to the other, (u, -u) with u the
+  // -|g| eigenvector of one neuron's R block, leaves every output unchanged to first order (G u = 0
+  // on it), so it is an eigenvector of H with eigenvalue exactly -|g|, and the bound is attained.
+  Eigen::MatrixXd W(2, d);
+  W.row(0) << 0.9, -0.3, 0.5;
+  W.row(1) = W.row(0);
+  const Vector a = Vector::Constant(2, 0.4);
+  model = make_network(d, 2, false, "relu", nullptr);
+  model->assign(W, a, Vector());
+  const double attained = largest_residual_correlation(W, a, ds);
+  REQUIRE(attained > 0.05);
+  CHECK(spectrum_of(*model, ds)[0] == Approx(-attained).epsilon(1e-12));
+}
