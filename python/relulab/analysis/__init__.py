@@ -7,6 +7,7 @@
     python -m relulab.analysis precision CSV...          float32 against float64, paired by seed
     python -m relulab.analysis variants SWEEP --variant KEY   a sweep's finals over seeds, per variant
     python -m relulab.analysis approach CSV... --name N  how fast each teacher's test MSE approaches σ²
+    python -m relulab.analysis spectrum SWEEP...          whole Hessian spectra: minimum or saddle
     python -m relulab.analysis report [--check]          docs/reproduction.md's tables from their CSVs
     python -m relulab.analysis limit | plateau | flow | eos | clusters ...   (limits.py)
     python -m relulab.analysis lyu A_SWEEP B_RUN C_SWEEP --csv-dir D --figure-dir F

@@ -11,7 +11,7 @@ from .. import plot
 from .._load import load
 from . import __doc__ as PACKAGE_DOC
 from . import cells as C
-from . import figures, law, limits, margins, report, reproduction, tables, teachers
+from . import curvature, figures, law, limits, margins, report, reproduction, tables, teachers
 from .threshold import thresholds
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -158,13 +158,24 @@ def cmd_approach(args):
     """approach: how fast each teacher's test MSE approaches σ² (teachers.py), per seed and per setting."""
     cells = C.read(*args.cells)
     cells = cells[cells["name"].isin(args.name)] if args.name else cells
-    per_seed = teachers.approach(cells, args.sigma2, args.level, args.n_min)
+    per_seed = teachers.approach(cells, args.sigma2, args.level, args.n_min, args.n_max)
     print(per_seed.to_string(index=False))
     if args.figure:
         labels = {(t, None if pd.isna(s) else s): f"{t}" + ("" if pd.isna(s) else f", teacher_seed {s:g}")
                   for t, s in cells[["teacher", "teacher_seed"]].drop_duplicates().itertuples(index=False)}
         teachers.figure(cells, args.sigma2, labels, args.figure, level=args.level)
     _out(teachers.summary(per_seed), args)
+
+
+def cmd_spectrum(args):
+    """spectrum: each run's whole Hessian spectrum beside its residual correlations (curvature.py)."""
+    table = curvature.spectrum_table(*args.folders)
+    if args.figure:
+        runs = [run for f in args.folders for run in
+                ([r for _, r in load(f).cells] if hasattr(load(f), "cells") else [load(f)])]
+        labels = args.label or [str(run.path.name) for run in runs]
+        curvature.figure({run.path: label for run, label in zip(runs, labels)}, args.figure)
+    _out(table, args)
 
 
 def cmd_limits(args):
@@ -271,7 +282,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--sigma2", type=float, default=0.09, help="the noise variance (0.3² in the papers' settings)")
     p.add_argument("--level", type=float, default=0.05, help="the excess test / σ² − 1 whose reach is reported")
     p.add_argument("--n-min", type=float, default=3000, help="the smallest n in the decay fit and the reach")
+    p.add_argument("--n-max", type=float, default=float("inf"), help="the largest (the same range for every teacher)")
     p.set_defaults(run=cmd_approach)
+    p = sub.add_parser("spectrum", help="whole Hessian spectra (hessian_spectrum) beside the residual correlations")
+    p.add_argument("folders", nargs="+", help="sweeps or runs with the hessian_spectrum metric")
+    p.add_argument("--label", action="append", help="the figure's label of each run, in order")
+    p.set_defaults(run=cmd_spectrum)
     p = sub.add_parser("lyu-late", help="Lyu et al.'s margin ratio read late (log_logistic runs)")
     p.add_argument("widths", help="the a_log_domain sweep"), p.add_argument("lrs", help="the a_log_domain_lr sweep")
     p.add_argument("--cells-csv", help="every cell's late margins")

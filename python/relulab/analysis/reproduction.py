@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import cells as C
-from . import law, margins
+from . import law, margins, teachers
 from .tables import markdown, paired_precision, seed_table, side_by_side
 from .threshold import bracket, thresholds
 
@@ -88,6 +88,55 @@ def fig1_seeds(data):
     t = seed_table(fig1)
     pm = {LOSS_TITLES[c]: (f"{c}_mean", f"{c}_std") for c in ("train_mse", "test_mse", "ols_train_mse", "ols_test_mse")}
     return markdown(t, pm=pm, header=["n", "seeds"] + list(pm))
+
+
+# Figure 3 with seeds (issue 38, item 5): σ² = 0.3², the n past the threshold where the approach to σ²
+# is read, and the level whose reach is compared (test = 1.05 σ²). The range ends at the linear
+# teacher's last n, so that every teacher's slope is fitted over the same n.
+FIG3_SIGMA2, FIG3_N = 0.09, (3000, 31000)
+
+
+def _fig3_teachers(data):
+    """The ReLU teachers' cells (the seeds' sweep and the record) and the linear teacher's float64 seeds."""
+    relu = C.read(data / "fig3_seeds_cells.csv", data / "fig3_record_seed0.csv")
+    linear = C.select(_full_scale(data), ["fig1_linear_threshold", "fig1_seeds"], "float64", "sgd", "relu")
+    linear = C.first_per(linear, ["n", "data_seed"])
+    return relu[relu["n"] >= FIG3_N[0]], linear[linear["n"] >= FIG3_N[0]]
+
+
+def fig3_seeds(data):
+    relu, _ = _fig3_teachers(data)
+    t = teachers.by_n(relu, FIG3_SIGMA2, keys=("teacher_seed",))
+    pm = {"train MSE": ("train_mse_mean", "train_mse_std"), "test / σ²": ("test_over_sigma2_mean", "test_over_sigma2_std")}
+    return markdown(t.rename(columns={"teacher_seed": "teacher"}), digits=4, pm=pm, header=["teacher", "n", "seeds", *pm])
+
+
+def fig3_approach(data):
+    relu, linear = _fig3_teachers(data)
+    per_seed = teachers.approach(pd.concat([linear, relu], ignore_index=True), FIG3_SIGMA2, 0.05, *FIG3_N)
+    t = teachers.summary(per_seed)
+    t["teacher"] = [f"{a}" + ("" if pd.isna(b) else f" {b:g}") for a, b in zip(t["teacher"], t["teacher_seed"])]
+    t = t.rename(columns={"reached": "seeds reaching it", "reach_geomean": "n where test = 1.05 σ² (geometric mean)",
+                          "reach_log_sd": "sd of its log"})
+    pm = {"slope of log(test/σ² − 1) in log n": ("slope_mean", "slope_std")}
+    return markdown(t, digits=3, pm=pm, header=["teacher", "seeds", "seeds reaching it",
+                                                "n where test = 1.05 σ² (geometric mean)", "sd of its log", *pm])
+
+
+# Where each spectrum's weights came from (the sweeps' warm starts), in words.
+SPECTRUM_STATES = {"runs/fig1_sharpness-*/cells/2-*": "ReLU, n = 8 446, end of lr 0.01 (Figure 1's cell)",
+                   "runs/fig2_stationarity-*": "ReLU, n = 8 446, end of Figure 2's decay (lr 10⁻⁶)",
+                   "runs/fig1_gelu_finish-*/cells/1-*": "GeLU, n = 1 262, end of lr 0.01",
+                   "runs/fig1_gelu_lr_decay-*": "GeLU, n = 1 262, end of the decay (lr 10⁻⁶)"}
+
+
+def stationary_spectra(data):
+    t = _csv(data, "stationary_spectra.csv")
+    t["state"] = t["warm_start"].map(SPECTRUM_STATES)
+    return _titled(t, {"state": "weights", "train_mse": "train MSE", "grad_norm": "‖∇L‖",
+                       "hessian_max": "λ_max", "hessian_min": "λ_min", "max_residual_correlation": "max_j ‖g_j‖",
+                       "below_1e-6": "λ < −10⁻⁶", "within_1e-6": "|λ| ≤ 10⁻⁶", "hessian_asymmetry": "‖H − Hᵀ‖/2"},
+                   digits=3)
 
 
 def fig1_precision(data):
@@ -352,6 +401,7 @@ TABLES = {
     "fig1_gelu_lr_decay": lambda data: _titled(_csv(data, "fig1_gelu_lr_decay.csv"), {
         "iteration": "iteration", "lr": "rate of the stage", "train_mse": "train MSE",
         "grad_norm": "‖∇L‖ (full batch)"}, digits=3),
+    "stationary_spectra": stationary_spectra, "fig3_seeds": fig3_seeds, "fig3_approach": fig3_approach,
     "threshold_law_d": threshold_law_d, "threshold_law_d_fit": threshold_law_d_fit,
     "lyu2021_log_domain": lambda data: _lyu_late(data, False),
     "lyu2021_log_domain_lr": lambda data: _lyu_late(data, True),

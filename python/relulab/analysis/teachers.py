@@ -73,10 +73,11 @@ def by_n(cells: pd.DataFrame, sigma2: float, keys=("teacher", "teacher_seed")) -
     return out.reset_index()
 
 
-def approach(cells: pd.DataFrame, sigma2: float, level: float, n_min: float,
+def approach(cells: pd.DataFrame, sigma2: float, level: float, n_min: float, n_max: float = math.inf,
              keys=("teacher", "teacher_seed")) -> pd.DataFrame:
-    """Per (keys, data seed): the reach of `level` and the decay slope over n ≥ n_min."""
-    t = with_excess(cells[cells["n"] >= n_min], sigma2)
+    """Per (keys, data seed): the reach of `level` and the decay slope over n_min ≤ n ≤ n_max (the same
+    range for every teacher, so that slopes compare)."""
+    t = with_excess(cells[(cells["n"] >= n_min) & (cells["n"] <= n_max)], sigma2)
     rows = []
     for key, one in t.groupby(list(keys) + ["data_seed"], dropna=False):
         slope, se = decay(one["n"], one["excess"])
