@@ -6,7 +6,11 @@
 #include "io/output.hpp"
 #include "support.hpp"
 
+#include <boost/crc.hpp>
 #include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+
+#include <cstdio>
 
 using namespace relulab;
 using namespace relulab::test;
@@ -53,6 +57,16 @@ TEST_CASE("a run directory holds config, CSV, summary and arrays", "[run]") {
         Approx(summary["final"]["ols_train_mse"].get<double>()).epsilon(1e-12));
   const std::string config = slurp(dir / "out" / "config.toml");
   CHECK_THAT(config, Contains("sampling = 'reshuffle'") && Contains("[provenance]") && Contains("git_commit"));
+  // Each plugin's entry names the library file and its CRC-32, computed here again from the file.
+  const toml::table provenance = *toml::parse(config)["provenance"].as_table();
+  const auto* sgd = provenance["plugins"]["sgd"].as_table();
+  REQUIRE(sgd);
+  const std::string library = slurp(fs::path(*(*sgd)["path"].value<std::string>()));
+  boost::crc_32_type crc;
+  crc.process_bytes(library.data(), library.size());
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(crc.checksum()));
+  CHECK((*sgd)["library_crc32"].value<std::string>() == std::string(hex));
   fs::remove_all(dir);
 }
 

@@ -4,11 +4,13 @@
 
 #include "build_info.hpp"
 
+#include <boost/crc.hpp>
 #include <boost/dll/library_info.hpp>
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <fstream>
 #include <optional>
 #include <cstdlib>
 #include <regex>
@@ -18,6 +20,15 @@
 namespace relulab::host {
 
 namespace {
+
+// The CRC-32 of a file's bytes (0 if it cannot be read: provenance only, never a reason to refuse).
+std::uint32_t file_crc32(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  boost::crc_32_type crc;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) crc.process_bytes(buffer, static_cast<std::size_t>(in.gcount()));
+  return in.bad() ? 0 : crc.checksum();
+}
 
 bool is_shared_library(const fs::path& p) {
   const std::string name = p.filename().string();
@@ -184,6 +195,7 @@ std::optional<LoadedPlugin> Registry::load(const fs::path& file, const PluginEnt
     return std::nullopt;
   }
   loaded.path = file;
+  loaded.library_crc32 = file_crc32(file);
   return loaded;
 }
 

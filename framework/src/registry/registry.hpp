@@ -4,6 +4,7 @@
 #include <relulab/plugin.hpp>
 
 #include <boost/dll/shared_library.hpp>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -21,6 +22,9 @@ struct LoadedPlugin {
   PluginDescriptor descriptor;
   fs::path path;
   std::string origin;  // which search-path entry found it
+  // CRC-32 of the library file as loaded: names the exact build in a run's provenance, which the
+  // source commit alone cannot when a plugin was rebuilt without the host (or built elsewhere).
+  std::uint32_t library_crc32 = 0;
 };
 
 struct RefusedLibrary {

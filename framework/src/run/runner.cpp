@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <iostream>
 #include <sstream>
 #include <map>
@@ -36,6 +37,9 @@ toml::table plugin_entry(const Section& s) {
   toml::table t;
   t.insert("version", s.plugin->descriptor.version);
   t.insert("path", s.plugin->path.string());
+  char crc[9];
+  std::snprintf(crc, sizeof crc, "%08x", static_cast<unsigned>(s.plugin->library_crc32));
+  t.insert("library_crc32", std::string(crc));
   t.insert("build", build_description(s.plugin->descriptor));
   if (!s.plugin->descriptor.details.empty()) t.insert("details", s.plugin->descriptor.details);
   return t;
