@@ -28,7 +28,7 @@ TEST_CASE("the build tree's plugins are found with their kinds", "[registry]") {
   CHECK(reg.names(PluginKind::Loss) == std::vector<std::string>{"exponential", "log_logistic", "logistic", "mse"});
   CHECK(reg.names(PluginKind::Optimizer) == std::vector<std::string>{"adam", "gradient_flow", "momentum", "sgd"});
   CHECK(reg.names(PluginKind::Metric) == std::vector<std::string>{"alignment", "drift_concentration",
-                                                                  "extremal_vectors", "gradient_norm", "losses", "margin",
+                                                                  "extremal_vectors", "gradient_norm", "hessian_spectrum", "losses", "margin",
                                                                   "neuron_clusters", "neuron_snapshots", "sharpness", "theorem2"});
   CHECK(reg.refused().empty());
 }
