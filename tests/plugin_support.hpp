@@ -109,6 +109,18 @@ inline std::unique_ptr<Model> make_network(Index d, Index width, bool bias, cons
   return desc.make<Model>(defaults(desc.schema, set), ctx);
 }
 
+// A linear teacher of dimension d, made once per d: the data plugin a metric's Snapshot names (metrics
+// that read only the training set given to them never draw from it).
+inline const DataGenerator& linear_teacher_of_dim(Index d) {
+  static std::map<Index, std::unique_ptr<DataGenerator>> made;
+  auto& slot = made[d];
+  if (!slot) {
+    const auto& desc = descriptor(PluginKind::DataGenerator, "linear_teacher");
+    slot = desc.make<DataGenerator>(defaults(desc.schema, {{"d", std::int64_t(d)}}), BuildContext{});
+  }
+  return *slot;
+}
+
 inline Dataset random_dataset(Index n, Index d, std::uint64_t seed) {
   Rng rng(seed);
   Dataset ds{RowMatrix(n, d), Vector(n)};

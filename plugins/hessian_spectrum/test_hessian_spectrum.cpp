@@ -14,15 +14,6 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-const DataGenerator& teacher(Index d) {
-  static std::map<Index, std::unique_ptr<DataGenerator>> made;
-  auto& slot = made[d];
-  if (!slot) {
-    const auto& desc = descriptor(PluginKind::DataGenerator, "linear_teacher");
-    slot = desc.make<DataGenerator>(defaults(desc.schema, {{"d", std::int64_t(d)}}), BuildContext{});
-  }
-  return *slot;
-}
 
 // hessian_min, hessian_max, hessian_negative, hessian_zero, hessian_asymmetry.
 std::vector<double> spectrum_of(Model& model, const Dataset& ds, std::map<std::string, ParamValue> set = {}) {
@@ -34,7 +25,7 @@ std::vector<double> spectrum_of(Model& model, const Dataset& ds, std::map<std::s
   auto metric = desc.make<Metric>(defaults(desc.schema, set), ctx);
   std::vector<double> values(metric->columns().size());
   NoArrays sink;
-  metric->evaluate(Snapshot{model, ds, teacher(ds.dim()), 0, 0, sink}, values);
+  metric->evaluate(Snapshot{model, ds, linear_teacher_of_dim(ds.dim()), 0, 0, sink}, values);
   return values;
 }
 

@@ -18,16 +18,6 @@ std::unique_ptr<Metric> sharpness(const BuildContext& ctx, std::map<std::string,
   return desc.make<Metric>(defaults(desc.schema, set), ctx);
 }
 
-// A data plugin for the snapshots (the metric reads only the training set given to it).
-const DataGenerator& teacher(Index d) {
-  static std::map<Index, std::unique_ptr<DataGenerator>> made;
-  auto& slot = made[d];
-  if (!slot) {
-    const auto& desc = descriptor(PluginKind::DataGenerator, "linear_teacher");
-    slot = desc.make<DataGenerator>(defaults(desc.schema, {{"d", std::int64_t(d)}}), BuildContext{});
-  }
-  return *slot;
-}
 
 // The Hessian of a small model, column by column from its Hessian-vector products.
 Eigen::MatrixXd dense_hessian(const Model& model, const Dataset& ds) {
@@ -60,10 +50,10 @@ TEST_CASE("sharpness: Lanczos's top eigenvalues are the dense Hessian's", "[shar
       ctx.model = model.get();
       auto metric = sharpness(ctx, {{"k", std::int64_t(3)}});
       Rng metric_rng(1);
-      metric->prepare(ds, teacher(ds.dim()), metric_rng);
+      metric->prepare(ds, linear_teacher_of_dim(ds.dim()), metric_rng);
       NoArrays sink;
       std::vector<double> values(4);
-      metric->evaluate(Snapshot{*model, ds, teacher(ds.dim()), 0, 0, sink}, values);
+      metric->evaluate(Snapshot{*model, ds, linear_teacher_of_dim(ds.dim()), 0, 0, sink}, values);
       const Index P = model->num_parameters();
       // Lanczos's relative tolerance is 1e-8 per eigenvalue; the dense solver's error is ~1e-15 |H|.
       for (Index i = 0; i < 3; ++i)
@@ -84,12 +74,12 @@ TEST_CASE("sharpness: a warm start from the last record takes fewer products", "
   ctx.model = model.get();
   auto metric = sharpness(ctx, {{"samples", std::int64_t(200)}});
   Rng metric_rng(1);
-  metric->prepare(ds, teacher(ds.dim()), metric_rng);
+  metric->prepare(ds, linear_teacher_of_dim(ds.dim()), metric_rng);
   NoArrays sink;
   std::vector<double> cold(2), warm(2);
-  metric->evaluate(Snapshot{*model, ds, teacher(ds.dim()), 0, 0, sink}, cold);
+  metric->evaluate(Snapshot{*model, ds, linear_teacher_of_dim(ds.dim()), 0, 0, sink}, cold);
   model->parameters() *= 1.001;  // a small step along the trajectory
-  metric->evaluate(Snapshot{*model, ds, teacher(ds.dim()), 1, 0, sink}, warm);
+  metric->evaluate(Snapshot{*model, ds, linear_teacher_of_dim(ds.dim()), 1, 0, sink}, warm);
   INFO("cold " << cold[1] << " products, warm " << warm[1]);
   CHECK(warm[1] < cold[1]);
   CHECK(warm[0] == Approx(cold[0]).epsilon(0.01));  // a 0.1 % step moves the top eigenvalue by about 0.2 %
@@ -132,10 +122,10 @@ TEST_CASE("sharpness at a tiny initialisation is twice the largest early-alignme
   ctx.model = model.get();
   auto metric = sharpness(ctx);
   Rng metric_rng(1);
-  metric->prepare(ds, teacher(ds.dim()), metric_rng);
+  metric->prepare(ds, linear_teacher_of_dim(ds.dim()), metric_rng);
   NoArrays sink;
   std::vector<double> values(2);
-  metric->evaluate(Snapshot{*model, ds, teacher(ds.dim()), 0, 0, sink}, values);
+  metric->evaluate(Snapshot{*model, ds, linear_teacher_of_dim(ds.dim()), 0, 0, sink}, values);
   // Corrections are O(s) = 1e-6 relative to the O(1) drift; Lanczos's tolerance is 1e-8.
   CHECK(values[0] == Approx(2 * largest).epsilon(1e-5));
 }

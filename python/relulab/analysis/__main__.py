@@ -171,8 +171,7 @@ def cmd_spectrum(args):
     """spectrum: each run's whole Hessian spectrum beside its residual correlations (curvature.py)."""
     table = curvature.spectrum_table(*args.folders)
     if args.figure:
-        runs = [run for f in args.folders for run in
-                ([r for _, r in load(f).cells] if hasattr(load(f), "cells") else [load(f)])]
+        runs = curvature.runs_of(*args.folders)
         labels = args.label or [str(run.path.name) for run in runs]
         curvature.figure({run.path: label for run, label in zip(runs, labels)}, args.figure)
     _out(table, args)

@@ -47,12 +47,16 @@ def spectrum_row(run) -> dict:
 
 def spectrum_table(*folders) -> pd.DataFrame:
     """One row per run of the sweeps (or runs) given, in the order given."""
-    rows = []
+    return pd.DataFrame([spectrum_row(run) for run in runs_of(*folders)])
+
+
+def runs_of(*folders) -> list:
+    """The runs of the sweeps (their cells, in sweep order) and runs given, in the order given."""
+    runs = []
     for folder in folders:
         target = load(folder)
-        runs = [run for _, run in target.cells] if hasattr(target, "cells") else [target]
-        rows += [spectrum_row(run) for run in runs]
-    return pd.DataFrame(rows)
+        runs += [run for _, run in target.cells] if hasattr(target, "cells") else [target]
+    return runs
 
 
 def figure(folders_and_labels: dict, path):
