@@ -26,7 +26,7 @@ rest=(
   universal-ctags                # tests: scripts/function_lengths.sh measures the host's functions
   gnuplot-nox
   libopenmpi-dev openmpi-bin
-  clang libclang-rt-dev          # libFuzzer, for scripts/fuzz.sh
+  clang libclang-rt-dev          # the sanitizers and libFuzzer (scripts/configure_asan.sh)
   slurm-wlm munge                # tests: a real one-node Slurm (tests/slurm/one_node.sh); relulab submit
 )
 packages=("${build[@]}")

@@ -1,18 +1,14 @@
 #!/usr/bin/env bash
 # The unit tests under AddressSanitizer and UndefinedBehaviorSanitizer: host
-# and plugins built with -fsanitize=address,undefined in build-asan/, then
+# and plugins built by clang with -fsanitize=address,undefined in build-asan/
+# (scripts/configure_asan.sh), then
 # every test except the "slow" ones (the out-of-tree build and the quick
 # Figure 1, which exercise nothing the others do not, at several times the cost).
 #   scripts/sanitize.sh [extra ctest arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-# -O1 -g1 (line tables only) and no NDEBUG: half the compile time of -O2 -g, the
-# stack traces still name file and line, and Eigen's own bounds assertions are on.
-# Only the model kernels this CPU runs (the others are never tested here, and
-# each takes minutes to compile under ASan).
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -g1" -DRELULAB_SANITIZE=ON \
-  -DRELULAB_BUILD_BENCH=OFF "-DRELULAB_KERNEL_ISAS=$(scripts/cpu_kernels.sh)"
+scripts/configure_asan.sh  # clang; the fuzzers' tree too (scripts/fuzz.sh)
 cmake --build build-asan -j "$(nproc)"
 # detect_leaks: LeakSanitizer needs ptrace, which some containers forbid; leaks
 # are checked where it works (set ASAN_OPTIONS yourself to force it).

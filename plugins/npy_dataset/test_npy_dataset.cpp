@@ -282,7 +282,7 @@ TEST_CASE("npy_dataset: a valid file larger than ulimit -v allows is refused wit
   // A 40 GB X.npy, sparse on disk: a true header, then 5 * 10^9 float64 zeros the
   // file system does not store. Under `ulimit -v` of 2 GB the data cannot be held;
   // the message says so (it once said "the file holds 268435440 values").
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__has_feature) && __has_feature(address_sanitizer)  // GCC, clang
   // AddressSanitizer reserves terabytes of address space for its shadow: an
   // instrumented relulab cannot start under `ulimit -v` at all.
   WARN("not checked under AddressSanitizer");

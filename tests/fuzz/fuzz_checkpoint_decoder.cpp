@@ -4,7 +4,7 @@
 // explores the entry parser instead of the checksum. A decoded checkpoint's
 // entries are then read as the host reads them. Refusal is `false` or a
 // std::runtime_error; any other exception, a crash or undefined behaviour is a bug.
-//   build-fuzz/tests/fuzz/fuzz_checkpoint_decoder -max_total_time=60 corpus/ tests/fuzz/checkpoint_seeds/
+//   build-asan/tests/fuzz/fuzz_checkpoint_decoder -max_total_time=60 corpus/ tests/fuzz/checkpoint_seeds/
 #include "io/output.hpp"
 
 #include <boost/crc.hpp>

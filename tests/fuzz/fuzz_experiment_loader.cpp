@@ -1,6 +1,6 @@
 // libFuzzer target over the experiment loader (see loader_harness.hpp).
 // Built by -DRELULAB_FUZZ=ON with clang; seeded with experiments/:
-//   build-fuzz/tests/fuzz/fuzz_experiment_loader -max_total_time=60 corpus/ experiments/ experiments/paper/
+//   build-asan/tests/fuzz/fuzz_experiment_loader -max_total_time=60 corpus/ experiments/ experiments/paper/
 #include "loader_harness.hpp"
 
 #include <cstddef>

@@ -2,7 +2,7 @@
 // users' data files and the run folders' arrays. It may refuse an input only
 // with a std::runtime_error (a message for the user); any other exception, a
 // crash, an allocation beyond the input's own size or undefined behaviour is a bug.
-//   build-fuzz/tests/fuzz/fuzz_npy_decoder -max_total_time=60 corpus/ tests/fuzz/npy_seeds/
+//   build-asan/tests/fuzz/fuzz_npy_decoder -max_total_time=60 corpus/ tests/fuzz/npy_seeds/
 #include <relulab/io/npy.hpp>
 
 #include <cstddef>
