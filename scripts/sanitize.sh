@@ -27,9 +27,7 @@ heavy="^d = 2: the search finds exactly the extremal vectors"
 heavy+="|^a 2 x 2 quickstart sweep killed with -9"
 heavy+="|^linear teacher, Gaussian inputs, large n"
 heavy+="|^neuron_clusters measures each cluster's angle to the nearest extremal vector"
-# The two longest under ASan (about a minute each, 2026-12-07): a combinatorial sweep whose code
-# paths the per-plugin and contract tests run under ASan too, and a signal test whose checkpoint
-# code "an interrupted run resumes to the uninterrupted result" runs under ASan. Both run in the suite.
-heavy+="|^every optimizer trains every activation on every loss"
-heavy+="|^SIGINT checkpoints, says how to resume"
+# The two longest that remain (every optimizer on every activation and loss: 73 s; SIGINT and resume:
+# 108 s) left this run on 2026-12-07 to keep CI under its budget with the GCC build; the clang build
+# (scripts/configure_asan.sh) gave the time back, and both run here again.
 ctest --test-dir build-asan --output-on-failure -j "$(nproc)" -LE "slow|python" -E "$heavy" "$@"
