@@ -126,18 +126,21 @@ struct Gelu {
   static constexpr bool kStoresDerivative = true;
   static constexpr T kInvSqrt2 = T(0.70710678118654752440);
   static constexpr T kInvSqrt2Pi = T(0.39894228040143267794);
+  // Phi and phi from one exponential (gaussian.hpp): float32 always, float64 in the AVX-512 kernel.
+  static constexpr bool kSharedForm =
+      std::is_same_v<T, float> || (std::is_same_v<T, double> && gaussian::kSharedFormInDouble);
   T slope;  // unused
   static T cdf(T z) { return T(0.5) * (T(1) + std::erf(z * kInvSqrt2)); }
   static T pdf(T z) { return std::exp(T(-0.5) * z * z) * kInvSqrt2Pi; }
   T value(T z) const {
-    if constexpr (std::is_same_v<T, float>) {  // lane 0 of the vector form: the same value in any lane
+    if constexpr (kSharedForm) {  // lane 0 of the vector form: the same value in any lane
       Vec<T> derivative;
       return value(simd::broadcast(z), &derivative)[0];
     }
     return z * cdf(z);
   }
   T scaled_derivative_at(T z, T c) const {
-    if constexpr (std::is_same_v<T, float>) {
+    if constexpr (kSharedForm) {
       Vec<T> derivative;
       value(simd::broadcast(z), &derivative);
       return c * derivative[0];
@@ -145,11 +148,11 @@ struct Gelu {
     return c * (cdf(z) + z * pdf(z));
   }
   T scaled_derivative_kept(T, T dr, T c) const { return c * dr; }
-  // The value, with the derivative stored at *derivative. float32: Phi and phi
-  // from one exponential (gaussian.hpp); float64: libmvec's erf and exp, which
-  // on AVX2 are faster than that form in double (docs/performance.md, "GeLU").
+  // The value, with the derivative stored at *derivative: the shared form, or
+  // libmvec's erf and exp, which with 4 or 2 lanes are faster than that form in
+  // double (docs/performance.md, "GeLU").
   Vec<T> value(Vec<T> z, Vec<T>* derivative) const {
-    if constexpr (std::is_same_v<T, float>) {
+    if constexpr (kSharedForm) {
       const gaussian::CdfPdf<T> normal = gaussian::cdf_and_pdf<T>(z);
       *derivative = normal.cdf + z * normal.pdf;
       return z * normal.cdf;

@@ -44,16 +44,47 @@ struct ExpConstants<float> {
   static constexpr float kTaylor[8] = {1.0f, 1.0f, 0.5f, 1.0f / 6, 1.0f / 24, 1.0f / 120, 1.0f / 720, 1.0f / 5040};
 };
 
+template <>
+struct ExpConstants<double> {
+  using Int = std::int64_t;
+  // ln 2's high part is fdlibm's: 21 trailing zero bits, so n kLn2Hi is exact for |n| < 2^21.
+  static constexpr double kLog2e = 1.4426950408889634074, kLn2Hi = 6.93147180369123816490e-01,
+                          kLn2Lo = 1.90821492927058770002e-10,
+                          kShifter = 6755399441055744.0,  // 1.5 2^52
+      kUnderflow = -746.0;  // e^-746 < half the smallest subnormal double
+  static constexpr Int kBias = 1023, kMantissaBits = 52;
+  // Taylor to degree 13: |r|^14 / 14! < 5e-18 for |r| <= ln 2 / 2.
+  static constexpr double kTaylor[14] = {1.0,         1.0,          0.5,           1.0 / 6,        1.0 / 24,
+                                         1.0 / 120,   1.0 / 720,    1.0 / 5040,    1.0 / 40320,    1.0 / 362880,
+                                         1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800};
+};
+
+// Whether float64 GeLU takes this form: on AVX-512 only. With 4 lanes (AVX2) glibc's table-driven
+// erf is faster than the degree-23 tail and degree-13 exponential (measured 1.4x slower in the GeLU
+// step); with 8 lanes the form is faster than libmvec's 8-lane erf and exp (docs/performance.md,
+// "GeLU").
+#if defined(__AVX512F__)
+inline constexpr bool kSharedFormInDouble = true;
+#else
+inline constexpr bool kSharedFormInDouble = false;
+#endif
+
 // a b + c rounded once: the instruction where the target has it (FMA is
 // what makes the exact square below cheap); else multiply and add.
-// Float only: float64 GeLU keeps libmvec (docs/performance.md, "GeLU"); the
-// same form in float64, measured 1.4x slower on AVX2, is a FITS entry of
-// scripts/fit_gaussian_tail.py and two constant tables away.
 inline Vec<float> fused(Vec<float> a, Vec<float> b, Vec<float> c) {
 #if defined(__AVX512F__)
   return _mm512_fmadd_ps(a, b, c);
 #elif defined(__FMA__)
   return _mm256_fmadd_ps(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+inline Vec<double> fused(Vec<double> a, Vec<double> b, Vec<double> c) {
+#if defined(__AVX512F__)
+  return _mm512_fmadd_pd(a, b, c);
+#elif defined(__FMA__)
+  return _mm256_fmadd_pd(a, b, c);
 #else
   return a * b + c;
 #endif
@@ -66,7 +97,7 @@ inline Vec<T> square_error(Vec<T> z, Vec<T> hi) {
 #if defined(__FMA__) || defined(__AVX512F__)
   return fused(z, z, -hi);
 #else
-  constexpr T kSplitter = T(4097.0);  // 2^ceil(24/2) + 1
+  constexpr T kSplitter = sizeof(T) == 4 ? T(4097.0) : T(134217729.0);  // 2^ceil(p/2) + 1
   const Vec<T> scaled = broadcast(kSplitter) * z;
   const Vec<T> high = scaled - (scaled - z), low = z - high;
   return ((high * high - hi) + T(2) * high * low) + low * low;
@@ -129,10 +160,9 @@ template <class T>
 [[gnu::always_inline]] inline CdfPdf<T> cdf_and_pdf(Vec<T> z) {
   using Fit = TailFit<T>;
   constexpr T kInvSqrt2Pi = T(0.39894228040143267794);
-  static_assert(sizeof(T) == 4, "float32 only: float64 GeLU uses libmvec");
-  // e(|z|) is 0 in float beyond 15: |z| is capped there, so that an infinite
-  // z squares to a finite number (NaN passes the cap).
-  constexpr T kCap = T(15);
+  // e(|z|) is 0 beyond 15 in float and 39 in double: |z| is capped there, so
+  // that an infinite z squares to a finite number (NaN passes the cap).
+  constexpr T kCap = sizeof(T) == 4 ? T(15) : T(40);
   const Vec<T> x = z < Vec<T>{} ? -z : z;
   const Vec<T> capped = x > broadcast(kCap) ? broadcast(kCap) : x;
   const Vec<T> square = capped * capped;
@@ -142,7 +172,9 @@ template <class T>
   const Vec<T> e = fused(e0, broadcast(T(-0.5)) * square_error<T>(capped, square), e0);
   const Vec<T> t = broadcast(Fit::kScale) / (broadcast(Fit::kScale) + x);
   const Vec<T> g = estrin<T>(t, Fit::kCoefficients);
-  const Vec<T> lower = e * t * g;  // Phi(-|z|)
+  Vec<T> lower = e * t * g;  // Phi(-|z|)
+  // At z = 0 exactly 1/2 (PyTorch's gelu'(0)): float's t G(1) rounds to it, double's does not.
+  if constexpr (sizeof(T) == 8) lower = x == Vec<T>{} ? broadcast(T(0.5)) : lower;
   // z < 0 is false for NaN (the cdf is then 1 - NaN) and for -0 (1 - 1/2).
   return {z < Vec<T>{} ? lower : broadcast(T(1)) - lower, e * broadcast(kInvSqrt2Pi)};
 }
