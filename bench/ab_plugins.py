@@ -39,6 +39,15 @@ def fastest_times(bench, pattern):
     return best
 
 
+def put(source, target):
+    """Copies source over target by a rename, never by writing into target's file: a process that
+    has target loaded (a run in the background) keeps its own copy mapped, where writing in place
+    would change the code under it (a background search died of this, 2026-12-08)."""
+    staged = target.with_name(target.name + ".ab-staged")
+    shutil.copy2(source, staged)
+    staged.replace(target)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("a", help="build A of the plugin (the reference)")
@@ -59,7 +68,7 @@ def main():
             for _ in range(args.rounds):
                 runs = []
                 for label, build in (("A", args.a), ("B", args.b), ("B", args.b), ("A", args.a)):
-                    shutil.copy2(build, installed)
+                    put(build, installed)
                     runs.append((label, fastest_times(args.bench, args.filter)))
                 for name in runs[0][1]:
                     a = runs[0][1][name] + runs[3][1][name]
@@ -68,7 +77,7 @@ def main():
                     for label, run in runs:
                         times[label][name].append(run[name])
         finally:
-            shutil.copy2(original, installed)
+            put(original, installed)
     for name, r in ratios.items():
         a, b = times["A"][name], times["B"][name]
         print(f"{name:30s} A {statistics.median(a):9.2f}  B {statistics.median(b):9.2f}  "
