@@ -6,16 +6,17 @@
 #   DS="5 6 8 10" scripts/threshold_law_d.sh    only these d
 #   scripts/threshold_law_d.sh --save [RUNS]     pack the searches' state into the repository
 #   scripts/threshold_law_d.sh --restore [RUNS]  unpack it, to resume on another machine
-# The state file holds every cell, without the finished cells' copies of their training data
-# (X_train.npy and y_train.npy, written for analysis at a cell's start; the seed draws them again).
+# The state file holds every cell; a finished one without its checkpoints and its copy of the
+# training data (X_train.npy and y_train.npy, written for analysis at a cell's start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 state=docs/reproduction/data/threshold_law_d_state.tar.xz
 case "${1:-}" in
   --save)
     runs=${2:-runs}
-    # the finished cells' copies of the training data are left out (a running cell keeps its own)
-    (cd "$runs" && find threshold_law_d-search-* \( -name X_train.npy -o -name y_train.npy \) \
+    # a finished cell needs neither its copy of the training data nor its checkpoints to be found
+    # finished; a running cell keeps everything
+    (cd "$runs" && find threshold_law_d-search-* \( -name X_train.npy -o -name y_train.npy -o -name 'checkpoint*.bin' \) \
        -execdir test -e summary.json \; -print) > "$runs/.state-exclude"
     tar -C "$runs" --exclude-from="$runs/.state-exclude" --exclude='.lock' \
       -cJf "$state" $(cd "$runs" && ls -d threshold_law_d-search-*)
