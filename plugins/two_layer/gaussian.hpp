@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -71,20 +72,15 @@ inline constexpr bool kSharedFormInDouble = false;
 
 // a b + c rounded once: the instruction where the target has it (FMA is
 // what makes the exact square below cheap); else multiply and add.
-inline Vec<float> fused(Vec<float> a, Vec<float> b, Vec<float> c) {
+template <class V>
+inline V fused(V a, V b, V c) {
+  [[maybe_unused]] constexpr bool kFloat = std::is_same_v<V, Vec<float>>;
 #if defined(__AVX512F__)
-  return _mm512_fmadd_ps(a, b, c);
+  if constexpr (kFloat) return _mm512_fmadd_ps(a, b, c);
+  else return _mm512_fmadd_pd(a, b, c);
 #elif defined(__FMA__)
-  return _mm256_fmadd_ps(a, b, c);
-#else
-  return a * b + c;
-#endif
-}
-inline Vec<double> fused(Vec<double> a, Vec<double> b, Vec<double> c) {
-#if defined(__AVX512F__)
-  return _mm512_fmadd_pd(a, b, c);
-#elif defined(__FMA__)
-  return _mm256_fmadd_pd(a, b, c);
+  if constexpr (kFloat) return _mm256_fmadd_ps(a, b, c);
+  else return _mm256_fmadd_pd(a, b, c);
 #else
   return a * b + c;
 #endif
